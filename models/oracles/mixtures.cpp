@@ -1,0 +1,159 @@
+// Mixture oracles. Gaussian (Normal process): mu | k ~ N(c m_k, tau_k), tau_k = c^2 s2_k + v per coordinate,
+// E[x | mu, k] = m_k + s2_k (c / tau_k)(mu - c m_k). Gamma (Gamma-Poisson): N | k is negative binomial,
+// log p = lgamma(a + N) - lgamma(a) + a log(r/(r + F)) + N log(F/(r + F)), E[x | N, k] = (a + N)/(r + F).
+#include <cmath>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "models/oracles/oracle.hpp"
+#include "processes/error.hpp"
+#include "solvers/distributions.hpp"
+
+namespace pmm {
+namespace {
+
+Eigen::VectorXd checked_weights(const Eigen::VectorXd& w, Index K, const std::string& what) {
+  require(K > 0 && w.size() == K, what, fmt::format("needs {} weights, got {}", K, w.size()));
+  require(w.allFinite() && (w.array() >= 0).all() && w.sum() > 0, what, "weights must be finite, >= 0, not all 0");
+  return w / w.sum();
+}
+
+Index draw_component(const Eigen::VectorXd& w, double u) {
+  double acc = 0;
+  for (Index k = 0; k < w.size(); ++k) {
+    acc += w[k];
+    if (u <= acc) return k;
+  }
+  return w.size() - 1;
+}
+
+// Responsibilities from per-component log-likelihood columns (K x n), in place.
+void normalise_columns(Eigen::MatrixXd& logp) {
+  for (Index j = 0; j < logp.cols(); ++j) {
+    auto col = logp.col(j);
+    const double m = col.maxCoeff();
+    col = (col.array() - m).exp().matrix();
+    col /= col.sum();
+  }
+}
+
+class GaussianMixture final : public Oracle {
+ public:
+  GaussianMixture(const NormalProcess& p, Eigen::VectorXd w, Batch m, Batch s2) : p_(p), m_(std::move(m)), s2_(std::move(s2)) {
+    const std::string what = "gaussian-mixture target";
+    require(m_.rows() > 0 && m_.cols() > 0 && m_.allFinite(), what, "means must be finite, dim x K");
+    require(s2_.rows() == m_.rows() && s2_.cols() == m_.cols(), what, "variances must have the shape of means");
+    require(s2_.allFinite() && (s2_ >= 0).all(), what, "variances must be finite and >= 0");
+    w_ = checked_weights(w, m_.cols(), what);
+  }
+  Index dim() const override { return m_.rows(); }
+  void predict(const Batch& mu, double t, Index, Batch& out) const override {
+    const double F = p_.schedule->F(t);
+    const Index K = m_.cols(), n = mu.cols();
+    if (F <= 0) {
+      out = (m_.matrix() * w_).array().replicate(1, n);
+      return;
+    }
+    const double c = p_.c(F), v = p_.v(F);
+    Eigen::MatrixXd logp(K, n);
+    const Batch tau = c * c * s2_ + v;
+    for (Index k = 0; k < K; ++k) {
+      const double lognorm = std::log(w_[k]) - 0.5 * tau.col(k).log().sum();
+      const Batch diff = mu.colwise() - c * m_.col(k);
+      logp.row(k) = (lognorm - 0.5 * (diff.square().colwise() / tau.col(k)).colwise().sum()).matrix();
+    }
+    normalise_columns(logp);
+    out.setZero(dim(), n);
+    for (Index k = 0; k < K; ++k) {
+      const Batch diff = mu.colwise() - c * m_.col(k);
+      const Batch post = (diff.colwise() * (s2_.col(k) * c / tau.col(k))).colwise() + m_.col(k);
+      out += post.rowwise() * logp.row(k).array();
+    }
+  }
+  Batch sample(Index n, std::uint64_t seed, Index path0) const override {
+    Batch out(dim(), n);
+    for (Index j = 0; j < n; ++j) {
+      UniformStream u(seed, static_cast<std::uint64_t>(path0 + j), 0, Stream::kInit, 0);
+      const Index k = draw_component(w_, u.next());
+      for (Index d = 0; d < dim(); ++d) out(d, j) = m_(d, k) + std::sqrt(s2_(d, k)) * normal_draw(u);
+    }
+    return out;
+  }
+  std::string describe() const override {
+    return fmt::format("gaussian-mixture oracle ({} components, dim {})", m_.cols(), m_.rows());
+  }
+
+ private:
+  NormalProcess p_;
+  Eigen::VectorXd w_;
+  Batch m_, s2_;
+};
+
+class GammaMixture final : public Oracle {
+ public:
+  GammaMixture(const GammaPoissonProcess& p, Eigen::VectorXd w, Batch a, Batch r) : p_(p), a_(std::move(a)), r_(std::move(r)) {
+    const std::string what = "gamma-mixture target";
+    require(a_.rows() > 0 && a_.cols() > 0, what, "shapes must be dim x K");
+    require(r_.rows() == a_.rows() && r_.cols() == a_.cols(), what, "rates must have the shape of shapes");
+    require(a_.allFinite() && (a_ > 0).all() && r_.allFinite() && (r_ > 0).all(), what,
+            "shapes and rates must be finite and > 0");
+    w_ = checked_weights(w, a_.cols(), what);
+    lgamma_a_ = a_.unaryExpr([](double v) { return std::lgamma(v); });
+  }
+  Index dim() const override { return a_.rows(); }
+  void predict(const Batch& mu, double t, Index, Batch& out) const override {
+    const double F = p_.schedule->F(t);
+    const Index K = a_.cols(), n = mu.cols();
+    const Batch N = (mu * (p_.beta2 + F) - p_.beta1).max(0.0);
+    Eigen::MatrixXd logp(K, n);
+    for (Index k = 0; k < K; ++k) {
+      const auto a = a_.col(k), r = r_.col(k);
+      const Eigen::ArrayXd logq = (r / (r + F)).log();                 // log r/(r+F)
+      const Eigen::ArrayXd logp1 = F > 0 ? (F / (r + F)).log().eval() : Eigen::ArrayXd::Zero(dim()).eval();
+      for (Index j = 0; j < n; ++j) {
+        double s = std::log(w_[k]);
+        for (Index d = 0; d < dim(); ++d) {
+          const double Nd = N(d, j);
+          s += std::lgamma(a[d] + Nd) - lgamma_a_(d, k) + a[d] * logq[d] + (Nd > 0 ? Nd * logp1[d] : 0.0);
+        }
+        logp(k, j) = s;
+      }
+    }
+    normalise_columns(logp);
+    out.setZero(dim(), n);
+    for (Index k = 0; k < K; ++k) {
+      const Batch post = (N.colwise() + a_.col(k)).colwise() / (r_.col(k) + F);
+      out += post.rowwise() * logp.row(k).array();
+    }
+  }
+  Batch sample(Index n, std::uint64_t seed, Index path0) const override {
+    Batch out(dim(), n);
+    for (Index j = 0; j < n; ++j) {
+      UniformStream u(seed, static_cast<std::uint64_t>(path0 + j), 0, Stream::kInit, 0);
+      const Index k = draw_component(w_, u.next());
+      for (Index d = 0; d < dim(); ++d) out(d, j) = gamma_draw(u, a_(d, k)) / r_(d, k);
+    }
+    return out;
+  }
+  std::string describe() const override {
+    return fmt::format("gamma-mixture oracle ({} components, dim {})", a_.cols(), a_.rows());
+  }
+
+ private:
+  GammaPoissonProcess p_;
+  Eigen::VectorXd w_;
+  Batch a_, r_, lgamma_a_;
+};
+
+}  // namespace
+
+OraclePtr gaussian_mixture_oracle(const NormalProcess& p, Eigen::VectorXd weights, Batch means, Batch variances) {
+  return std::make_shared<GaussianMixture>(p, std::move(weights), std::move(means), std::move(variances));
+}
+
+OraclePtr gamma_mixture_oracle(const GammaPoissonProcess& p, Eigen::VectorXd weights, Batch shapes, Batch rates) {
+  return std::make_shared<GammaMixture>(p, std::move(weights), std::move(shapes), std::move(rates));
+}
+
+}  // namespace pmm

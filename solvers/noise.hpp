@@ -1,0 +1,44 @@
+// Noise handed to steppers as increments over a step: standard normals xi with
+// W(t1) - W(t0) = sqrt(t1 - t0) xi, and Poisson counts of a given mean. PhiloxNoise keys every draw on
+// (seed; path, step index, coordinate), so results do not depend on threads or batch splits.
+#pragma once
+#include <cstdint>
+
+#include "processes/batch.hpp"
+#include "solvers/random.hpp"
+
+namespace pmm {
+
+struct StepInfo {
+  std::uint32_t index = 0;  // 0-based step number on the grid
+  std::uint32_t count = 1;  // steps on the grid
+  double t0 = 0, t1 = 1;
+};
+
+class NoiseSource {
+ public:
+  virtual ~NoiseSource() = default;
+  // out is dim x n (resized by the caller): standard normals for paths path0 .. path0 + n - 1.
+  virtual void normals(const StepInfo& step, Index path0, Batch& out) const = 0;
+  // One Poisson(mean) count for (path, coordinate) over the step; exact for any mean >= 0.
+  virtual double poisson(const StepInfo& step, Index path, Index coord, double mean) const = 0;
+  virtual std::uint64_t seed() const = 0;
+};
+
+// Independent Philox4x32-10 draws per (path, step, coordinate).
+class PhiloxNoise final : public NoiseSource {
+ public:
+  explicit PhiloxNoise(std::uint64_t seed) : seed_(seed) {}
+  void normals(const StepInfo& step, Index path0, Batch& out) const override;
+  double poisson(const StepInfo& step, Index path, Index coord, double mean) const override;
+  std::uint64_t seed() const override { return seed_; }
+
+ private:
+  std::uint64_t seed_;
+};
+
+// Standard normals for (seed, stream, step) and paths path0.. into out (dim x n): the hot loop of
+// every diffusion solver, kept in its own translation unit so it can be tuned alone.
+void fill_normals(std::uint64_t seed, Stream stream, std::uint32_t step, Index path0, Batch& out);
+
+}  // namespace pmm

@@ -1,0 +1,30 @@
+// Runtime choice of process x solver by name, for the apps. Every pair either runs or is refused with a
+// pmm::Error that lists the solvers fitting that process.
+#pragma once
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "processes/gamma_poisson.hpp"
+#include "processes/normal.hpp"
+#include "solvers/integrate.hpp"
+
+namespace pmm {
+
+using AnyProcess = std::variant<NormalProcess, GammaPoissonProcess>;
+
+std::string process_name(const AnyProcess& p);
+// Solvers that fit a process, by name ("normal" -> exact, euler-maruyama, heun).
+std::vector<std::string> solvers_for(const std::string& process);
+std::vector<std::string> all_solvers();
+// Throws pmm::Error naming "--solver" when the solver is unknown or does not fit the process.
+void check_solver(const std::string& process, const std::string& solver);
+// Declared orders given x: {strong, weak}.
+std::pair<double, double> solver_orders(const std::string& solver);
+// Predictor evaluations per step.
+int solver_nfe_per_step(const std::string& solver);
+
+IntegrateResult solve(const AnyProcess& process, const std::string& solver, const Predictor& pred,
+                      const NoiseSource& noise, Index paths, const IntegrateOptions& opt);
+
+}  // namespace pmm
