@@ -1,7 +1,7 @@
 // Tau-leaping of the Gamma-Poisson jump process on a fixed grid: N(t1) = N(t0) + Poisson(g dF) with the
 // intensity g f integrated over the step, and mu = (beta1 + N)/(beta2 + F) rebuilt from the integer count.
 // Plain: g = g(mu(t0), t0). Midpoint: g at t_h = (t0 + t1)/2 and mu_h from the expected count
-// N_h = N0 + g(mu0, t0)(F_h - F0): 2 NFE per step, second order in the frozen-intensity error.
+// N_h = N0 + g(mu0, t0)(F_h - F0): 2 NFE per step; it corrects the drift of g within a step, not the jumps.
 #pragma once
 #include <cmath>
 
@@ -40,7 +40,7 @@ struct TauLeap {
 struct TauLeapMidpoint {
   static constexpr const char* kName = "tau-leap-midpoint";
   static constexpr double kStrongOrder = 0.5;
-  static constexpr double kWeakOrder = 2.0;
+  static constexpr double kWeakOrder = 1.0;  // measured: only a constant-factor gain over plain tau-leaping with an oracle
 
   int step(const GammaPoissonProcess& p, const Predictor& pred, Batch& mu, Index path0, const StepInfo& s,
            const NoiseSource& noise, Workspace& ws) const {

@@ -1,0 +1,121 @@
+// Target loading: validates files before building an oracle, and names the option and file in errors.
+#include "apps/common/targets.hpp"
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "apps/common/npy.hpp"
+#include "models/oracles/builtin.hpp"
+#include "processes/error.hpp"
+
+namespace pmm {
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// K lists of dim numbers -> dim x K.
+Batch columns_of(const nlohmann::json& j, const std::string& key, const std::string& where) {
+  require(j.contains(key) && j[key].is_array() && !j[key].empty(), where, "needs a non-empty array '" + key + "'");
+  const auto& a = j[key];
+  const Index K = static_cast<Index>(a.size());
+  require(a[0].is_array() && !a[0].empty(), where, "'" + key + "' must be a list of lists of numbers");
+  const Index d = static_cast<Index>(a[0].size());
+  Batch out(d, K);
+  for (Index k = 0; k < K; ++k) {
+    require(a[k].is_array() && static_cast<Index>(a[k].size()) == d, where,
+            "'" + key + "' rows must all have " + std::to_string(d) + " numbers");
+    for (Index i = 0; i < d; ++i) {
+      require(a[k][i].is_number(), where, "'" + key + "' must hold numbers");
+      out(i, k) = a[k][i].get<double>();
+    }
+  }
+  return out;
+}
+
+OraclePtr load_mixture(const AnyProcess& process, const std::string& path) {
+  std::ifstream in(path);
+  require(in.good(), "--target", path + ": cannot open");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const std::exception& e) {
+    throw Error("--target: " + path + ": not valid JSON (" + e.what() + ")");
+  }
+  const std::string where = "--target: " + path;
+  require(j.is_object() && j.contains("type") && j["type"].is_string(), where, "needs a \"type\" string");
+  require(j.contains("weights") && j["weights"].is_array(), where, "needs a \"weights\" array");
+  Eigen::VectorXd w(static_cast<Index>(j["weights"].size()));
+  for (Index k = 0; k < w.size(); ++k) {
+    require(j["weights"][k].is_number(), where, "weights must be numbers");
+    w[k] = j["weights"][k].get<double>();
+  }
+  const std::string type = j["type"];
+  try {
+    if (type == "gaussian-mixture") {
+      const auto* p = std::get_if<NormalProcess>(&process);
+      require(p != nullptr, where, "a gaussian-mixture target needs --process normal");
+      return gaussian_mixture_oracle(*p, w, columns_of(j, "means", where), columns_of(j, "variances", where));
+    }
+    if (type == "gamma-mixture") {
+      const auto* p = std::get_if<GammaPoissonProcess>(&process);
+      require(p != nullptr, where, "a gamma-mixture target needs --process gamma-poisson");
+      return gamma_mixture_oracle(*p, w, columns_of(j, "shapes", where), columns_of(j, "rates", where));
+    }
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    if (m.rfind("--target", 0) == 0) throw;
+    throw Error(where + ": " + m);
+  }
+  throw Error(where + ": unknown type '" + type + "' (expected gaussian-mixture or gamma-mixture)");
+}
+
+}  // namespace
+
+OraclePtr load_target(const AnyProcess& process, const std::string& spec, const std::string& weights_path) {
+  require(!spec.empty(), "--target", "needs builtin:NAME, a .npy point set or a .json mixture");
+  if (spec.rfind("builtin:", 0) == 0) {
+    require(weights_path.empty(), "--target-weights", "only applies to a .npy point set");
+    const std::string name = spec.substr(8);
+    return std::visit(
+        [&](const auto& p) -> OraclePtr {
+          using P = std::decay_t<decltype(p)>;
+          if constexpr (std::is_same_v<P, NormalProcess> || std::is_same_v<P, GammaPoissonProcess>)
+            return builtin_oracle(p, name);
+          else
+            throw Error("--target: no built-in targets for this process");
+        },
+        process);
+  }
+  if (ends_with(spec, ".json")) {
+    require(weights_path.empty(), "--target-weights", "only applies to a .npy point set");
+    return load_mixture(process, spec);
+  }
+  require(ends_with(spec, ".npy"), "--target", "'" + spec + "' is neither builtin:NAME, FILE.npy nor FILE.json");
+  Batch points = read_npy_matrix(spec, "--target");
+  require(points.cols() > 0, "--target", spec + ": has no points");
+  Eigen::VectorXd w;
+  if (!weights_path.empty()) {
+    const Batch wb = read_npy_matrix(weights_path, "--target-weights");
+    require(wb.rows() == 1 && wb.cols() == points.cols(), "--target-weights",
+            weights_path + ": expected shape (" + std::to_string(points.cols()) + ",) to match --target");
+    w = wb.row(0).transpose().matrix();
+  }
+  try {
+    return std::visit(
+        [&](const auto& p) -> OraclePtr {
+          using P = std::decay_t<decltype(p)>;
+          if constexpr (std::is_same_v<P, NormalProcess> || std::is_same_v<P, GammaPoissonProcess>)
+            return finite_set_oracle(p, std::move(points), std::move(w));
+          else
+            throw Error("this process has no finite-set oracle here");
+        },
+        process);
+  } catch (const Error& e) {
+    throw Error("--target: " + spec + ": " + e.what());
+  }
+}
+
+}  // namespace pmm

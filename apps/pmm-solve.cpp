@@ -1,0 +1,265 @@
+// pmm-solve: simulate a PMM posterior-mean process from mu(0) to mu(1) with a chosen solver and predictor
+// (exact oracle of a target, a TorchScript network, or x itself with --given-x), and write the samples,
+// trajectories and a JSON report. Thin front: options are validated here, the work is solvers::solve.
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "apps/common/matrix_file.hpp"
+#include "apps/common/npy.hpp"
+#include "apps/common/options.hpp"
+#include "apps/common/progress.hpp"
+#include "apps/common/report.hpp"
+#include "apps/common/targets.hpp"
+#include "models/oracles/builtin.hpp"
+#include "processes/error.hpp"
+#include "solvers/registry.hpp"
+#ifdef PMM_HAVE_TORCH
+#include "models/torch/load_predictor.hpp"
+#endif
+
+namespace pmm {
+namespace {
+
+struct SolveArgs {
+  std::string process = "normal", solver = "", schedule = "exponential", grid = "uniform", prior;
+  std::string target, target_weights, model, device = "cpu";
+  std::string out, trajectory, out_x, report, final_mode = "mean";
+  int steps = 100, threads = 1, save_every = 0;
+  long long paths = 1000, trajectory_paths = 0;
+  std::uint64_t seed = 0;
+  bool given_x = false, quiet = false;
+};
+
+AnyProcess make_process(const SolveArgs& a) {
+  const SchedulePtr schedule = parse_schedule(a.schedule, "--schedule");
+  if (a.process == "normal") {
+    auto kv = parse_kv_list(a.prior, "--prior", {"b"});
+    NormalProcess p;
+    p.schedule = schedule;
+    if (kv.count("b")) p.b = kv["b"];
+    require(p.b > 0, "--prior", fmt::format("b must be > 0, got {}", p.b));
+    return p;
+  }
+  if (a.process == "gamma-poisson") {
+    auto kv = parse_kv_list(a.prior, "--prior", {"beta1", "beta2"});
+    GammaPoissonProcess p;
+    p.schedule = schedule;
+    if (kv.count("beta1")) p.beta1 = kv["beta1"];
+    if (kv.count("beta2")) p.beta2 = kv["beta2"];
+    require(p.beta1 > 0 && p.beta2 > 0, "--prior", "beta1 and beta2 must be > 0");
+    return p;
+  }
+  throw Error("--process: unknown process '" + a.process + "' (expected normal or gamma-poisson)");
+}
+
+bool has_ext(const std::string& path, const std::string& ext) {
+  return path.size() >= ext.size() && path.compare(path.size() - ext.size(), ext.size(), ext) == 0;
+}
+
+void check_output_path(const std::string& path, const std::string& option, std::vector<std::string> exts) {
+  if (path.empty()) return;
+  bool ok = false;
+  for (const auto& e : exts) ok = ok || has_ext(path, e);
+  std::string list;
+  for (const auto& e : exts) list += (list.empty() ? "" : " or ") + e;
+  require(ok, option, "'" + path + "' must end in " + list);
+  const auto dir = std::filesystem::path(path).parent_path();
+  require(dir.empty() || std::filesystem::is_directory(dir), option,
+          "directory '" + dir.string() + "' does not exist");
+}
+
+// Removes the outputs of this run if a later one fails: either every file is written or none.
+struct OutputSet {
+  std::vector<std::string> written;
+  bool done = false;
+  ~OutputSet() {
+    if (!done)
+      for (const auto& p : written) std::remove(p.c_str());
+  }
+};
+
+nlohmann::json process_json(const AnyProcess& process) {
+  return std::visit(
+      [](const auto& p) {
+        nlohmann::json j{{"name", std::decay_t<decltype(p)>::kName}, {"schedule", p.schedule->describe()},
+                         {"F1", p.schedule->F(1.0)}};
+        if constexpr (std::is_same_v<std::decay_t<decltype(p)>, NormalProcess>) j["prior"] = {{"b", p.b}};
+        if constexpr (std::is_same_v<std::decay_t<decltype(p)>, GammaPoissonProcess>)
+          j["prior"] = {{"beta1", p.beta1}, {"beta2", p.beta2}};
+        return j;
+      },
+      process);
+}
+
+int run(int argc, char** argv) {
+  SolveArgs a;
+  CLI::App app{"pmm-solve: simulate a Posterior Mean Matching process from mu(0) to mu(1) and write samples.\n"
+               "Example: pmm-solve --process normal --target builtin:gmm2d --solver heun --steps 200 "
+               "--paths 10000 --out samples.npy"};
+  app.option_defaults()->always_capture_default();
+  app.add_option("--process", a.process, "normal | gamma-poisson");
+  app.add_option("--solver", a.solver,
+                 "exact | euler-maruyama | heun (normal) | tau-leap | tau-leap-midpoint (gamma-poisson); "
+                 "default: heun for normal, tau-leap for gamma-poisson");
+  app.add_option("--steps", a.steps, "number of grid steps (>= 1)");
+  app.add_option("--schedule", a.schedule,
+                 "exponential[:a=..,k=..] | linear:a=..,b=.. | constant:c=.. | staircase:a=..,b=..,c=.. | table:FILE");
+  app.add_option("--grid", a.grid, "uniform | uniform-precision | power:rho=R");
+  app.add_option("--prior", a.prior, "prior parameters: b=2 (normal); beta1=0.1,beta2=2 (gamma-poisson)");
+  app.add_option("--target", a.target, "builtin:NAME | points.npy ([n, dim]) | mixture.json");
+  app.add_option("--target-weights", a.target_weights, "weights.npy ([n]) for a .npy point set");
+  app.add_option("--model", a.model, "TorchScript predictor file: forward(mu [B, dim], t [B]) -> [B, dim]");
+  app.add_option("--device", a.device, "cpu | cuda (for --model)");
+  app.add_option("--paths", a.paths, "number of sample paths");
+  app.add_option("--seed", a.seed, "random seed: results depend on it alone");
+  app.add_option("--threads", a.threads, "CPU threads (results do not depend on it)");
+  app.add_option("--out", a.out, "final samples, .npy (float64 [paths, dim]) or .csv");
+  app.add_option("--trajectory", a.trajectory, "mu(t) at save points, .npy float64 [saves, paths, dim]");
+  app.add_option("--save-every", a.save_every, "save mu every K steps (with --trajectory; default: steps/100)");
+  app.add_option("--trajectory-paths", a.trajectory_paths, "keep only the first K paths in --trajectory (0: all)");
+  app.add_option("--final", a.final_mode, "mean: output mu(1) | denoise: output g(mu(1), 1)");
+  app.add_flag("--given-x", a.given_x, "simulate the process conditional on x drawn from the target");
+  app.add_option("--out-x", a.out_x, "with --given-x: the x of each path, .npy or .csv");
+  app.add_option("--report", a.report, "JSON report: settings, seed, NFE, wall time, versions");
+  app.add_flag("--quiet", a.quiet, "print nothing on stdout");
+  parse_args(app, argc, argv);
+
+  // ---- validate everything before any work ----
+  require(a.steps >= 1 && a.steps <= 10000000, "--steps", fmt::format("must be in [1, 1e7], got {}", a.steps));
+  require(a.paths >= 1 && a.paths < (1ll << 32), "--paths", fmt::format("must be in [1, 2^32), got {}", a.paths));
+  require(a.threads >= 1 && a.threads <= 1024, "--threads", fmt::format("must be in [1, 1024], got {}", a.threads));
+  require(a.save_every >= 0, "--save-every", "must be >= 0");
+  require(a.trajectory_paths >= 0, "--trajectory-paths", "must be >= 0");
+  require(a.final_mode == "mean" || a.final_mode == "denoise", "--final",
+          "expected mean or denoise, got '" + a.final_mode + "'");
+  require(a.device == "cpu" || a.device == "cuda", "--device", "expected cpu or cuda, got '" + a.device + "'");
+  const AnyProcess process = make_process(a);
+  const std::string pname = process_name(process);
+  if (a.solver.empty()) a.solver = pname == "normal" ? "heun" : "tau-leap";
+  check_solver(pname, a.solver);
+  require(!a.target.empty() || !a.model.empty(), "--target", "needs --target or --model (try --target builtin:" +
+                                                                 builtin_default(pname) + ")");
+  require(a.target.empty() || a.model.empty(), "--model", "give --target or --model, not both");
+  require(!a.given_x || !a.target.empty(), "--given-x", "needs --target (x is drawn from the target)");
+  require(a.out_x.empty() || a.given_x, "--out-x", "only applies with --given-x");
+  require(a.trajectory.empty() || has_ext(a.trajectory, ".npy"), "--trajectory", "must be a .npy file");
+  check_output_path(a.out, "--out", {".npy", ".csv"});
+  check_output_path(a.trajectory, "--trajectory", {".npy"});
+  check_output_path(a.out_x, "--out-x", {".npy", ".csv"});
+  check_output_path(a.report, "--report", {".json"});
+  if (!a.trajectory.empty() && a.save_every == 0) a.save_every = std::max(1, a.steps / 100);
+  const GridSpec grid_spec = parse_grid(a.grid, "--grid");
+  std::vector<double> grid = make_grid(grid_spec, *std::visit([](const auto& p) { return p.schedule; }, process),
+                                       a.steps);
+
+  // ---- predictor ----
+  PredictorPtr predictor;
+  OraclePtr oracle;
+  Batch x;
+  if (!a.target.empty()) {
+    oracle = load_target(process, a.target, a.target_weights);
+    predictor = oracle;
+    if (a.given_x) {
+      x = oracle->sample(static_cast<Index>(a.paths), a.seed);
+      predictor = std::make_shared<GivenX>(x);
+    }
+  } else {
+#ifdef PMM_HAVE_TORCH
+    predictor = load_torchscript_predictor(a.model, a.device, 0);
+#else
+    throw Error("--model: this build has no LibTorch (install libtorch-dev and rebuild)");
+#endif
+  }
+  require(a.device == "cpu" || !a.model.empty(), "--device", "cuda applies to --model here; oracles run on the CPU");
+
+  // ---- run ----
+  PhiloxNoise noise(a.seed);
+  IntegrateOptions opt;
+  opt.grid = grid;
+  opt.threads = a.threads;
+  opt.save_every = a.trajectory.empty() ? 0 : a.save_every;
+  opt.denoise = a.final_mode == "denoise";
+  ProgressBar bar(static_cast<std::int64_t>(a.paths) * a.steps, ProgressOptions{"pmm-solve"});
+  if (bar.enabled()) opt.progress = bar.callback();
+  const IntegrateResult res = solve(process, a.solver, *predictor, noise, static_cast<Index>(a.paths), opt);
+  bar.finish();
+  require_finite(res.final, "pmm-solve: final samples");
+
+  // ---- outputs: all or none ----
+  OutputSet outputs;
+  if (!a.out.empty()) {
+    write_matrix(a.out, res.final, "--out");
+    outputs.written.push_back(a.out);
+  }
+  const Index dim = res.final.rows();
+  std::int64_t kept = a.trajectory_paths > 0 ? std::min<long long>(a.trajectory_paths, a.paths) : a.paths;
+  if (!a.trajectory.empty()) {
+    const std::int64_t saves = static_cast<std::int64_t>(res.save_times.size());
+    std::vector<double> traj(static_cast<size_t>(saves * kept * dim));
+    for (std::int64_t s = 0; s < saves; ++s)
+      std::copy_n(res.trajectory.data() + s * a.paths * dim, kept * dim, traj.data() + s * kept * dim);
+    write_npy(a.trajectory, traj.data(), {saves, kept, static_cast<std::int64_t>(dim)});
+    outputs.written.push_back(a.trajectory);
+  }
+  if (!a.out_x.empty()) {
+    write_matrix(a.out_x, x, "--out-x");
+    outputs.written.push_back(a.out_x);
+  }
+  nlohmann::json summary = {{"mean", std::vector<double>()}, {"std", std::vector<double>()}};
+  for (Index d = 0; d < dim; ++d) {
+    const double m = res.final.row(d).mean();
+    const double sd = std::sqrt((res.final.row(d) - m).square().sum() / std::max<Index>(1, res.final.cols() - 1));
+    summary["mean"].push_back(m);
+    summary["std"].push_back(sd);
+  }
+  if (!a.report.empty()) {
+    nlohmann::json j = run_metadata(argc, argv);
+    j["process"] = process_json(process);
+    j["solver"] = {{"name", a.solver}, {"strong_order", solver_orders(a.solver).first},
+                   {"weak_order", solver_orders(a.solver).second}};
+    j["grid"] = {{"spec", a.grid}, {"steps", a.steps}};
+    j["predictor"] = predictor->describe();
+    j["target"] = a.target;
+    j["model"] = a.model;
+    j["given_x"] = a.given_x;
+    j["seed"] = a.seed;
+    j["paths"] = a.paths;
+    j["threads"] = a.threads;
+    j["final"] = a.final_mode;
+    j["nfe"] = res.nfe;
+    j["wall_seconds"] = res.seconds;
+    j["path_steps_per_second"] = static_cast<double>(a.paths) * a.steps / std::max(res.seconds, 1e-12);
+    j["dim"] = dim;
+    j["save_times"] = res.save_times;
+    j["trajectory_paths"] = kept;
+    j["outputs"] = {{"samples", a.out}, {"trajectory", a.trajectory}, {"x", a.out_x}};
+    j["summary"] = summary;
+    write_json_atomic(a.report, j);
+    outputs.written.push_back(a.report);
+  }
+  outputs.done = true;
+
+  if (!a.quiet) {
+    fmt::print("process {}  solver {}  steps {}  NFE {}  paths {}  dim {}  wall {:.3f} s\n", pname, a.solver,
+               a.steps, res.nfe, a.paths, dim, res.seconds);
+    fmt::print("predictor: {}\n", predictor->describe());
+    for (Index d = 0; d < std::min<Index>(dim, 8); ++d)
+      fmt::print("  x{}: mean {:+.4f}  std {:.4f}\n", d, summary["mean"][d].get<double>(),
+                 summary["std"][d].get<double>());
+    for (const auto& p : outputs.written) fmt::print("wrote {}\n", p);
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace pmm
+
+int main(int argc, char** argv) { return pmm::run_app(argc, argv, pmm::run); }
