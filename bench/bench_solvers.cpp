@@ -1,0 +1,70 @@
+// pmm-bench-solvers: path-steps per second of every solver on the given-x processes (the hot loop:
+// noise generation + batch update), on 1..T threads. The Normal SDE case is the one the NumPy loop in
+// bench/numpy_sde.py runs (exponential schedule, float64, 3 atoms, Euler-Maruyama).
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "apps/common/options.hpp"
+#include "models/oracles/builtin.hpp"
+#include "solvers/registry.hpp"
+
+namespace pmm {
+namespace {
+
+int run(int argc, char** argv) {
+  long long paths = 1 << 17;
+  int steps = 1000, max_threads = 2, repeats = 3;
+  std::string only;
+  CLI::App app{"pmm-bench-solvers: throughput (path-steps/s) of each solver, given x, per thread count"};
+  app.add_option("--paths", paths, "paths")->check(positive_int());
+  app.add_option("--steps", steps, "steps")->check(positive_int());
+  app.add_option("--threads", max_threads, "largest thread count (runs 1 and this)")->check(positive_int());
+  app.add_option("--repeats", repeats, "best of R runs")->check(positive_int());
+  app.add_option("--only", only, "run only this solver");
+  parse_args(app, argc, argv);
+
+  NormalProcess np;
+  np.schedule = exponential_schedule();
+  GammaPoissonProcess gp;
+  gp.schedule = exponential_schedule();
+  const auto no = builtin_oracle(np, "atoms3");
+  const auto go = builtin_oracle(gp, "counts3");
+  GivenX nx(no->sample(paths, 7)), gx(go->sample(paths, 7));
+  struct Case { std::string process, solver; };
+  const std::vector<Case> cases = {{"normal", "euler-maruyama"}, {"normal", "heun"}, {"normal", "exact"},
+                                   {"gamma-poisson", "tau-leap"}, {"gamma-poisson", "tau-leap-midpoint"},
+                                   {"gamma-poisson", "exact"}, {"gamma-poisson", "euler-maruyama"}};
+  std::printf("process,solver,threads,paths,steps,seconds,path_steps_per_s\n");
+  std::vector<int> thread_counts = {1};
+  if (max_threads > 1) thread_counts.push_back(max_threads);
+  for (const auto& c : cases) {
+    if (!only.empty() && c.solver != only) continue;
+    for (int th : thread_counts) {
+      double best = 1e300;
+      for (int r = 0; r < repeats; ++r) {
+        IntegrateOptions opt;
+        opt.grid = make_grid(GridSpec{}, *np.schedule, steps);
+        opt.threads = th;
+        opt.chunk = 512;
+        PhiloxNoise noise(1);
+        const AnyProcess p = c.process == "normal" ? AnyProcess(np) : AnyProcess(gp);
+        const Predictor& pred = c.process == "normal" ? static_cast<const Predictor&>(nx) : gx;
+        const auto res = solve(p, c.solver, pred, noise, paths, opt);
+        best = std::min(best, res.seconds);
+      }
+      std::printf("%s,%s,%d,%lld,%d,%.4f,%.4g\n", c.process.c_str(), c.solver.c_str(), th, paths, steps, best,
+                  static_cast<double>(paths) * steps / best);
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace pmm
+
+int main(int argc, char** argv) { return pmm::run_app(argc, argv, pmm::run); }
