@@ -1,0 +1,202 @@
+// Option parsing helpers and run_app. Lists are split on ',' and each item is trimmed; numbers go
+// through number_text.hpp so that "1e-3", "+2" and " 5 " are read the same way in every app.
+#include "apps/common/options.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include "apps/common/number_text.hpp"
+#include "processes/error.hpp"
+
+namespace pmm {
+namespace {
+
+std::vector<std::string> split_items(const std::string& text, const std::string& option, const char* example) {
+  std::vector<std::string> items;
+  require(!trim(text).empty(), option, std::string("expected a comma-separated list such as '") + example +
+                                           "', got an empty string");
+  std::size_t start = 0;
+  for (;;) {
+    const auto comma = text.find(',', start);
+    const std::string item(trim(std::string_view(text).substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+    require(!item.empty(), option,
+            std::string("expected a comma-separated list such as '") + example + "' without empty items, got '" + text + "'");
+    items.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return items;
+}
+
+std::string join_set(const std::set<std::string>& names) {
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+  return s.empty() ? "none" : s;
+}
+
+std::string program_name(int argc, char** argv) {
+  if (argc < 1 || !argv || !argv[0] || !*argv[0]) return "pmm";
+  std::string name = argv[0];
+  const auto slash = name.find_last_of('/');
+  return slash == std::string::npos ? name : name.substr(slash + 1);
+}
+
+std::string one_line(std::string message) {
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  for (char& c : message)
+    if (c == '\n' || c == '\r') c = ' ';
+  return message;
+}
+
+void report(const std::string& app, const std::string& message) {
+  // One fputs so the line is not interleaved with other threads' output.
+  const std::string line = app + ": error: " + one_line(message) + "\n";
+  std::fflush(stdout);
+  std::fputs(line.c_str(), stderr);
+  std::fflush(stderr);
+}
+
+CLI::Validator integer_at_least(std::int64_t minimum, const std::string& description) {
+  return CLI::Validator(
+      [minimum, description](std::string& text) -> std::string {
+        std::int64_t value = 0;
+        if (!parse_int64(text, value) || value < minimum) return "expected " + description + ", got '" + text + "'";
+        return {};
+      },
+      "INT", description);
+}
+
+}  // namespace
+
+std::map<std::string, double> parse_kv_list(const std::string& text, const std::string& option,
+                                             const std::set<std::string>& allowed) {
+  std::map<std::string, double> values;
+  if (trim(text).empty()) return values;
+  for (const auto& item : split_items(text, option, "key=1,other=0.5")) {
+    const auto eq = item.find('=');
+    require(eq != std::string::npos, option, "expected key=value pairs separated by commas, got '" + item + "'");
+    const std::string key(trim(std::string_view(item).substr(0, eq)));
+    const std::string value_text(trim(std::string_view(item).substr(eq + 1)));
+    require(!key.empty(), option, "expected key=value, got '" + item + "' with no key");
+    require(allowed.count(key) > 0, option, "unknown key '" + key + "' (allowed: " + join_set(allowed) + ")");
+    require(values.count(key) == 0, option, "key '" + key + "' given twice");
+    double value = 0;
+    require(parse_double(value_text, value), option,
+            "expected a number for '" + key + "', got '" + value_text + "'");
+    require(std::isfinite(value), option, "expected a finite number for '" + key + "', got '" + value_text + "'");
+    values[key] = value;
+  }
+  return values;
+}
+
+std::vector<std::int64_t> parse_int_list(const std::string& text, const std::string& option) {
+  std::vector<std::int64_t> values;
+  for (const auto& item : split_items(text, option, "10,20,50")) {
+    std::int64_t value = 0;
+    require(parse_int64(item, value), option, "expected integers separated by commas, got '" + item + "'");
+    values.push_back(value);
+  }
+  return values;
+}
+
+std::vector<double> parse_double_list(const std::string& text, const std::string& option) {
+  std::vector<double> values;
+  for (const auto& item : split_items(text, option, "0.1,0.01")) {
+    double value = 0;
+    require(parse_double(item, value), option, "expected numbers separated by commas, got '" + item + "'");
+    require(std::isfinite(value), option, "expected finite numbers, got '" + item + "'");
+    values.push_back(value);
+  }
+  return values;
+}
+
+std::vector<std::string> parse_string_list(const std::string& text, const std::string& option) {
+  return split_items(text, option, "a,b");
+}
+
+CLI::Validator positive_int() { return integer_at_least(1, "a positive integer"); }
+
+CLI::Validator non_negative_int() { return integer_at_least(0, "a non-negative integer"); }
+
+CLI::Validator finite_double() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double value = 0;
+        if (!parse_double(text, value) || !std::isfinite(value)) return "expected a finite number, got '" + text + "'";
+        return {};
+      },
+      "FLOAT", "a finite number");
+}
+
+CLI::Validator positive_double() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double value = 0;
+        if (!parse_double(text, value) || !std::isfinite(value) || value <= 0)
+          return "expected a positive finite number, got '" + text + "'";
+        return {};
+      },
+      "FLOAT>0", "a positive number");
+}
+
+CLI::Validator readable_file() {
+  return CLI::Validator(
+      [](std::string& path) -> std::string {
+        struct stat info {};
+        if (::stat(path.c_str(), &info) != 0) return "file not found: '" + path + "'";
+        if (!S_ISREG(info.st_mode)) return "expected a regular file, got '" + path + "'";
+        if (::access(path.c_str(), R_OK) != 0) return "file not readable: '" + path + "'";
+        return {};
+      },
+      "FILE", "a readable file");
+}
+
+CLI::Validator matrix_file_name() {
+  return CLI::Validator(
+      [](std::string& path) -> std::string {
+        auto ends = [&](const std::string& suffix) {
+          return path.size() > suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+        };
+        if (!ends(".npy") && !ends(".csv")) return "expected a file name ending in .npy or .csv, got '" + path + "'";
+        return {};
+      },
+      "FILE.npy|FILE.csv", "a .npy or .csv file name");
+}
+
+void parse_args(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help, --help-all, --version
+    app.exit(e);
+    throw;
+  }
+}
+
+int run_app(int argc, char** argv, const std::function<int(int, char**)>& body) {
+  const std::string app = program_name(argc, argv);
+  try {
+    return body(argc, argv);
+  } catch (const CLI::Success&) {
+    return 0;  // help or version text already printed by parse_args
+  } catch (const CLI::RuntimeError& e) {  // CLI11's way for an app to exit with a given status
+    return e.get_exit_code();
+  } catch (const CLI::ParseError& e) {
+    report(app, e.what());
+    return 2;
+  } catch (const Error& e) {
+    report(app, e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    report(app, e.what());
+    return 1;
+  } catch (...) {
+    report(app, "unknown exception");
+    return 1;
+  }
+}
+
+}  // namespace pmm
