@@ -1,0 +1,35 @@
+// bpc = (sum_i w_i nll_i / sum_j w_j) / ln 2 (eq. 169 with normalised weights). Positions with
+// weight 0 are left out of the sum, so an infinite nll there cannot turn 0 * inf into NaN.
+#include "validation/metric_bpc.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "processes/error.hpp"
+
+namespace pmm {
+
+double bits_per_character(const Eigen::Ref<const Eigen::ArrayXd>& nll_nats,
+                          const Eigen::Ref<const Eigen::ArrayXd>& weights) {
+  require(nll_nats.size() >= 1, "nll_nats", "must not be empty");
+  require(weights.size() == nll_nats.size(), "weights",
+          "must have one weight per position (" + std::to_string(nll_nats.size()) + "), got " +
+              std::to_string(weights.size()));
+  require(!nll_nats.isNaN().any() && (nll_nats >= 0.0).all(), "nll_nats",
+          "must be >= 0 and not NaN (negative log-probabilities in nats)");
+  require(weights.allFinite() && (weights >= 0.0).all(), "weights", "must be finite and >= 0");
+  const double total = weights.sum();
+  require(total > 0.0, "weights", "must not all be zero");
+  double nats = 0.0;
+  for (Eigen::Index i = 0; i < weights.size(); ++i)
+    if (weights(i) > 0.0) nats += weights(i) / total * nll_nats(i);
+  return nats / std::log(2.0);
+}
+
+double bits_per_character(const std::vector<double>& nll_nats, const std::vector<double>& weights) {
+  using Map = Eigen::Map<const Eigen::ArrayXd>;
+  return bits_per_character(Map(nll_nats.data(), static_cast<Eigen::Index>(nll_nats.size())),
+                            Map(weights.data(), static_cast<Eigen::Index>(weights.size())));
+}
+
+}  // namespace pmm
