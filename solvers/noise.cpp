@@ -4,6 +4,7 @@
 // transcendental functions go through glibc's libmvec (this file alone is built with -ffast-math).
 #include "solvers/noise.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "solvers/distributions.hpp"
@@ -16,7 +17,7 @@ constexpr int kLanes = 64;  // paths per inner batch: a multiple of every SIMD w
 // Philox4x32-10 on kLanes counters (identical to r123::Philox4x32; checked by the known-answer tests).
 __attribute__((target_clones("avx512f", "avx2", "default")))
 void normals_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t path_lo, std::uint32_t step,
-                   std::uint32_t block, std::uint32_t tag, bool both, double* __restrict z0, double* __restrict z1) {
+                   std::uint32_t block, std::uint32_t tag, double* __restrict z0, double* __restrict z1) {
   alignas(64) std::uint32_t c0[kLanes], c1[kLanes], c2[kLanes], c3[kLanes];
   alignas(64) double u1[kLanes], u2[kLanes];
   for (int j = 0; j < kLanes; ++j) {
@@ -41,20 +42,18 @@ void normals_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t path_lo, st
   for (int j = 0; j < kLanes; ++j) {  // uniform_open(), written out so it vectorises
     const std::uint64_t b1 = ((std::uint64_t{c0[j]} << 21) ^ (std::uint64_t{c1[j]} >> 11)) & ((1ull << 53) - 1);
     const std::uint64_t b2 = ((std::uint64_t{c2[j]} << 21) ^ (std::uint64_t{c3[j]} >> 11)) & ((1ull << 53) - 1);
-    u1[j] = (static_cast<double>(static_cast<std::int64_t>(b1)) + 0.5) * 0x1.0p-53;
-    u2[j] = (static_cast<double>(static_cast<std::int64_t>(b2)) + 0.5) * 0x1.0p-53;
+    // Same clamp as uniform_open(): 2^53 - 1 + 0.5 rounds up to 2^53, i.e. u = 1.
+    u1[j] = std::min((static_cast<double>(static_cast<std::int64_t>(b1)) + 0.5) * 0x1.0p-53, 0x1.fffffffffffffp-1);
+    u2[j] = std::min((static_cast<double>(static_cast<std::int64_t>(b2)) + 0.5) * 0x1.0p-53, 0x1.fffffffffffffp-1);
   }
-  if (both) {
+  // Both halves always: a cos-only loop would round differently from the sincos loop, and then a
+  // coordinate's draw would depend on how many coordinates the batch has.
 #pragma omp simd
-    for (int j = 0; j < kLanes; ++j) {
-      const double rad = std::sqrt(-2.0 * std::log(u1[j]));
-      const double ang = 6.283185307179586 * u2[j];
-      z0[j] = rad * std::cos(ang);
-      z1[j] = rad * std::sin(ang);
-    }
-  } else {  // odd last coordinate: the sine half would be discarded
-#pragma omp simd
-    for (int j = 0; j < kLanes; ++j) z0[j] = std::sqrt(-2.0 * std::log(u1[j])) * std::cos(6.283185307179586 * u2[j]);
+  for (int j = 0; j < kLanes; ++j) {
+    const double rad = std::sqrt(-2.0 * std::log(u1[j]));
+    const double ang = 6.283185307179586 * u2[j];
+    z0[j] = rad * std::cos(ang);
+    z1[j] = rad * std::sin(ang);
   }
 }
 
@@ -69,7 +68,7 @@ void fill_normals(std::uint64_t seed, Stream stream, std::uint32_t step, Index p
     const Index m = std::min<Index>(kLanes, n - j0);
     for (Index blk = 0; 2 * blk < dim; ++blk) {
       const bool both = 2 * blk + 1 < dim;
-      normals_block(k0, k1, static_cast<std::uint32_t>(path0 + j0), step, static_cast<std::uint32_t>(blk), tag, both, z0, z1);
+      normals_block(k0, k1, static_cast<std::uint32_t>(path0 + j0), step, static_cast<std::uint32_t>(blk), tag, z0, z1);
       for (Index j = 0; j < m; ++j) {
         out(2 * blk, j0 + j) = z0[j];
         if (both) out(2 * blk + 1, j0 + j) = z1[j];
