@@ -57,7 +57,17 @@ AnyProcess make_process(const SolveArgs& a) {
     require(p.beta1 > 0 && p.beta2 > 0, "--prior", "beta1 and beta2 must be > 0");
     return p;
   }
-  throw Error("--process: unknown process '" + a.process + "' (expected normal or gamma-poisson)");
+  if (a.process == "inverse-gamma-gamma") {
+    auto kv = parse_kv_list(a.prior, "--prior", {"beta1", "beta2"});
+    InverseGammaGammaProcess p;
+    p.schedule = schedule;
+    if (kv.count("beta1")) p.beta1 = kv["beta1"];
+    if (kv.count("beta2")) p.beta2 = kv["beta2"];
+    p.check("--prior");
+    return p;
+  }
+  throw Error("--process: unknown process '" + a.process +
+              "' (expected normal, gamma-poisson, inverse-gamma-gamma or dirichlet-categorical)");
 }
 
 bool has_ext(const std::string& path, const std::string& ext) {
@@ -92,7 +102,7 @@ nlohmann::json process_json(const AnyProcess& process) {
         nlohmann::json j{{"name", std::decay_t<decltype(p)>::kName}, {"schedule", p.schedule->describe()},
                          {"F1", p.schedule->F(1.0)}};
         if constexpr (std::is_same_v<std::decay_t<decltype(p)>, NormalProcess>) j["prior"] = {{"b", p.b}};
-        if constexpr (std::is_same_v<std::decay_t<decltype(p)>, GammaPoissonProcess>)
+        if constexpr (!std::is_same_v<std::decay_t<decltype(p)>, NormalProcess>)
           j["prior"] = {{"beta1", p.beta1}, {"beta2", p.beta2}};
         return j;
       },
@@ -105,15 +115,15 @@ int run(int argc, char** argv) {
                "Example: pmm-solve --process normal --target builtin:gmm2d --solver heun --steps 200 "
                "--paths 10000 --out samples.npy"};
   app.option_defaults()->always_capture_default();
-  app.add_option("--process", a.process, "normal | gamma-poisson");
+  app.add_option("--process", a.process, "normal | gamma-poisson | inverse-gamma-gamma | dirichlet-categorical");
   app.add_option("--solver", a.solver,
                  "exact | euler-maruyama | heun (normal) | tau-leap | tau-leap-midpoint (gamma-poisson); "
-                 "default: heun for normal, tau-leap for gamma-poisson");
+                 "default: heun (normal), tau-leap (gamma-poisson), exact (inverse-gamma-gamma)");
   app.add_option("--steps", a.steps, "number of grid steps (>= 1)");
   app.add_option("--schedule", a.schedule,
                  "exponential[:a=..,k=..] | linear:a=..,b=.. | constant:c=.. | staircase:a=..,b=..,c=.. | table:FILE");
   app.add_option("--grid", a.grid, "uniform | uniform-precision | power:rho=R");
-  app.add_option("--prior", a.prior, "prior parameters: b=2 (normal); beta1=0.1,beta2=2 (gamma-poisson)");
+  app.add_option("--prior", a.prior, "prior parameters: b=2 (normal); beta1=0.1,beta2=2 (gamma-poisson); beta1=2,beta2=1 (inverse-gamma-gamma)");
   app.add_option("--target", a.target, "builtin:NAME | points.npy ([n, dim]) | mixture.json");
   app.add_option("--target-weights", a.target_weights, "weights.npy ([n]) for a .npy point set");
   app.add_option("--model", a.model, "TorchScript predictor file: forward(mu [B, dim], t [B]) -> [B, dim]");
@@ -143,7 +153,7 @@ int run(int argc, char** argv) {
   require(a.device == "cpu" || a.device == "cuda", "--device", "expected cpu or cuda, got '" + a.device + "'");
   const AnyProcess process = make_process(a);
   const std::string pname = process_name(process);
-  if (a.solver.empty()) a.solver = pname == "normal" ? "heun" : "tau-leap";
+  if (a.solver.empty()) a.solver = pname == "normal" ? "heun" : pname == "gamma-poisson" ? "tau-leap" : "exact";
   check_solver(pname, a.solver);
   require(!a.target.empty() || !a.model.empty(), "--target", "needs --target or --model (try --target builtin:" +
                                                                  builtin_default(pname) + ")");

@@ -82,10 +82,8 @@ OraclePtr load_target(const AnyProcess& process, const std::string& spec, const 
     return std::visit(
         [&](const auto& p) -> OraclePtr {
           using P = std::decay_t<decltype(p)>;
-          if constexpr (std::is_same_v<P, NormalProcess> || std::is_same_v<P, GammaPoissonProcess>)
-            return builtin_oracle(p, name);
-          else
-            throw Error("--target: no built-in targets for this process");
+          (void)sizeof(P);
+          return builtin_oracle(p, name);
         },
         process);
   }
@@ -107,10 +105,8 @@ OraclePtr load_target(const AnyProcess& process, const std::string& spec, const 
     return std::visit(
         [&](const auto& p) -> OraclePtr {
           using P = std::decay_t<decltype(p)>;
-          if constexpr (std::is_same_v<P, NormalProcess> || std::is_same_v<P, GammaPoissonProcess>)
-            return finite_set_oracle(p, std::move(points), std::move(w));
-          else
-            throw Error("this process has no finite-set oracle here");
+          (void)sizeof(P);
+          return finite_set_oracle(p, std::move(points), std::move(w));
         },
         process);
   } catch (const Error& e) {

@@ -39,11 +39,14 @@ Eigen::VectorXd vec(std::initializer_list<double> v) {
 std::vector<std::string> builtin_targets(const std::string& process) {
   if (process == "normal") return {"atoms3", "gmm2d", "ring8"};
   if (process == "gamma-poisson") return {"counts3", "gamma-mix"};
+  if (process == "inverse-gamma-gamma") return {"scales3"};
   return {};
 }
 
 std::string builtin_default(const std::string& process) {
-  return process == "gamma-poisson" ? "counts3" : "gmm2d";
+  if (process == "gamma-poisson") return "counts3";
+  if (process == "inverse-gamma-gamma") return "scales3";
+  return "gmm2d";
 }
 
 OraclePtr builtin_oracle(const NormalProcess& p, const std::string& name) {
@@ -71,6 +74,12 @@ OraclePtr builtin_oracle(const GammaPoissonProcess& p, const std::string& name) 
     return gamma_mixture_oracle(p, vec({0.6, 0.4}), cols({{4.0, 30.0}, {40.0, 6.0}}), cols({{2.0, 3.0}, {4.0, 1.0}}));
   throw Error("--target: unknown built-in target 'builtin:" + name +
               "' for the gamma-poisson process (expected one of: " + list(builtin_targets("gamma-poisson")) + ")");
+}
+
+OraclePtr builtin_oracle(const InverseGammaGammaProcess& p, const std::string& name) {
+  if (name == "scales3") return finite_set_oracle(p, cols({{0.5}, {1.5}, {4.0}}), vec({0.3, 0.4, 0.3}));
+  throw Error("--target: unknown built-in target 'builtin:" + name +
+              "' for the inverse-gamma-gamma process (expected one of: " + list(builtin_targets("inverse-gamma-gamma")) + ")");
 }
 
 }  // namespace pmm
