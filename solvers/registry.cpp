@@ -17,6 +17,7 @@ const std::map<std::string, std::vector<std::string>>& fit_table() {
   static const std::map<std::string, std::vector<std::string>> table = {
       {"normal", {"exact", "euler-maruyama", "heun"}},
       {"gamma-poisson", {"exact", "tau-leap", "tau-leap-midpoint", "euler-maruyama"}},
+      {"inverse-gamma-gamma", {"exact", "euler-maruyama"}},
   };
   return table;
 }
@@ -69,6 +70,7 @@ IntegrateResult solve(const AnyProcess& process, const std::string& solver, cons
   return std::visit(
       [&](const auto& p) -> IntegrateResult {
         using P = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<P, InverseGammaGammaProcess>) p.check("--prior");
         if (solver == "exact") return integrate(ExactStep{}, p, pred, noise, paths, opt);
         if (solver == "euler-maruyama") return integrate(EulerMaruyama{}, p, pred, noise, paths, opt);
         if constexpr (std::is_same_v<P, NormalProcess>) {

@@ -6,12 +6,13 @@
 #include <vector>
 
 #include "processes/gamma_poisson.hpp"
+#include "processes/inverse_gamma_gamma.hpp"
 #include "processes/normal.hpp"
 #include "solvers/integrate.hpp"
 
 namespace pmm {
 
-using AnyProcess = std::variant<NormalProcess, GammaPoissonProcess>;
+using AnyProcess = std::variant<NormalProcess, GammaPoissonProcess, InverseGammaGammaProcess>;
 
 std::string process_name(const AnyProcess& p);
 // Solvers that fit a process, by name ("normal" -> exact, euler-maruyama, heun).

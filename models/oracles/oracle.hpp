@@ -7,6 +7,7 @@
 
 #include "models/predictor.hpp"
 #include "processes/gamma_poisson.hpp"
+#include "processes/inverse_gamma_gamma.hpp"
 #include "processes/normal.hpp"
 
 namespace pmm {
@@ -24,6 +25,8 @@ using OraclePtr = std::shared_ptr<const Oracle>;
 // or empty for uniform. Responsibilities are softmaxes of log-likelihoods computed with one GEMM.
 OraclePtr finite_set_oracle(const NormalProcess& p, Batch points, Eigen::VectorXd weights = {});
 OraclePtr finite_set_oracle(const GammaPoissonProcess& p, Batch points, Eigen::VectorXd weights = {});
+// Inverse-Gamma-Gamma: points must be > 0 (Gamma scales) and p.beta1 > 1 (models/oracles/inverse_gamma_finite_set.cpp).
+OraclePtr finite_set_oracle(const InverseGammaGammaProcess& p, Batch points, Eigen::VectorXd weights = {});
 
 // Gaussian mixture with diagonal covariances for the Normal process: x ~ sum_k w_k N(m_k, diag s2_k).
 // means, variances: dim x K.

@@ -1,0 +1,142 @@
+// TorchScript predictor: wraps a loaded or freshly trained module behind pmm::Predictor; the only place where
+// solver batches (Eigen, double, dim x B) become torch tensors (float32, [B, ...]) and back.
+#include "models/torch/torchscript_predictor.hpp"
+
+#include <sstream>
+
+#include <fmt/format.h>
+#include <torch/cuda.h>
+#include <torch/utils.h>
+
+#include "models/torch/load_predictor.hpp"
+#include "processes/error.hpp"
+
+namespace pmm {
+namespace {
+
+std::string shape_text(c10::IntArrayRef s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+std::string first_line(const std::string& s) {
+  const auto p = s.find('\n');
+  return p == std::string::npos ? s : s.substr(0, p);
+}
+
+torch::Device parse_device(const std::string& device) {
+  try {
+    torch::Device d(device);
+    require(d.is_cpu() || d.is_cuda(), "--device", "expected cpu or cuda[:N], got '" + device + "'");
+    if (d.is_cuda())
+      require(torch::cuda::is_available(), "--device",
+              "cuda requested but LibTorch sees no CUDA device (CPU-only build or no GPU)");
+    return d;
+  } catch (const c10::Error&) {
+    throw Error("--device: expected cpu or cuda[:N], got '" + device + "'");
+  }
+}
+
+}  // namespace
+
+std::vector<std::int64_t> module_event_shape(const torch::jit::Module& m) {
+  if (!m.hasattr("event_shape")) return {};
+  const auto v = m.attr("event_shape");
+  if (!v.isIntList()) return {};
+  return v.toIntVector();
+}
+
+TorchScriptPredictor::TorchScriptPredictor(torch::jit::Module module, const std::string& device,
+                                           std::vector<std::int64_t> event_shape, std::string source)
+    : module_(std::move(module)), device_(parse_device(device)), event_shape_(std::move(event_shape)),
+      source_(std::move(source)) {
+  require(!event_shape_.empty(), source_, "empty event shape");
+  dim_ = 1;
+  for (auto v : event_shape_) {
+    require(v >= 1, source_, "event_shape entries must be >= 1");
+    dim_ *= v;
+  }
+  module_.to(device_);
+  module_.eval();
+}
+
+void TorchScriptPredictor::predict(const Batch& mu, double t, Index, Batch& out) const {
+  torch::NoGradGuard no_grad;
+  const std::int64_t B = mu.cols();
+  std::vector<std::int64_t> shape{B};
+  shape.insert(shape.end(), event_shape_.begin(), event_shape_.end());
+  auto in = torch::from_blob(const_cast<double*>(mu.data()), {B, static_cast<std::int64_t>(dim_)}, torch::kFloat64)
+                .to(torch::kFloat32)
+                .reshape(shape)
+                .to(device_);
+  auto tt = torch::full({B}, t, torch::TensorOptions().dtype(torch::kFloat32).device(device_));
+  torch::Tensor g;
+  try {
+    g = module_.forward({in, tt}).toTensor();
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("{}: forward(mu {}, t [{}]) failed: {}", source_, shape_text(shape), B,
+                            first_line(e.what())));
+  }
+  if (g.sizes() != c10::IntArrayRef(shape))
+    throw Error(fmt::format("{}: forward(mu {}, t [{}]) returned {}, expected {}", source_, shape_text(shape), B,
+                            shape_text(g.sizes()), shape_text(shape)));
+  auto cpu = g.to(torch::kCPU, torch::kFloat64).contiguous();
+  out.resize(dim_, B);
+  std::copy(cpu.data_ptr<double>(), cpu.data_ptr<double>() + B * dim_, out.data());
+}
+
+void TorchScriptPredictor::check_signature() const {
+  Batch zero = Batch::Zero(dim_, 2), out;
+  predict(zero, 0.5, 0, out);
+}
+
+std::string TorchScriptPredictor::describe() const {
+  std::string s = "torchscript(" + source_ + ", event_shape=" + shape_text(event_shape_);
+  if (module_.hasattr("process") && module_.attr("process").isString())
+    s += ", process=" + module_.attr("process").toStringRef();
+  if (module_.hasattr("schedule") && module_.attr("schedule").isString())
+    s += ", schedule=" + module_.attr("schedule").toStringRef();
+  return s + ", device=" + device_.str() + ")";
+}
+
+void set_torch_threads(int threads) {
+  require(threads >= 1, "--threads", "must be >= 1");
+  torch::set_num_threads(threads);
+}
+
+PredictorPtr load_torchscript_predictor(const std::string& path, const std::string& device, Index expected_dim) {
+  require(expected_dim >= 0, "expected_dim", "must be >= 0");
+  torch::jit::Module m;
+  try {
+    m = torch::jit::load(path);
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("--model: {}: not a loadable TorchScript module ({})", path, first_line(e.what())));
+  }
+  const auto method = m.find_method("forward");
+  require(method.has_value(), "--model", path + ": the module has no forward(mu, t) method");
+  const auto& schema = method->function().getSchema();
+  // Arguments include self.
+  std::ostringstream found;
+  found << schema;
+  require(schema.arguments().size() == 3, "--model",
+          fmt::format("{}: forward must take (mu: Tensor[B, ...], t: Tensor[B]) and return Tensor[B, ...]; found {}",
+                      path, found.str()));
+  auto shape = module_event_shape(m);
+  if (shape.empty()) {
+    require(expected_dim > 0, "--model",
+            path + ": the module has no event_shape attribute; give the dimension (the target's dim) to infer it");
+    shape = {static_cast<std::int64_t>(expected_dim)};
+  }
+  std::int64_t d = 1;
+  for (auto v : shape) d *= v;
+  if (expected_dim > 0)
+    require(d == expected_dim, "--model",
+            fmt::format("{}: event_shape {} has {} coordinates, the target has {}", path, shape_text(shape), d,
+                        expected_dim));
+  auto pred = std::make_shared<TorchScriptPredictor>(std::move(m), device, shape, path);
+  pred->check_signature();
+  return pred;
+}
+
+}  // namespace pmm

@@ -1,0 +1,298 @@
+// Training loop, checkpoints and export (see trainer.hpp). The module being trained is the TorchScript
+// predictor itself; export writes a copy holding the EMA weights (model.pt) and the raw weights (model_raw.pt).
+#include "models/torch/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <torch/csrc/jit/python/update_graph_executor_opt.h>
+#include <torch/types.h>
+#include <torch/cuda.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adam.h>
+#include <torch/serialize.h>
+
+#include "models/torch/losses.hpp"
+#include "models/torch/networks.hpp"
+#include "processes/error.hpp"
+
+namespace pmm {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string config_text(const TrainOptions& o, const TrainData& d, double mean, double sd) {
+  std::ostringstream s;
+  s << "process=" << train_process_name(o.law.process) << "\nb=" << o.law.b << "\nbeta1=" << o.law.beta1
+    << "\nbeta2=" << o.law.beta2 << "\nschedule=" << o.law.schedule->describe() << "\nparam=" << o.parametrisation
+    << "\nloss_weight=" << (o.loss_weight == LossWeight::kRate ? "f" : "F")
+    << "\ntime_sampling=" << (o.time_sampling == TimeSampling::kUniform ? "uniform" : "log-precision")
+    << "\nnet=" << o.net.kind << "\nwidth=" << o.net.width << "\ndepth=" << o.net.depth
+    << "\nchannels=" << o.net.channels << "\nmodel_dim=" << o.net.model_dim << "\nlayers=" << o.net.layers
+    << "\nheads=" << o.net.heads << "\nbatch=" << o.batch << "\nlr=" << o.lr << "\nclip=" << o.clip
+    << "\nema=" << o.ema << "\nseed=" << o.seed << "\ndata=" << d.name << "\ndata_n=" << d.x.cols()
+    << "\ndata_dim=" << d.x.rows() << "\ndata_mean=" << fmt::format("{:.17g}", mean)
+    << "\ndata_sd=" << fmt::format("{:.17g}", sd) << "\nlog_every=" << o.log_every << "\n";
+  return s.str();
+}
+
+// First line where two config texts differ, as "key: checkpoint has A, this run has B".
+std::string config_difference(const std::string& a, const std::string& b) {
+  std::istringstream sa(a), sb(b);
+  std::string la, lb;
+  while (true) {
+    const bool ga = static_cast<bool>(std::getline(sa, la)), gb = static_cast<bool>(std::getline(sb, lb));
+    if (!ga && !gb) return "";
+    if (la != lb || ga != gb) return fmt::format("checkpoint has '{}', this run has '{}'", la, lb);
+  }
+}
+
+void atomic_save(const std::string& path, const std::function<void(const std::string&)>& save) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  try {
+    save(tmp);
+  } catch (const std::exception& e) {
+    std::remove(tmp.c_str());
+    throw Error(fmt::format("--out: cannot write {}: {}", path, e.what()));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw Error(fmt::format("--out: cannot rename {} to {}", tmp, path));
+  }
+}
+
+torch::jit::Module with_weights(const torch::jit::Module& m, const std::vector<torch::Tensor>& weights) {
+  torch::NoGradGuard no_grad;
+  auto copy = m.clone();
+  size_t i = 0;
+  for (auto p : copy.parameters()) p.copy_(weights[i++]);
+  copy.eval();
+  return copy;
+}
+
+// Rewrites loss.csv keeping the header and the rows with step <= last_step (a resumed run redoes the rest).
+void truncate_log(const std::string& path, std::int64_t last_step) {
+  std::ifstream in(path);
+  if (!in) return;
+  std::string line, kept;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (header) {
+      kept += line + "\n";
+      header = false;
+      continue;
+    }
+    const auto comma = line.find(',');
+    if (comma == std::string::npos) continue;
+    try {
+      if (std::stoll(line.substr(0, comma)) <= last_step) kept += line + "\n";
+    } catch (...) {
+    }
+  }
+  in.close();
+  atomic_save(path, [&](const std::string& tmp) {
+    std::ofstream out(tmp);
+    out << kept;
+    if (!out.flush()) throw Error("write failed");
+  });
+}
+
+}  // namespace
+
+void TrainOptions::validate() const {
+  law.validate();
+  net.validate();
+  require(steps >= 1, "--steps", fmt::format("must be >= 1, got {}", steps));
+  require(batch >= 1 && batch <= (1 << 24), "--batch", fmt::format("must be in [1, 2^24], got {}", batch));
+  require(std::isfinite(lr) && lr > 0, "--lr", fmt::format("must be > 0, got {}", lr));
+  require(std::isfinite(clip) && clip >= 0, "--clip", fmt::format("must be >= 0 (0: no clipping), got {}", clip));
+  require(ema >= 0 && ema < 1, "--ema", fmt::format("must be in [0, 1), got {}", ema));
+  require(checkpoint_every >= 0, "--checkpoint-every", fmt::format("must be >= 0, got {}", checkpoint_every));
+  require(log_every >= 1, "--log-every", fmt::format("must be >= 1, got {}", log_every));
+  require(!out.empty(), "--out", "an output directory is required");
+  require(steps < (std::int64_t(1) << 32), "--steps", "must be < 2^32");
+}
+
+void data_statistics(const TrainData& data, double& mean, double& sd) {
+  require(data.x.size() > 0, "--data", data.name + ": no samples");
+  mean = data.x.mean();
+  sd = std::sqrt((data.x - mean).square().mean());
+  if (!(sd > 0)) sd = 1.0;
+}
+
+TrainResult train(const TrainOptions& o, const TrainData& data,
+                  const std::function<void(const TrainProgress&)>& on_step) {
+  o.validate();
+  const bool tokens = o.law.process == TrainProcess::kCategorical;
+  {
+    std::int64_t d = 1;
+    for (auto v : data.event_shape) d *= v;
+    require(d == (tokens ? data.x.rows() * o.law.vocab : data.x.rows()), "--data",
+            data.name + ": event shape does not match the data dimension");
+  }
+  double mean = 0, sd = 1;
+  data_statistics(data, mean, sd);
+  if (tokens) mean = 0, sd = 1;
+  HeadConfig head;
+  head.law = o.law;
+  head.parametrisation = o.parametrisation;
+  head.data_mean = mean;
+  head.data_std = sd;
+  head.event_shape = data.event_shape;
+
+  std::error_code ec;
+  fs::create_directories(o.out, ec);
+  require(fs::is_directory(o.out), "--out", o.out + ": cannot create the directory");
+  TrainResult res;
+  res.checkpoint_path = (fs::path(o.out) / "checkpoint.pt").string();
+  res.model_path = (fs::path(o.out) / "model.pt").string();
+  res.raw_model_path = (fs::path(o.out) / "model_raw.pt").string();
+  res.log_path = (fs::path(o.out) / "loss.csv").string();
+  const std::string config = config_text(o, data, mean, sd);
+
+  const torch::Device device(o.device);
+  require(device.is_cpu() || torch::cuda::is_available(), "--device",
+          "cuda requested but LibTorch sees no CUDA device (CPU-only build or no GPU)");
+  // The optimising graph executor swaps in differently rounded kernels after its profiling runs, so a resumed
+  // run (profiling again from its first step) would drift from an uninterrupted one in the last bits.
+  torch::jit::setGraphExecutorOptimize(false);
+  auto module = build_predictor(o.net, head, o.seed);
+  module.to(device);
+  module.train();
+  auto params = module_parameters(module);
+  for (auto& p : params) p.requires_grad_(true);
+  std::vector<torch::Tensor> ema;
+  for (const auto& p : params) ema.push_back(p.detach().clone());
+  torch::optim::Adam opt(params, torch::optim::AdamOptions(o.lr));
+
+  std::int64_t start = 0;
+  if (o.resume) {
+    require(fs::exists(res.checkpoint_path), "--resume", res.checkpoint_path + ": no checkpoint to resume from");
+    torch::serialize::InputArchive ar;
+    try {
+      ar.load_from(res.checkpoint_path, device);
+    } catch (const std::exception& e) {
+      throw Error("--resume: " + res.checkpoint_path + ": unreadable checkpoint (" + e.what() + ")");
+    }
+    c10::IValue cfg, step;
+    ar.read("config", cfg);
+    const auto diff = config_difference(cfg.toStringRef(), config);
+    require(diff.empty(), "--resume", res.checkpoint_path + " was written by a different configuration: " + diff);
+    ar.read("step", step);
+    start = step.toInt();
+    require(start <= o.steps, "--steps", fmt::format("checkpoint is at step {}, beyond --steps {}", start, o.steps));
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < params.size(); ++i) {
+      torch::Tensor t, e;
+      ar.read(fmt::format("param_{}", i), t);
+      ar.read(fmt::format("ema_{}", i), e);
+      params[i].copy_(t);
+      ema[i].copy_(e);
+    }
+    torch::serialize::InputArchive oa;
+    ar.read("optimizer", oa);
+    opt.load(oa);
+    truncate_log(res.log_path, start);
+  }
+  res.start_step = start;
+
+  auto checkpoint = [&](std::int64_t step) {
+    atomic_save(res.checkpoint_path, [&](const std::string& tmp) {
+      torch::serialize::OutputArchive ar;
+      ar.write("config", c10::IValue(config));
+      ar.write("step", c10::IValue(step));
+      for (size_t i = 0; i < params.size(); ++i) {
+        ar.write(fmt::format("param_{}", i), params[i].detach().cpu());
+        ar.write(fmt::format("ema_{}", i), ema[i].cpu());
+      }
+      torch::serialize::OutputArchive oa;
+      opt.save(oa);
+      ar.write("optimizer", oa);
+      ar.save_to(tmp);
+    });
+    atomic_save(res.model_path, [&](const std::string& tmp) { with_weights(module, ema).save(tmp); });
+    atomic_save(res.raw_model_path, [&](const std::string& tmp) { with_weights(module, params).save(tmp); });
+  };
+
+  const bool new_log = !o.resume || !fs::exists(res.log_path);
+  std::ofstream log(res.log_path, new_log ? std::ios::trunc : std::ios::app);
+  require(static_cast<bool>(log), "--out", res.log_path + ": cannot open for writing");
+  if (new_log) log << "step,loss,samples_per_s,seconds\n" << std::flush;
+
+  torch::jit::Method log_probs = tokens ? module.get_method("log_probs") : module.get_method("forward");
+  torch::jit::Method forward = module.get_method("forward");
+  const std::int64_t n = data.x.cols(), B = o.batch;
+  std::vector<std::int64_t> mu_shape{B};
+  mu_shape.insert(mu_shape.end(), data.event_shape.begin(), data.event_shape.end());
+  std::vector<std::int64_t> x_shape{B};
+  if (tokens)
+    x_shape.push_back(data.x.rows());
+  else
+    x_shape.insert(x_shape.end(), data.event_shape.begin(), data.event_shape.end());
+
+  const auto t0 = std::chrono::steady_clock::now();
+  auto window_t0 = t0;
+  double window_loss = 0;
+  std::int64_t window_n = 0;
+  Batch xb(data.x.rows(), B);
+  for (std::int64_t step = start; step < o.steps; ++step) {
+    const auto s32 = static_cast<std::uint32_t>(step);
+    const auto idx = draw_indices(n, B, o.seed, s32);
+    for (std::int64_t j = 0; j < B; ++j) xb.col(j) = data.x.col(idx[static_cast<size_t>(j)]);
+    const ExactDraw d = draw_exact(o.law, o.time_sampling, o.loss_weight, xb, o.seed, s32);
+    auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
+    auto mu = torch::from_blob(const_cast<double*>(d.mu.data()), {d.mu.size()}, f64).to(torch::kFloat32).reshape(mu_shape);
+    auto t = torch::from_blob(const_cast<double*>(d.t.data()), {B}, f64).to(torch::kFloat32);
+    auto w = torch::from_blob(const_cast<double*>(d.weight.data()), {B}, f64).to(torch::kFloat32);
+    auto x = torch::from_blob(xb.data(), {xb.size()}, f64).reshape(x_shape);
+    x = tokens ? x.to(torch::kLong) : x.to(torch::kFloat32);
+    torch::Tensor masked;
+    if (tokens)
+      masked = torch::from_blob(const_cast<double*>(d.masked.data()), {B, data.x.rows()}, f64).to(torch::kFloat32).to(device);
+    mu = mu.to(device), t = t.to(device), w = w.to(device), x = x.to(device);
+
+    opt.zero_grad();
+    auto g = (tokens ? log_probs : forward)({mu, t}).toTensor();
+    auto loss = weighted_loss(o.law.process, g, x, w, masked);
+    loss.backward();
+    if (o.clip > 0) torch::nn::utils::clip_grad_norm_(params, o.clip);
+    opt.step();
+    {
+      torch::NoGradGuard no_grad;
+      const double decay = std::min(o.ema, (1.0 + static_cast<double>(step)) / (10.0 + static_cast<double>(step)));
+      for (size_t i = 0; i < params.size(); ++i) ema[i].mul_(decay).add_(params[i].detach(), 1.0 - decay);
+    }
+    const double lv = loss.item<double>();
+    require(std::isfinite(lv), "training", fmt::format("loss is {} at step {} (try a smaller --lr or --clip)", lv, step + 1));
+    window_loss += lv;
+    ++window_n;
+    const std::int64_t done = step + 1;
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - t0).count();
+    if (done % o.log_every == 0 || done == o.steps) {
+      const double wsec = std::chrono::duration<double>(now - window_t0).count();
+      res.last_loss = window_loss / static_cast<double>(window_n);
+      log << done << "," << fmt::format("{:.9g}", res.last_loss) << ","
+          << fmt::format("{:.1f}", wsec > 0 ? static_cast<double>(window_n * B) / wsec : 0.0) << ","
+          << fmt::format("{:.3f}", elapsed) << "\n"
+          << std::flush;
+      window_loss = 0, window_n = 0, window_t0 = now;
+    }
+    if (o.checkpoint_every > 0 && done % o.checkpoint_every == 0 && done != o.steps) checkpoint(done);
+    if (on_step)
+      on_step({done, o.steps, lv, elapsed > 0 ? static_cast<double>((done - start) * B) / elapsed : 0.0});
+  }
+  checkpoint(o.steps);
+  res.steps = o.steps;
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  res.samples_per_s = res.seconds > 0 ? static_cast<double>((o.steps - start) * B) / res.seconds : 0.0;
+  return res;
+}
+
+}  // namespace pmm

@@ -1,0 +1,158 @@
+// Chunked, threaded driver of the masked-token samplers (same scheme as integrate(): dynamic chunk queue,
+// first error rethrown, chunk results written at their global path offsets).
+#include "solvers/masked_sampler.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "processes/error.hpp"
+#include "solvers/masked_steppers.hpp"
+
+namespace pmm {
+
+std::vector<std::string> masked_solvers() { return {MaskedFixedGrid::kName, MaskedEventDriven::kName}; }
+
+MaskedSolver parse_masked_solver(const std::string& name, const std::string& option) {
+  if (name == MaskedFixedGrid::kName) return MaskedSolver::kFixedGrid;
+  if (name == MaskedEventDriven::kName) return MaskedSolver::kEventDriven;
+  throw Error(fmt::format("{}: unknown solver '{}' for the dirichlet-categorical process (expected {} or {})", option,
+                          name, MaskedFixedGrid::kName, MaskedEventDriven::kName));
+}
+
+std::string masked_solver_name(MaskedSolver solver) {
+  return solver == MaskedSolver::kFixedGrid ? MaskedFixedGrid::kName : MaskedEventDriven::kName;
+}
+
+MaskedResult run_masked(const DirichletCategoricalProcess& p, const TokenPredictor& pred, Index paths,
+                        const MaskedOptions& opt) {
+  require(p.schedule != nullptr, "schedule", "the dirichlet-categorical process needs a schedule");
+  require(p.vocab >= 1 && p.length >= 1 && p.length < (1 << 24), "dirichlet-categorical process",
+          fmt::format("needs vocabulary >= 1 and length in [1, 2^24), got {} and {}", p.vocab, p.length));
+  require(pred.vocab() == p.vocab, "token predictor",
+          fmt::format("vocabulary mismatch: the predictor ({}) has {} tokens, the process {}", pred.describe(),
+                      pred.vocab(), p.vocab));
+  require(pred.length() == p.length, "token predictor",
+          fmt::format("length mismatch: the predictor ({}) takes sequences of {}, the process {}", pred.describe(),
+                      pred.length(), p.length));
+  require(paths >= 1 && paths < (Index(1) << 32), "paths", fmt::format("must be in [1, 2^32), got {}", paths));
+  require(opt.threads >= 1, "threads", fmt::format("must be >= 1, got {}", opt.threads));
+  if (opt.solver == MaskedSolver::kFixedGrid) {
+    const auto& g = opt.grid;
+    require(g.size() >= 2 && g.front() == 0.0 && g.back() == 1.0, "grid",
+            "the fixed-grid sampler needs a grid that starts at 0, ends at 1 and has at least one step");
+    require(g.size() - 1 < (std::size_t(1) << 32), "grid", "too many steps");
+    for (size_t i = 1; i < g.size(); ++i)
+      require(g[i] > g[i - 1], "grid", fmt::format("must increase strictly (point {})", i));
+  }
+  for (double s : opt.save_times)
+    require(s >= 0.0 && s <= 1.0, "save times", fmt::format("must lie in [0, 1], got {}", s));
+
+  const int C = p.length;
+  Index chunk = opt.chunk > 0 ? opt.chunk : (pred.preferred_batch() > 0 ? pred.preferred_batch() : paths);
+  chunk = std::min(chunk, paths);
+  const Index n_chunks = (paths + chunk - 1) / chunk;
+  const int threads = pred.concurrent() ? static_cast<int>(std::min<Index>(opt.threads, n_chunks)) : 1;
+  const size_t saves = opt.save_times.size();
+
+  MaskedResult res;
+  res.paths = paths;
+  res.length = C;
+  res.vocab = p.vocab;
+  res.tokens.resize(static_cast<size_t>(paths) * C);
+  if (opt.save_reveal_times) res.reveal_times.resize(static_cast<size_t>(paths) * C);
+  res.save_times = opt.save_times;
+  res.masked_fraction.resize(saves * static_cast<size_t>(paths));
+  res.nfe.resize(static_cast<size_t>(paths));
+
+  std::atomic<Index> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  const auto start = std::chrono::steady_clock::now();
+  auto worker = [&] {
+    MaskedChunk ch;
+    try {
+      for (Index k = next++; k < n_chunks; k = next++) {
+        const Index p0 = k * chunk, n = std::min(chunk, paths - p0);
+        ch.reset(p, p0, n);
+        if (opt.solver == MaskedSolver::kFixedGrid)
+          MaskedFixedGrid{}.run(p, pred, opt.grid, opt.seed, ch);
+        else
+          MaskedEventDriven{}.run(p, pred, opt.seed, ch);
+        std::copy(ch.tokens.begin(), ch.tokens.end(), res.tokens.begin() + p0 * C);
+        if (opt.save_reveal_times) std::copy(ch.reveal.begin(), ch.reveal.end(), res.reveal_times.begin() + p0 * C);
+        std::copy(ch.nfe.begin(), ch.nfe.end(), res.nfe.begin() + p0);
+        for (size_t s = 0; s < saves; ++s)
+          for (Index j = 0; j < n; ++j) {
+            const double* rev = ch.reveal.data() + j * C;
+            int masked = 0;
+            for (int c = 0; c < C; ++c) masked += rev[c] > opt.save_times[s];
+            res.masked_fraction[s * static_cast<size_t>(paths) + static_cast<size_t>(p0 + j)] =
+                static_cast<double>(masked) / C;
+          }
+        if (opt.progress) opt.progress(n);
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!error) error = std::current_exception();
+      next = n_chunks;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+
+  double total = 0;
+  for (auto v : res.nfe) {
+    res.nfe_max = std::max(res.nfe_max, v);
+    total += static_cast<double>(v);
+  }
+  res.nfe_mean = total / static_cast<double>(paths);
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return res;
+}
+
+namespace {
+// Mean of F_c over positions as a core Schedule, so make_grid can place uniform-precision points.
+class MeanPositionSchedule final : public Schedule {
+ public:
+  explicit MeanPositionSchedule(const DirichletCategoricalProcess& p) : p_(p) {}
+  double f(double t) const override {
+    double s = 0;
+    for (int c = 0; c < p_.length; ++c) s += p_.schedule->f(c, t);
+    return s / p_.length;
+  }
+  double F(double t) const override {
+    double s = 0;
+    for (int c = 0; c < p_.length; ++c) s += p_.schedule->F(c, t);
+    return s / p_.length;
+  }
+  std::string describe() const override { return "mean of " + p_.schedule->describe(); }
+
+ private:
+  const DirichletCategoricalProcess& p_;
+};
+}  // namespace
+
+std::vector<double> masked_grid(const GridSpec& spec, const DirichletCategoricalProcess& p, int steps) {
+  require(p.schedule != nullptr, "schedule", "the dirichlet-categorical process needs a schedule");
+  return make_grid(spec, MeanPositionSchedule(p), steps);
+}
+
+std::vector<int> tokens_at(const MaskedResult& r, double t) {
+  require(r.reveal_times.size() == r.tokens.size(), "tokens_at",
+          "needs reveal times: run with MaskedOptions::save_reveal_times = true");
+  std::vector<int> out(r.tokens.size());
+  for (size_t i = 0; i < out.size(); ++i) out[i] = r.reveal_times[i] <= t ? r.tokens[i] : r.vocab;
+  return out;
+}
+
+}  // namespace pmm
