@@ -1,6 +1,6 @@
 // Precision schedules: rate f(t) >= 0 on [0, 1] and its exact integral F(t) = int_0^t f(s) ds.
 // Per-step precisions are differences alpha_s = F(t_s) - F(t_{s-1}) (exact, never f(t) dt).
-// Exponential (paper default): f = (13/250) e^{13 t}, F = (e^{13 t} - 1)/250, F(1) ~ 1769.9.
+// Exponential (paper default): f = (13/250) e^{13 t}, F = (e^{13 t} - 1)/250, F(1) ~ 1769.65.
 #pragma once
 #include <memory>
 #include <string>

@@ -33,9 +33,12 @@ inline Philox::key_type philox_key(std::uint64_t seed) {
 }
 
 // 53-bit uniform in the open interval (0, 1) from two 32-bit words.
+// Above 2^52, bits + 0.5 is not representable and rounds to even: bits = 2^53 - 1 would give exactly 1.0,
+// so the top value is clamped to the largest double below 1.
 inline double uniform_open(std::uint32_t hi, std::uint32_t lo) {
   const std::uint64_t bits = (static_cast<std::uint64_t>(hi) << 21) ^ (static_cast<std::uint64_t>(lo) >> 11);
-  return (static_cast<double>(bits & ((1ull << 53) - 1)) + 0.5) * 0x1.0p-53;
+  const double u = (static_cast<double>(bits & ((1ull << 53) - 1)) + 0.5) * 0x1.0p-53;
+  return u < 1.0 ? u : 0x1.fffffffffffffp-1;
 }
 
 // A sequential source of uniforms for one (path, step, stream, coordinate): blocks 0, 1, 2, ...

@@ -1,6 +1,7 @@
 // Finite-set oracles: g(mu, t) = sum_i r_i x_i with r_i = softmax_i(log w_i + loglik_i).
 // Normal:        loglik_i = (b + F) x_i . mu - F |x_i|^2 / 2        (from N(mu; c x_i, v I), c/v = b + F)
 // Gamma-Poisson: loglik_i = sum_d N_d log x_id - F x_id, N = mu (beta2 + F) - beta1   (Poisson(N; x F))
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -27,7 +28,11 @@ Eigen::VectorXd normalised_log_weights(const Eigen::VectorXd& w, Index n, const 
 }
 
 // Softmax over rows (atoms) of each column, in place, stable: subtract the column max.
+// Each column goes through one aligned scratch vector: Eigen's vectorised exp and sum peel scalar
+// elements up to a packet boundary, so working in place would make a column's result depend on its
+// offset in the batch, i.e. a path's result on the chunk it ran in.
 void softmax_columns(Eigen::MatrixXd& logits) {
+  Eigen::VectorXd buf(logits.rows());
   for (Index j = 0; j < logits.cols(); ++j) {
     auto col = logits.col(j);
     const double m = col.maxCoeff();
@@ -35,9 +40,24 @@ void softmax_columns(Eigen::MatrixXd& logits) {
       col.setConstant(1.0 / col.size());
       continue;
     }
-    col = (col.array() - m).exp().matrix();
-    col /= col.sum();
+    buf = (col.array() - m).exp().matrix();  // packets follow buf's alignment, the same for every column
+    col = buf / buf.sum();
   }
+}
+
+// scale * A * B with the columns of B padded (by repeating the last one) to a multiple of 8, at least 16.
+// A path evaluated alone must match the same path inside a batch, bit for bit, but Eigen picks its kernel
+// by shape: one column goes to GEMV, rows + cols + depth < 20 to a coefficient-wise product, and GEMM
+// gives leftover columns outside its 4- or 8-column register panels another summation order. Checked
+// shape by shape in tests/models/oracle_test.cpp; for the default batch of 128 nothing is copied.
+Eigen::MatrixXd product(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, double scale = 1.0) {
+  const Index n = b.cols(), padded = std::max<Index>(16, (n + 7) / 8 * 8);
+  if (n == 0 || padded == n) return scale * (a * b);
+  Eigen::MatrixXd wide(b.rows(), padded);
+  wide.leftCols(n) = b;
+  wide.rightCols(padded - n) = b.col(n - 1).replicate(1, padded - n);
+  const Eigen::MatrixXd r = scale * (a * wide);
+  return r.leftCols(n);
 }
 
 // Alias-free inverse-CDF draw of an atom index (weights are few to thousands; binary search).
@@ -72,10 +92,13 @@ class FiniteSetBase : public Oracle {
   // logits = bias + scale * feats^T stat, then out = points * softmax(logits).
   void mix(const Eigen::MatrixXd& feats, const Eigen::VectorXd& bias, const Eigen::MatrixXd& stat,
            double scale, Batch& out) const {
-    Eigen::MatrixXd logits = scale * (feats.transpose() * stat);
+    Eigen::MatrixXd logits = product(feats.transpose(), stat, scale);
     logits.colwise() += bias;
+    finish(logits, out);
+  }
+  void finish(Eigen::MatrixXd& logits, Batch& out) const {
     softmax_columns(logits);
-    out = (points_.matrix() * logits).array();
+    out = product(points_.matrix(), logits).array();
   }
   Batch points_;
   Eigen::VectorXd log_w_;
@@ -110,6 +133,8 @@ class GammaPoissonFiniteSet final : public FiniteSetBase {
     // log 0 = -inf would make 0 * log 0 a NaN; a tiny floor keeps N = 0 exact and N > 0 near-impossible.
     log_points_ = points_.max(1e-300).log().matrix();
     sum_ = points_.matrix().colwise().sum().transpose();
+    zero_ = (points_ == 0).cast<double>().matrix();
+    has_zero_ = (points_ == 0).any();
   }
   void predict(const Batch& mu, double t, Index, Batch& out) const override {
     const double F = p_.schedule->F(t);
@@ -117,7 +142,19 @@ class GammaPoissonFiniteSet final : public FiniteSetBase {
     // Counts are integers along exact paths; round-off below 1e-9 must not make 0 * log(tiny) matter.
     N = N.unaryExpr([](double v) { return std::abs(v) < 1e-9 ? 0.0 : std::max(v, 0.0); });
     const Eigen::VectorXd bias = log_w_ - F * sum_;
-    mix(log_points_, bias, N, 1.0, out);
+    if (!has_zero_) return mix(log_points_, bias, N, 1.0, out);
+    // The floor's penalty (~ -690.8 per count) loses to the -F sum(x) gap of the other atoms once F is in
+    // the hundreds, so an atom with x_d = 0 must be excluded outright when N_d >= 1 (Poisson(N; 0) = 0).
+    // Fractional counts below 1 (diffusion approximations) keep the soft penalty, and so does a column
+    // in which every atom would be excluded.
+    Eigen::MatrixXd logits = product(log_points_.transpose(), N);
+    logits.colwise() += bias;
+    const Eigen::MatrixXd hits = zero_.transpose() * (N.array() >= 0.5).cast<double>().matrix();
+    for (Index j = 0; j < logits.cols(); ++j)
+      if ((hits.col(j).array() == 0).any())
+        for (Index i = 0; i < logits.rows(); ++i)
+          if (hits(i, j) > 0) logits(i, j) = -std::numeric_limits<double>::infinity();
+    finish(logits, out);
   }
   std::string describe() const override {
     return fmt::format("finite-set oracle (gamma-poisson, {} points, dim {})", points_.cols(), points_.rows());
@@ -125,8 +162,9 @@ class GammaPoissonFiniteSet final : public FiniteSetBase {
 
  private:
   GammaPoissonProcess p_;
-  Eigen::MatrixXd log_points_;
+  Eigen::MatrixXd log_points_, zero_;  // zero_: 1 where a point's coordinate is 0 (dim x points)
   Eigen::VectorXd sum_;
+  bool has_zero_ = false;
 };
 
 }  // namespace

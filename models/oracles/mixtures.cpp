@@ -28,13 +28,16 @@ Index draw_component(const Eigen::VectorXd& w, double u) {
   return w.size() - 1;
 }
 
-// Responsibilities from per-component log-likelihood columns (K x n), in place.
+// Responsibilities from per-component log-likelihood columns (K x n), in place. Each column goes through
+// one aligned scratch vector so that Eigen's vectorised exp and sum treat every column alike, wherever
+// it sits in the batch (a path's result must not depend on its chunk).
 void normalise_columns(Eigen::MatrixXd& logp) {
+  Eigen::VectorXd buf(logp.rows());
   for (Index j = 0; j < logp.cols(); ++j) {
     auto col = logp.col(j);
     const double m = col.maxCoeff();
-    col = (col.array() - m).exp().matrix();
-    col /= col.sum();
+    buf = (col.array() - m).exp().matrix();  // packets follow buf's alignment, the same for every column
+    col = buf / buf.sum();
   }
 }
 
@@ -60,8 +63,15 @@ class GaussianMixture final : public Oracle {
     const Batch tau = c * c * s2_ + v;
     for (Index k = 0; k < K; ++k) {
       const double lognorm = std::log(w_[k]) - 0.5 * tau.col(k).log().sum();
-      const Batch diff = mu.colwise() - c * m_.col(k);
-      logp.row(k) = (lognorm - 0.5 * (diff.square().colwise() / tau.col(k)).colwise().sum()).matrix();
+      // Plain loop: a vectorised colwise().sum() would sum a column in an order set by its alignment.
+      for (Index j = 0; j < n; ++j) {
+        double s = 0;
+        for (Index d = 0; d < dim(); ++d) {
+          const double e = mu(d, j) - c * m_(d, k);
+          s += e * e / tau(d, k);
+        }
+        logp(k, j) = lognorm - 0.5 * s;
+      }
     }
     normalise_columns(logp);
     out.setZero(dim(), n);

@@ -1,0 +1,321 @@
+// The integrate driver and the solver registry: bitwise determinism across thread counts and chunk sizes,
+// NFE counts (checked against the predictor calls actually made), trajectory layout and save times,
+// denoise, progress, initial states, boundary errors, error propagation from workers, and the registry's
+// refusal of unfitting process/solver pairs.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "models/oracles/builtin.hpp"
+#include "models/oracles/oracle.hpp"
+#include "processes/error.hpp"
+#include "processes/schedule.hpp"
+#include "solvers/euler_maruyama.hpp"
+#include "solvers/exact_step.hpp"
+#include "solvers/heun.hpp"
+#include "solvers/registry.hpp"
+#include "solvers/tau_leap.hpp"
+
+namespace {
+
+using pmm::Batch;
+using pmm::Index;
+
+std::vector<double> uniform_grid(int n) {
+  std::vector<double> t(n + 1);
+  for (int i = 0; i <= n; ++i) t[i] = static_cast<double>(i) / n;
+  return t;
+}
+
+pmm::NormalProcess normal_process() {
+  pmm::NormalProcess p;
+  p.schedule = pmm::exponential_schedule();
+  return p;
+}
+
+pmm::GammaPoissonProcess gp_process() {
+  pmm::GammaPoissonProcess p;
+  p.schedule = pmm::exponential_schedule();
+  return p;
+}
+
+// Wraps a predictor, counting evaluated columns and the threads that called it.
+class Counting final : public pmm::Predictor {
+ public:
+  Counting(const pmm::Predictor& inner, bool concurrent = true) : inner_(inner), concurrent_(concurrent) {}
+  Index dim() const override { return inner_.dim(); }
+  void predict(const Batch& mu, double t, Index path0, Batch& out) const override {
+    columns_ += mu.cols();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      threads_.insert(std::this_thread::get_id());
+    }
+    inner_.predict(mu, t, path0, out);
+  }
+  bool concurrent() const override { return concurrent_; }
+  Index preferred_batch() const override { return inner_.preferred_batch(); }
+  std::string describe() const override { return "counting " + inner_.describe(); }
+  std::int64_t columns() const { return columns_; }
+  size_t thread_count() const { return threads_.size(); }
+
+ private:
+  const pmm::Predictor& inner_;
+  bool concurrent_;
+  mutable std::atomic<std::int64_t> columns_{0};
+  mutable std::mutex mutex_;
+  mutable std::set<std::thread::id> threads_;
+};
+
+class Throwing final : public pmm::Predictor {
+ public:
+  Index dim() const override { return 1; }
+  void predict(const Batch& mu, double t, Index path0, Batch& out) const override {
+    if (path0 >= 40) throw pmm::Error("throwing predictor: path " + std::to_string(path0));
+    out.setZero(1, mu.cols());
+  }
+  Index preferred_batch() const override { return 10; }
+  std::string describe() const override { return "throwing"; }
+};
+
+template <class Fn>
+std::string error_of(Fn&& fn) {
+  try {
+    fn();
+  } catch (const pmm::Error& e) {
+    return e.what();
+  }
+  return "<no pmm::Error thrown>";
+}
+
+struct Case {
+  pmm::AnyProcess process;
+  pmm::OraclePtr oracle;
+};
+
+std::vector<Case> all_cases() {
+  const auto p = normal_process();
+  const auto q = gp_process();
+  return {{p, pmm::builtin_oracle(p, "gmm2d")},
+          {p, pmm::builtin_oracle(p, "ring8")},
+          {p, pmm::finite_set_oracle(p, Batch::Random(5, 40))},  // dim 5: GEMM depth > 2
+          {q, pmm::builtin_oracle(q, "gamma-mix")},
+          {q, pmm::builtin_oracle(q, "counts3")}};
+}
+
+}  // namespace
+
+TEST_CASE("integrate: bitwise identical results for threads 1, 2, 3 and chunks 1, 7, 64, all") {
+  // Noise is keyed on (seed, global path, step, coordinate) and every oracle treats columns independently,
+  // so the split of paths into chunks and threads must not change a single bit.
+  const Index paths = 150;
+  for (const auto& c : all_cases()) {
+    for (const auto& solver : pmm::solvers_for(pmm::process_name(c.process))) {
+      pmm::IntegrateOptions opt;
+      opt.grid = uniform_grid(12);
+      opt.save_every = 5;
+      opt.denoise = true;
+      const pmm::PhiloxNoise noise(99);
+      const auto base = pmm::solve(c.process, solver, *c.oracle, noise, paths, opt);
+      REQUIRE(base.final.allFinite());
+      for (int threads : {1, 2, 3})
+        for (Index chunk : {Index(1), Index(7), Index(64), paths}) {
+          opt.threads = threads;
+          opt.chunk = chunk;
+          const auto r = pmm::solve(c.process, solver, *c.oracle, noise, paths, opt);
+          INFO(c.oracle->describe() << " " << solver << " threads " << threads << " chunk " << chunk);
+          CHECK((r.final == base.final).all());
+          CHECK(r.trajectory == base.trajectory);
+          CHECK(r.nfe == base.nfe);
+        }
+    }
+  }
+}
+
+TEST_CASE("integrate: NFE is 1 per step (2 for heun and tau-leap-midpoint), +1 with denoise, as evaluated") {
+  const Index paths = 37;
+  for (const auto& c : all_cases()) {
+    for (const auto& solver : pmm::solvers_for(pmm::process_name(c.process))) {
+      const int per_step = solver == "heun" || solver == "tau-leap-midpoint" ? 2 : 1;
+      CHECK(pmm::solver_nfe_per_step(solver) == per_step);
+      for (bool denoise : {false, true}) {
+        const Counting counting(*c.oracle);
+        pmm::IntegrateOptions opt;
+        opt.grid = uniform_grid(9);
+        opt.denoise = denoise;
+        opt.chunk = 10;
+        opt.threads = 2;
+        const auto r = pmm::solve(c.process, solver, counting, pmm::PhiloxNoise(5), paths, opt);
+        const std::int64_t expected = 9 * per_step + (denoise ? 1 : 0);
+        INFO(solver << " denoise " << denoise);
+        CHECK(r.nfe == expected);
+        CHECK(counting.columns() == expected * paths);  // every path evaluated exactly nfe times
+      }
+    }
+  }
+}
+
+TEST_CASE("integrate: trajectory layout [saves, paths, dim] and save times") {
+  const auto p = normal_process();
+  const auto oracle = pmm::builtin_oracle(p, "gmm2d");
+  const Index paths = 23, dim = 2;
+  const int n = 10;
+  const pmm::PhiloxNoise noise(3);
+  pmm::IntegrateOptions opt;
+  opt.grid = pmm::make_grid(pmm::parse_grid("power:rho=2"), *p.schedule, n);
+  opt.chunk = 7;
+  opt.save_every = 1;
+  const auto all = pmm::integrate(pmm::Heun{}, p, *oracle, noise, paths, opt);
+  REQUIRE(all.save_times.size() == static_cast<size_t>(n + 1));
+  REQUIRE(all.trajectory.size() == static_cast<size_t>((n + 1) * paths * dim));
+  CHECK(all.save_times == opt.grid);
+  // Save 0 is the prior mean; the last save is the final state (no denoise), same memory order.
+  bool start = true;
+  for (size_t k = 0; k < static_cast<size_t>(paths * dim); ++k) start = start && all.trajectory[k] == 0.0;
+  CHECK(start);
+  const size_t block = static_cast<size_t>(paths * dim);
+  CHECK(std::equal(all.final.data(), all.final.data() + block, all.trajectory.begin() + n * block));
+  // Element (save s, path j, coordinate d) sits at (s * paths + j) * dim + d.
+  CHECK(all.trajectory[(n * paths + 5) * dim + 1] == all.final(1, 5));
+
+  SUBCASE("save_every = 3 with 10 steps saves steps 0, 3, 6, 9 and the last step 10") {
+    opt.save_every = 3;
+    const auto r = pmm::integrate(pmm::Heun{}, p, *oracle, noise, paths, opt);
+    const std::vector<int> steps = {0, 3, 6, 9, 10};
+    REQUIRE(r.save_times.size() == steps.size());
+    REQUIRE(r.trajectory.size() == steps.size() * block);
+    for (size_t s = 0; s < steps.size(); ++s) {
+      CHECK(r.save_times[s] == opt.grid[steps[s]]);
+      CHECK(std::equal(r.trajectory.begin() + s * block, r.trajectory.begin() + (s + 1) * block,
+                       all.trajectory.begin() + steps[s] * block));
+    }
+    CHECK(pmm::save_steps(10, 3) == steps);
+  }
+  SUBCASE("save_every = 0 saves nothing; save_every >= steps saves the start and the end") {
+    opt.save_every = 0;
+    auto r = pmm::integrate(pmm::Heun{}, p, *oracle, noise, paths, opt);
+    CHECK(r.save_times.empty());
+    CHECK(r.trajectory.empty());
+    CHECK((r.final == all.final).all());
+    for (int every : {10, 25}) {
+      opt.save_every = every;
+      r = pmm::integrate(pmm::Heun{}, p, *oracle, noise, paths, opt);
+      CHECK(r.save_times == std::vector<double>{0.0, 1.0});
+      CHECK(r.trajectory.size() == 2 * block);
+    }
+  }
+  SUBCASE("denoise replaces the final state by g(mu(1), 1); the trajectory keeps mu(1)") {
+    opt.denoise = true;
+    const auto r = pmm::integrate(pmm::Heun{}, p, *oracle, noise, paths, opt);
+    CHECK(r.trajectory == all.trajectory);
+    Batch g(dim, paths);
+    oracle->predict(all.final, 1.0, 0, g);
+    CHECK((r.final - g).abs().maxCoeff() <= 1e-14);  // same columns, another batch split: round-off only
+    CHECK(r.nfe == all.nfe + 1);
+  }
+}
+
+TEST_CASE("integrate: progress, initial state, non-concurrent predictors and boundary errors") {
+  const auto p = normal_process();
+  const auto oracle = pmm::builtin_oracle(p, "atoms3");
+  const pmm::PhiloxNoise noise(8);
+  const Index paths = 50;
+  pmm::IntegrateOptions opt;
+  opt.grid = uniform_grid(6);
+  opt.chunk = 9;
+  opt.threads = 3;
+
+  SUBCASE("progress reports paths x steps in total") {
+    std::atomic<std::int64_t> done{0};
+    opt.progress = [&](std::int64_t k) { done += k; };
+    pmm::integrate(pmm::EulerMaruyama{}, p, *oracle, noise, paths, opt);
+    CHECK(done == paths * 6);
+  }
+  SUBCASE("initial states are used, and must be dim x paths") {
+    const Batch init = Batch::Constant(1, paths, 0.25);
+    opt.initial = &init;
+    opt.save_every = 6;
+    const auto r = pmm::integrate(pmm::EulerMaruyama{}, p, *oracle, noise, paths, opt);
+    CHECK(r.trajectory[0] == 0.25);
+    CHECK(r.trajectory[paths - 1] == 0.25);
+    const Batch wrong = Batch::Zero(1, paths - 1);
+    opt.initial = &wrong;
+    CHECK(error_of([&] { pmm::integrate(pmm::EulerMaruyama{}, p, *oracle, noise, paths, opt); }).rfind("initial:", 0) == 0);
+  }
+  SUBCASE("a predictor that is not concurrent is called from one thread only") {
+    const Counting serial(*oracle, false), parallel(*oracle, true);
+    pmm::integrate(pmm::EulerMaruyama{}, p, serial, noise, paths, opt);
+    pmm::integrate(pmm::EulerMaruyama{}, p, parallel, noise, paths, opt);
+    CHECK(serial.thread_count() == 1);
+    CHECK(parallel.thread_count() >= 1);
+  }
+  SUBCASE("errors thrown by the predictor in a worker thread reach the caller") {
+    const Throwing bad;
+    for (int threads : {1, 3}) {
+      opt.threads = threads;
+      const std::string msg = error_of([&] { pmm::integrate(pmm::EulerMaruyama{}, p, bad, noise, paths, opt); });
+      CHECK(msg.find("throwing predictor") != std::string::npos);
+    }
+  }
+  SUBCASE("boundary checks name the argument") {
+    CHECK(error_of([&] { pmm::integrate(pmm::EulerMaruyama{}, p, *oracle, noise, 0, opt); }).rfind("paths:", 0) == 0);
+    for (const std::vector<double>& grid : {std::vector<double>{0.0}, std::vector<double>{0.1, 1.0},
+                                            std::vector<double>{0.0, 0.9}, std::vector<double>{}}) {
+      opt.grid = grid;
+      CHECK(error_of([&] { pmm::integrate(pmm::EulerMaruyama{}, p, *oracle, noise, paths, opt); }).rfind("grid:", 0) == 0);
+    }
+    opt.grid = uniform_grid(3);
+    opt.threads = 0;
+    CHECK(error_of([&] { pmm::integrate(pmm::EulerMaruyama{}, p, *oracle, noise, paths, opt); }).rfind("threads:", 0) == 0);
+  }
+}
+
+TEST_CASE("registry: unfitting pairs are refused with the fitting solvers listed; orders match the steppers") {
+  CHECK(pmm::solvers_for("normal") == std::vector<std::string>{"exact", "euler-maruyama", "heun"});
+  CHECK(pmm::solvers_for("gamma-poisson") ==
+        std::vector<std::string>{"exact", "tau-leap", "tau-leap-midpoint", "euler-maruyama"});
+  {
+    const std::string msg = error_of([] { pmm::check_solver("gamma-poisson", "heun"); });
+    INFO(msg);
+    CHECK(msg.rfind("--solver:", 0) == 0);
+    CHECK(msg.find("heun") != std::string::npos);
+    for (const auto& s : pmm::solvers_for("gamma-poisson")) CHECK(msg.find(s) != std::string::npos);
+  }
+  for (const std::string solver : {"tau-leap", "tau-leap-midpoint"}) {
+    const std::string msg = error_of([&] { pmm::check_solver("normal", solver); });
+    INFO(msg);
+    CHECK(msg.find("use one of: exact, euler-maruyama, heun") != std::string::npos);
+  }
+  {
+    const std::string msg = error_of([] { pmm::check_solver("normal", "rk4"); });
+    CHECK(msg.rfind("--solver:", 0) == 0);
+    for (const auto& s : pmm::all_solvers()) CHECK(msg.find(s) != std::string::npos);
+  }
+  CHECK(error_of([] { pmm::check_solver("dirichlet", "exact"); }).rfind("--process:", 0) == 0);
+  for (const auto& process : {"normal", "gamma-poisson"})
+    for (const auto& s : pmm::solvers_for(process)) CHECK_NOTHROW(pmm::check_solver(process, s));
+  CHECK(pmm::solver_orders("exact") == std::pair{pmm::ExactStep::kStrongOrder, pmm::ExactStep::kWeakOrder});
+  CHECK(pmm::solver_orders("euler-maruyama") == std::pair{pmm::EulerMaruyama::kStrongOrder, pmm::EulerMaruyama::kWeakOrder});
+  CHECK(pmm::solver_orders("heun") == std::pair{pmm::Heun::kStrongOrder, pmm::Heun::kWeakOrder});
+  CHECK(pmm::solver_orders("tau-leap") == std::pair{pmm::TauLeap::kStrongOrder, pmm::TauLeap::kWeakOrder});
+  CHECK(pmm::solver_orders("tau-leap-midpoint") == std::pair{pmm::TauLeapMidpoint::kStrongOrder, pmm::TauLeapMidpoint::kWeakOrder});
+  CHECK_THROWS_AS(pmm::solver_orders("rk4"), pmm::Error);
+
+  // solve() refuses too, and otherwise equals the stepper called directly, bit for bit.
+  const auto p = gp_process();
+  const auto oracle = pmm::builtin_oracle(p, "counts3");
+  pmm::IntegrateOptions opt;
+  opt.grid = uniform_grid(5);
+  const pmm::PhiloxNoise noise(4);
+  CHECK(error_of([&] { pmm::solve(p, "heun", *oracle, noise, 10, opt); }).find("tau-leap") != std::string::npos);
+  CHECK((pmm::solve(p, "tau-leap", *oracle, noise, 10, opt).final ==
+         pmm::integrate(pmm::TauLeap{}, p, *oracle, noise, 10, opt).final).all());
+  CHECK(pmm::process_name(p) == "gamma-poisson");
+  CHECK(pmm::process_name(normal_process()) == "normal");
+}

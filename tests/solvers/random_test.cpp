@@ -1,0 +1,199 @@
+// Counter-based random numbers: Random123 Philox4x32-10 known answers through pmm's counter/key layout,
+// uniform_open stays inside (0, 1), fill_normals is N(0, 1) and a pure function of (seed, path, step,
+// coordinate), and the Poisson (both branches) and Gamma samplers follow their laws.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <tuple>
+#include <vector>
+
+#include <boost/math/distributions/gamma.hpp>
+#include <boost/math/distributions/poisson.hpp>
+
+#include "solvers/distributions.hpp"
+#include "solvers/noise.hpp"
+#include "solvers/random.hpp"
+#include "test_stats.hpp"
+
+namespace {
+
+void check_philox(std::uint64_t path, std::uint32_t step, std::uint32_t block, std::uint32_t stream,
+                  std::uint32_t coord, std::uint64_t seed, std::array<std::uint32_t, 4> expected) {
+  const auto ctr = pmm::philox_counter(path, step, block, static_cast<pmm::Stream>(stream), coord);
+  const auto r = pmm::Philox()(ctr, pmm::philox_key(seed));
+  for (int i = 0; i < 4; ++i) CHECK(r[i] == expected[i]);
+}
+
+}  // namespace
+
+TEST_CASE("random: Philox4x32-10 known-answer vectors through philox_counter / philox_key") {
+  // Random123's kat_vectors: exact integers, no tolerance.
+  SUBCASE("counter and key all zeros") {
+    check_philox(0, 0, 0, 0, 0, 0, {0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8});
+  }
+  SUBCASE("counter and key all ones") {
+    // word 3 = stream << 24 | coord = 0xff << 24 | 0xffffff
+    check_philox(0xffffffffu, 0xffffffffu, 0xffffffffu, 0xff, 0xffffff, 0xffffffffffffffffull,
+                 {0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd});
+  }
+  SUBCASE("pi digits") {
+    // ctr {0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}, key {0xa4093822, 0x299f31d0}
+    check_philox(0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03, 0x707344, 0x299f31d0a4093822ull,
+                 {0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1});
+  }
+  SUBCASE("key = seed (low word first), counter = (path, step, block, stream << 24 | coord)") {
+    const auto k = pmm::philox_key(0x0123456789abcdefull);
+    CHECK(k[0] == 0x89abcdefu);
+    CHECK(k[1] == 0x01234567u);
+    const auto c = pmm::philox_counter(5, 6, 7, pmm::Stream::kGamma, 0x1234567);  // coord masked to 24 bits
+    CHECK(c[0] == 5u);
+    CHECK(c[1] == 6u);
+    CHECK(c[2] == 7u);
+    CHECK(c[3] == ((3u << 24) | 0x234567u));
+  }
+}
+
+TEST_CASE("random: uniform_open maps 53 bits into the open interval (0, 1)") {
+  // Exact values: (k + 0.5) 2^-53 with k the 53-bit integer (hi << 21) ^ (lo >> 11).
+  CHECK(pmm::uniform_open(0, 0) == std::ldexp(1.0, -54));
+  CHECK(pmm::uniform_open(0, 1u << 11) == 1.5 * std::ldexp(1.0, -53));
+  CHECK(pmm::uniform_open(1, 0) == (std::ldexp(1.0, 21) + 0.5) * std::ldexp(1.0, -53));
+  // The extremes must stay strictly inside: u = 1 would give log(u) = 0 and break samplers' invariants.
+  const std::uint32_t ones = 0xffffffffu;
+  for (std::uint32_t hi : {ones, ones - 1, 0x80000000u})
+    for (std::uint32_t lo : {ones, ones - 2047, 0u}) {
+      const double u = pmm::uniform_open(hi, lo);
+      INFO(hi << " " << lo << " -> " << u);
+      CHECK(u > 0.0);
+      CHECK(u < 1.0);
+    }
+  // UniformStream: two uniforms per block, blocks 0, 1, ...; a pure function of its counter fields.
+  pmm::UniformStream a(9, 3, 4, pmm::Stream::kPoisson, 2), b(9, 3, 4, pmm::Stream::kPoisson, 2);
+  const auto r0 = pmm::Philox()(pmm::philox_counter(3, 4, 0, pmm::Stream::kPoisson, 2), pmm::philox_key(9));
+  const auto r1 = pmm::Philox()(pmm::philox_counter(3, 4, 1, pmm::Stream::kPoisson, 2), pmm::philox_key(9));
+  const double expect[4] = {pmm::uniform_open(r0[0], r0[1]), pmm::uniform_open(r0[2], r0[3]),
+                            pmm::uniform_open(r1[0], r1[1]), pmm::uniform_open(r1[2], r1[3])};
+  for (double e : expect) {
+    CHECK(a.next() == e);
+    CHECK(b.next() == e);
+  }
+}
+
+TEST_CASE("random: fill_normals is N(0, 1) (KS, moments, pair correlation)") {
+  const pmm::Index dim = 5, paths = 20000;  // odd dim: the last coordinate uses the cos half of a block
+  pmm::Batch z(dim, paths);
+  pmm::fill_normals(2024, pmm::Stream::kNormal, 3, 0, z);
+  std::vector<double> all(z.data(), z.data() + z.size());
+  const auto ks = pmm_test::ks_test(all, pmm_test::normal_cdf);
+  INFO("KS D = " << ks.statistic << " p = " << ks.p_value);
+  CHECK(ks.p_value > pmm_test::kMinP);
+  const double n = static_cast<double>(all.size());
+  CHECK(pmm_test::z_p_value(pmm_test::mean(all) * std::sqrt(n)) > pmm_test::kMinP);
+  CHECK(pmm_test::variance_p_value(pmm_test::variance(all), 1.0, static_cast<std::int64_t>(n)) > pmm_test::kMinP);
+  for (pmm::Index d = 0; d < dim; ++d) {
+    std::vector<double> row(paths);
+    for (pmm::Index j = 0; j < paths; ++j) row[j] = z(d, j);
+    INFO("coordinate " << d);
+    CHECK(pmm_test::ks_test(row, pmm_test::normal_cdf).p_value > pmm_test::kMinP);
+  }
+  // The cos and sin halves of one Box-Muller pair are independent: sqrt(n) r ~ N(0, 1).
+  double r = 0;
+  for (pmm::Index j = 0; j < paths; ++j) r += z(0, j) * z(1, j);
+  r /= paths;
+  CHECK(pmm_test::z_p_value(r * std::sqrt(static_cast<double>(paths))) > pmm_test::kMinP);
+}
+
+TEST_CASE("random: fill_normals depends only on (seed, stream, path, step, coordinate)") {
+  const pmm::Index dim = 3, paths = 100;
+  pmm::Batch whole(dim, paths);
+  pmm::fill_normals(77, pmm::Stream::kNormal, 12, 0, whole);
+  // Pieces of 7 paths, filled in reverse order: bitwise equal.
+  pmm::Batch pieces(dim, paths);
+  for (pmm::Index p0 = (paths - 1) / 7 * 7; p0 >= 0; p0 -= 7) {
+    const pmm::Index n = std::min<pmm::Index>(7, paths - p0);
+    pmm::Batch part(dim, n);
+    pmm::fill_normals(77, pmm::Stream::kNormal, 12, p0, part);
+    pieces.middleCols(p0, n) = part;
+  }
+  CHECK((whole == pieces).all());
+  // Coordinate d does not depend on how many coordinates are filled.
+  pmm::Batch wide(6, paths);
+  pmm::fill_normals(77, pmm::Stream::kNormal, 12, 0, wide);
+  CHECK((wide.topRows(dim) == whole).all());
+  // Any change of seed, step or stream changes the draws.
+  for (auto [seed, step, stream] : {std::tuple{78ull, 12u, pmm::Stream::kNormal}, std::tuple{77ull, 13u, pmm::Stream::kNormal},
+                                    std::tuple{77ull, 12u, pmm::Stream::kUser}}) {
+    pmm::Batch other(dim, paths);
+    pmm::fill_normals(seed, stream, step, 0, other);
+    CHECK((other != whole).all());
+  }
+  // PhiloxNoise hands out the kNormal stream at the step index, and Poisson counts keyed on the global path.
+  const pmm::PhiloxNoise noise(77);
+  pmm::Batch via(dim, 10);
+  noise.normals(pmm::StepInfo{12, 40, 0.1, 0.2}, 50, via);
+  CHECK((via == whole.middleCols(50, 10)).all());
+  const pmm::StepInfo s{4, 10, 0.4, 0.5};
+  CHECK(noise.poisson(s, 17, 1, 30.0) == noise.poisson(s, 17, 1, 30.0));
+  pmm::UniformStream u(77, 17, 4, pmm::Stream::kPoisson, 1);
+  CHECK(noise.poisson(s, 17, 1, 30.0) == pmm::poisson_draw(u, 30.0));
+}
+
+TEST_CASE("random: Poisson draws follow the pmf for means 0.3 .. 1e4 (inversion and PTRS branches)") {
+  const int n = 20000;
+  for (double lambda : {0.3, 5.0, 11.9, 12.1, 50.0, 1e4}) {
+    std::vector<double> draws(n);
+    for (int i = 0; i < n; ++i) {
+      pmm::UniformStream u(31, static_cast<std::uint64_t>(i), 0, pmm::Stream::kPoisson, 0);
+      draws[i] = pmm::poisson_draw(u, lambda);
+    }
+    INFO("lambda = " << lambda);
+    bool integers = true;
+    for (double k : draws) integers = integers && k >= 0 && k == std::floor(k);
+    CHECK(integers);
+    // Mean: z-test with se sqrt(lambda / n). Variance: se of the sample variance sqrt((mu4 - s^4) / n)
+    // with mu4 = lambda + 3 lambda^2 for the Poisson law.
+    const double z_mean = (pmm_test::mean(draws) - lambda) / std::sqrt(lambda / n);
+    const double z_var = (pmm_test::variance(draws) - lambda) / std::sqrt((lambda + 2 * lambda * lambda) / n);
+    CHECK(pmm_test::z_p_value(z_mean) > pmm_test::kMinP);
+    CHECK(pmm_test::z_p_value(z_var) > pmm_test::kMinP);
+    // Chi-square against the pmf on k = 0 .. kmax, the upper tail folded into the last bin.
+    const boost::math::poisson_distribution<> law(lambda);
+    const int kmax = static_cast<int>(lambda + 8 * std::sqrt(lambda) + 10);
+    std::vector<double> observed(kmax + 1, 0.0), probs(kmax + 1);
+    for (double k : draws) observed[std::min(static_cast<int>(k), kmax)] += 1;
+    for (int k = 0; k < kmax; ++k) probs[k] = boost::math::pdf(law, k);
+    probs[kmax] = boost::math::cdf(boost::math::complement(law, kmax - 1));
+    const auto gof = pmm_test::chi_square_gof(observed, probs);
+    INFO("chi-square " << gof.statistic << " df " << gof.df << " p " << gof.p_value);
+    CHECK(gof.df >= 1);
+    CHECK(gof.p_value > pmm_test::kMinP);
+  }
+  pmm::UniformStream u(1, 0, 0, pmm::Stream::kPoisson, 0);
+  CHECK(pmm::poisson_draw(u, 0.0) == 0.0);
+  CHECK(pmm::poisson_draw(u, -1.0) == 0.0);
+}
+
+TEST_CASE("random: Gamma draws follow the Gamma CDF (KS) for shapes 0.3, 1, 4.5") {
+  const int n = 20000;
+  for (double shape : {0.3, 1.0, 4.5}) {
+    std::vector<double> draws(n);
+    for (int i = 0; i < n; ++i) {
+      pmm::UniformStream u(41, static_cast<std::uint64_t>(i), 0, pmm::Stream::kGamma, 0);
+      draws[i] = pmm::gamma_draw(u, shape);
+    }
+    const boost::math::gamma_distribution<> law(shape, 1.0);
+    const auto ks = pmm_test::ks_test(draws, [&](double x) { return x <= 0 ? 0.0 : boost::math::cdf(law, x); });
+    INFO("shape " << shape << " KS D = " << ks.statistic << " p = " << ks.p_value);
+    CHECK(ks.p_value > pmm_test::kMinP);
+    CHECK(pmm_test::z_p_value((pmm_test::mean(draws) - shape) / std::sqrt(shape / n)) > pmm_test::kMinP);
+  }
+  // normal_draw (Box-Muller on a UniformStream) is N(0, 1) too.
+  std::vector<double> z(n);
+  for (int i = 0; i < n; ++i) {
+    pmm::UniformStream u(43, static_cast<std::uint64_t>(i), 0, pmm::Stream::kUser, 0);
+    z[i] = pmm::normal_draw(u);
+  }
+  CHECK(pmm_test::ks_test(z, pmm_test::normal_cdf).p_value > pmm_test::kMinP);
+}
