@@ -7,6 +7,7 @@
 #include <cmath>
 #include <vector>
 
+#include "models/oracles/column_ops.hpp"
 #include "models/oracles/oracle.hpp"
 #include "processes/error.hpp"
 #include "solvers/random.hpp"
@@ -55,19 +56,10 @@ class InverseGammaFiniteSet final : public Oracle {
     const double F = p_.schedule->F(t);
     // Y >= 0 along exact paths; round-off must not make it negative.
     const Eigen::MatrixXd Y = (mu * p_.denominator(F) - p_.beta2).max(0.0).matrix();
-    Eigen::MatrixXd logits = neg_inv_.transpose() * Y;
+    Eigen::MatrixXd logits = product(neg_inv_.transpose(), Y);
     logits.colwise() += log_w_ - F * sum_log_;
-    for (Index j = 0; j < logits.cols(); ++j) {
-      auto col = logits.col(j);
-      const double m = col.maxCoeff();
-      if (!std::isfinite(m)) {
-        col.setConstant(1.0 / col.size());
-        continue;
-      }
-      col = (col.array() - m).exp().matrix();
-      col /= col.sum();
-    }
-    out = (points_.matrix() * logits).array();
+    softmax_columns(logits);
+    out = product(points_.matrix(), logits).array();
   }
 
   Batch sample(Index n, std::uint64_t seed, Index path0) const override {
