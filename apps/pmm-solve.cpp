@@ -18,6 +18,10 @@
 #include "apps/common/progress.hpp"
 #include "apps/common/report.hpp"
 #include "apps/common/targets.hpp"
+#include "apps/common/text_io.hpp"
+#include "processes/dirichlet_categorical.hpp"
+#include "processes/text_schedules.hpp"
+#include "solvers/masked_sampler.hpp"
 #include "models/oracles/builtin.hpp"
 #include "processes/error.hpp"
 #include "solvers/registry.hpp"
@@ -29,9 +33,11 @@ namespace pmm {
 namespace {
 
 struct SolveArgs {
-  std::string process = "normal", solver = "", schedule = "exponential", grid = "uniform", prior;
+  std::string process = "normal", solver = "", schedule = "", grid = "uniform", prior;
   std::string target, target_weights, model, device = "cpu";
   std::string out, trajectory, out_x, report, final_mode = "mean";
+  std::string alphabet = "text8";
+  int length = 64, show = 5;
   int steps = 100, threads = 1, save_every = 0;
   long long paths = 1000, trajectory_paths = 0;
   std::uint64_t seed = 0;
@@ -39,7 +45,7 @@ struct SolveArgs {
 };
 
 AnyProcess make_process(const SolveArgs& a) {
-  const SchedulePtr schedule = parse_schedule(a.schedule, "--schedule");
+  const SchedulePtr schedule = parse_schedule(a.schedule.empty() ? "exponential" : a.schedule, "--schedule");
   if (a.process == "normal") {
     auto kv = parse_kv_list(a.prior, "--prior", {"b"});
     NormalProcess p;
@@ -109,6 +115,94 @@ nlohmann::json process_json(const AnyProcess& process) {
       process);
 }
 
+// Dirichlet-Categorical: tokens instead of real vectors, its own samplers (fixed-grid, event-driven).
+int run_text(const SolveArgs& a, int argc, char** argv) {
+  const Alphabet alphabet = parse_alphabet(a.alphabet, "--alphabet");
+  require(a.length >= 1 && a.length < (1 << 24), "--length", fmt::format("must be in [1, 2^24), got {}", a.length));
+  require(a.prior.empty(), "--prior", "the dirichlet-categorical process uses the non-informative prior (no parameters)");
+  require(a.model.empty(), "--model", "token networks are not wired to sampling yet; use --target");
+  require(a.final_mode == "mean", "--final", "denoise does not apply to tokens (every position is revealed at t = 1)");
+  require(!a.target.empty(), "--target", "needs markov:TEXTFILE, sequences.npy or a text file of sequences");
+  require(a.out_x.empty() || a.given_x, "--out-x", "only applies with --given-x");
+  check_output_path(a.out, "--out", {".npy", ".txt"});
+  check_output_path(a.out_x, "--out-x", {".npy", ".txt"});
+  check_output_path(a.trajectory, "--trajectory", {".npy"});
+  check_output_path(a.report, "--report", {".json"});
+  const std::string solver = a.solver.empty() ? "event-driven" : a.solver;
+  MaskedOptions opt;
+  opt.solver = parse_masked_solver(solver, "--solver");
+  const std::string schedule = a.schedule.empty() ? "linear" : a.schedule;
+  const DirichletCategoricalProcess process = dirichlet_categorical_process(
+      alphabet.size(), a.length, parse_position_schedule(schedule, a.length, "--schedule"));
+  TokenOraclePtr oracle = load_token_target(a.target, alphabet, a.length, "--target", true);
+  std::shared_ptr<const TokenPredictor> predictor = oracle;
+  std::vector<int> x;
+  if (a.given_x) {
+    x = oracle->sample(static_cast<Index>(a.paths), a.seed);
+    predictor = std::make_shared<GivenTokens>(x, static_cast<Index>(a.paths), a.length, alphabet.size());
+  }
+  if (opt.solver == MaskedSolver::kFixedGrid) opt.grid = masked_grid(parse_grid(a.grid, "--grid"), process, a.steps);
+  if (!a.trajectory.empty()) {
+    const int saves = std::max(2, a.save_every > 0 ? a.steps / a.save_every + 1 : 101);
+    for (int i = 0; i < saves; ++i) opt.save_times.push_back(static_cast<double>(i) / (saves - 1));
+  }
+  opt.threads = a.threads;
+  opt.seed = a.seed;
+  ProgressBar bar(static_cast<std::int64_t>(a.paths), ProgressOptions{"pmm-solve"});
+  if (bar.enabled()) opt.progress = bar.callback();
+  const MaskedResult r = run_masked(process, *predictor, static_cast<Index>(a.paths), opt);
+  bar.finish();
+
+  OutputSet outputs;
+  if (!a.out.empty()) {
+    write_token_sequences(a.out, r.tokens, r.paths, a.length, alphabet, "--out");
+    outputs.written.push_back(a.out);
+  }
+  if (!a.out_x.empty()) {
+    write_token_sequences(a.out_x, x, r.paths, a.length, alphabet, "--out-x");
+    outputs.written.push_back(a.out_x);
+  }
+  if (!a.trajectory.empty()) {
+    write_npy(a.trajectory, r.masked_fraction.data(),
+              {static_cast<std::int64_t>(r.save_times.size()), static_cast<std::int64_t>(r.paths)});
+    outputs.written.push_back(a.trajectory);
+  }
+  if (!a.report.empty()) {
+    nlohmann::json j = run_metadata(argc, argv);
+    j["process"] = {{"name", "dirichlet-categorical"}, {"vocab", alphabet.size()}, {"length", a.length},
+                    {"schedule", schedule}};
+    j["solver"] = {{"name", solver}};
+    j["target"] = a.target;
+    j["given_x"] = a.given_x;
+    j["seed"] = a.seed;
+    j["paths"] = a.paths;
+    j["threads"] = a.threads;
+    j["steps"] = a.steps;
+    j["nfe_mean"] = r.nfe_mean;
+    j["nfe_max"] = r.nfe_max;
+    j["nfe"] = r.nfe_max;
+    j["wall_seconds"] = r.seconds;
+    j["save_times"] = r.save_times;
+    j["trajectory_content"] = "masked fraction per path [saves, paths]";
+    j["outputs"] = {{"samples", a.out}, {"trajectory", a.trajectory}, {"x", a.out_x}};
+    write_json_atomic(a.report, j);
+    outputs.written.push_back(a.report);
+  }
+  outputs.done = true;
+  if (!a.quiet) {
+    fmt::print("process dirichlet-categorical  solver {}  length {}  vocab {}  NFE mean {:.1f} max {}  paths {}  wall {:.3f} s\n",
+               solver, a.length, alphabet.size(), r.nfe_mean, r.nfe_max, a.paths, r.seconds);
+    fmt::print("predictor: {}\n", predictor->describe());
+    const Index shown = std::min<Index>(a.show, r.paths);
+    if (shown > 0) {
+      std::vector<int> head(r.tokens.begin(), r.tokens.begin() + shown * a.length);
+      fmt::print("{}", format_token_sequences(head, shown, a.length, alphabet));
+    }
+    for (const auto& p : outputs.written) fmt::print("wrote {}\n", p);
+  }
+  return 0;
+}
+
 int run(int argc, char** argv) {
   SolveArgs a;
   CLI::App app{"pmm-solve: simulate a Posterior Mean Matching process from mu(0) to mu(1) and write samples.\n"
@@ -121,7 +215,8 @@ int run(int argc, char** argv) {
                  "default: heun (normal), tau-leap (gamma-poisson), exact (inverse-gamma-gamma)");
   app.add_option("--steps", a.steps, "number of grid steps (>= 1)");
   app.add_option("--schedule", a.schedule,
-                 "exponential[:a=..,k=..] | linear:a=..,b=.. | constant:c=.. | staircase:a=..,b=..,c=.. | table:FILE");
+                 "exponential[:a=..,k=..] (default) | linear:a=..,b=.. | constant:c=.. | staircase:a=..,b=..,c=.. | table:FILE; "
+                 "dirichlet-categorical also semi-ar[:width=W] (its default: linear = 0.01 (1 + 2000 t))");
   app.add_option("--grid", a.grid, "uniform | uniform-precision | power:rho=R");
   app.add_option("--prior", a.prior, "prior parameters: b=2 (normal); beta1=0.1,beta2=2 (gamma-poisson); beta1=2,beta2=1 (inverse-gamma-gamma)");
   app.add_option("--target", a.target, "builtin:NAME | points.npy ([n, dim]) | mixture.json");
@@ -140,6 +235,9 @@ int run(int argc, char** argv) {
   app.add_option("--out-x", a.out_x, "with --given-x: the x of each path, .npy or .csv");
   app.add_option("--report", a.report, "JSON report: settings, seed, NFE, wall time, versions");
   app.add_flag("--quiet", a.quiet, "print nothing on stdout");
+  app.add_option("--length", a.length, "dirichlet-categorical: sequence length C");
+  app.add_option("--alphabet", a.alphabet, "dirichlet-categorical: text8 | chars:SYMBOLS");
+  app.add_option("--show", a.show, "dirichlet-categorical: sequences printed on stdout");
   parse_args(app, argc, argv);
 
   // ---- validate everything before any work ----
@@ -151,6 +249,7 @@ int run(int argc, char** argv) {
   require(a.final_mode == "mean" || a.final_mode == "denoise", "--final",
           "expected mean or denoise, got '" + a.final_mode + "'");
   require(a.device == "cpu" || a.device == "cuda", "--device", "expected cpu or cuda, got '" + a.device + "'");
+  if (a.process == "dirichlet-categorical") return run_text(a, argc, argv);
   const AnyProcess process = make_process(a);
   const std::string pname = process_name(process);
   if (a.solver.empty()) a.solver = pname == "normal" ? "heun" : pname == "gamma-poisson" ? "tau-leap" : "exact";
