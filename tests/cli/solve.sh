@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# pmm-solve from the outside: good runs write what they say; every bad input gives one line naming the
+# option, exit status 2, and leaves no output file behind.
+set -u
+B=${1:?build dir}; S="$B/pmm-solve"; T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+fail=0
+ok() { if "$@" >"$T/log" 2>&1; then :; else echo "FAIL (expected success): $*"; cat "$T/log"; fail=1; fi; }
+bad() {  # bad OPTION_NAME args...: exit 2, one stderr line naming the option, no outputs
+  local name=$1; shift
+  rm -f "$T"/out.* "$T"/traj.npy "$T"/run.json
+  "$S" "$@" >"$T/out.log" 2>"$T/err.log"; local rc=$?
+  if [ $rc -ne 2 ]; then echo "FAIL (rc $rc, expected 2): $*"; cat "$T/err.log"; fail=1; return; fi
+  if [ "$(wc -l <"$T/err.log")" -ne 1 ] || ! grep -q -- "$name" "$T/err.log"; then
+    echo "FAIL (stderr should be one line naming $name): $*"; cat "$T/err.log"; fail=1; fi
+  if ls "$T"/out.* "$T"/traj.npy "$T"/run.json >/dev/null 2>&1; then echo "FAIL (output left behind): $*"; fail=1; fi
+  if ls "$T" | grep -q '\.tmp\.'; then echo "FAIL (temporary left behind): $*"; fail=1; fi
+}
+ok "$S" --help
+ok "$S" --process normal --target builtin:atoms3 --steps 20 --paths 100 --out "$T/a.npy" --report "$T/a.json"
+ok "$S" --process gamma-poisson --target builtin:counts3 --solver tau-leap --steps 20 --paths 50 --out "$T/b.csv"
+ok "$S" --process inverse-gamma-gamma --target builtin:scales3 --steps 20 --paths 50 --out "$T/c.npy"
+head -1 "$T/b.csv" | grep -q '^x0' || { echo "FAIL: csv header"; fail=1; }
+# same seed, different threads: identical bytes
+ok "$S" --target builtin:gmm2d --steps 30 --paths 500 --threads 1 --seed 9 --out "$T/t1.npy"
+ok "$S" --target builtin:gmm2d --steps 30 --paths 500 --threads 3 --seed 9 --out "$T/t3.npy"
+cmp -s "$T/t1.npy" "$T/t3.npy" || { echo "FAIL: --threads changed the result"; fail=1; }
+O=(--out "$T/out.npy" --trajectory "$T/traj.npy" --report "$T/run.json")
+bad --process   --process poisson --target builtin:atoms3 "${O[@]}"
+bad --solver    --solver rk4 --target builtin:atoms3 "${O[@]}"
+bad --solver    --process gamma-poisson --solver heun --target builtin:counts3 "${O[@]}"
+bad --steps     --steps 0 --target builtin:atoms3 "${O[@]}"
+bad --steps     --steps abc --target builtin:atoms3 "${O[@]}"
+bad --paths     --paths -5 --target builtin:atoms3 "${O[@]}"
+bad --threads   --threads 0 --target builtin:atoms3 "${O[@]}"
+bad --schedule  --schedule cosine --target builtin:atoms3 "${O[@]}"
+bad --schedule  --schedule exponential:a=nan --target builtin:atoms3 "${O[@]}"
+bad --prior     --prior b=-1 --target builtin:atoms3 "${O[@]}"
+bad --prior     --prior beta3=1 --process gamma-poisson --target builtin:counts3 "${O[@]}"
+bad --prior     --process inverse-gamma-gamma --prior beta1=0.5 --target builtin:scales3 "${O[@]}"
+bad --target    --target builtin:nope "${O[@]}"
+bad --target    --target "$T/missing.npy" "${O[@]}"
+bad --target    "${O[@]}"
+bad --final     --final median --target builtin:atoms3 "${O[@]}"
+bad --out       --target builtin:atoms3 --out "$T/out.txt"
+bad --out       --target builtin:atoms3 --out "$T/nodir/out.npy"
+bad --trajectory --target builtin:atoms3 --trajectory "$T/traj.csv"
+bad --grid      --grid cubic --target builtin:atoms3 "${O[@]}"
+bad --out-x     --target builtin:atoms3 --out-x "$T/out.x.npy"
+# a NaN target, and a negative target for gamma-poisson
+/usr/bin/python3 -c "import numpy as np; np.save('$T/nan.npy', np.array([[1.0],[np.nan]])); np.save('$T/neg.npy', np.array([[1.0],[-2.0]])); np.save('$T/w.npy', np.array([1.0, 2.0, 3.0]))" 2>/dev/null && {
+  bad --target  --target "$T/nan.npy" "${O[@]}"
+  bad --target  --process gamma-poisson --target "$T/neg.npy" "${O[@]}"
+  bad --target-weights --target "$T/neg.npy" --target-weights "$T/w.npy" "${O[@]}"
+}
+printf 'not an npy' >"$T/junk.npy"
+bad --target    --target "$T/junk.npy" "${O[@]}"
+[ $fail -eq 0 ] && echo "cli solve: all checks passed"
+exit $fail
