@@ -332,8 +332,8 @@ int run(int argc, char** argv) {
   if (!a.report.empty()) {
     nlohmann::json j = run_metadata(argc, argv);
     j["process"] = process_json(process);
-    j["solver"] = {{"name", a.solver}, {"strong_order", solver_orders(a.solver).first},
-                   {"weak_order", solver_orders(a.solver).second}};
+    j["solver"] = {{"name", a.solver}, {"strong_order", solver_orders(pname, a.solver).first},
+                   {"weak_order", solver_orders(pname, a.solver).second}};
     j["grid"] = {{"spec", a.grid}, {"steps", a.steps}};
     j["predictor"] = predictor->describe();
     j["target"] = a.target;

@@ -16,7 +16,8 @@ namespace pmm {
 
 struct ExactStep {
   static constexpr const char* kName = "exact";
-  static constexpr double kStrongOrder = 1.0;  // with a predictor; exact in law given x
+  static constexpr double kStrongOrder = 1.0;      // Normal process (additive noise); exact in law given x
+  static constexpr double kStrongOrderJump = 0.5;  // jump processes (Gamma-Poisson, Inverse-Gamma-Gamma)
   static constexpr double kWeakOrder = 1.0;
 
   int step(const NormalProcess& p, const Predictor& pred, Batch& mu, Index path0, const StepInfo& s,

@@ -51,8 +51,9 @@ void check_solver(const std::string& process, const std::string& solver) {
           "'" + solver + "' does not fit the " + process + " process; use one of: " + join(fits));
 }
 
-std::pair<double, double> solver_orders(const std::string& solver) {
-  if (solver == "exact") return {ExactStep::kStrongOrder, ExactStep::kWeakOrder};
+std::pair<double, double> solver_orders(const std::string& process, const std::string& solver) {
+  if (solver == "exact")
+    return {process == "normal" ? ExactStep::kStrongOrder : ExactStep::kStrongOrderJump, ExactStep::kWeakOrder};
   if (solver == "euler-maruyama") return {EulerMaruyama::kStrongOrder, EulerMaruyama::kWeakOrder};
   if (solver == "heun") return {Heun::kStrongOrder, Heun::kWeakOrder};
   if (solver == "tau-leap") return {TauLeap::kStrongOrder, TauLeap::kWeakOrder};

@@ -20,8 +20,9 @@ std::vector<std::string> solvers_for(const std::string& process);
 std::vector<std::string> all_solvers();
 // Throws pmm::Error naming "--solver" when the solver is unknown or does not fit the process.
 void check_solver(const std::string& process, const std::string& solver);
-// Declared orders given x: {strong, weak}.
-std::pair<double, double> solver_orders(const std::string& solver);
+// Declared orders of a solver on a process: {strong, weak} (the exact step is strong order 1 on the Normal
+// process and 1/2 on the jump processes).
+std::pair<double, double> solver_orders(const std::string& process, const std::string& solver);
 // Predictor evaluations per step.
 int solver_nfe_per_step(const std::string& solver);
 

@@ -300,9 +300,10 @@ TEST_CASE("registry: unfitting pairs are refused with the fitting solvers listed
   CHECK(error_of([] { pmm::check_solver("dirichlet", "exact"); }).rfind("--process:", 0) == 0);
   for (const auto& process : {"normal", "gamma-poisson"})
     for (const auto& s : pmm::solvers_for(process)) CHECK_NOTHROW(pmm::check_solver(process, s));
-  CHECK(pmm::solver_orders("exact") == std::pair{pmm::ExactStep::kStrongOrder, pmm::ExactStep::kWeakOrder});
-  CHECK(pmm::solver_orders("euler-maruyama") == std::pair{pmm::EulerMaruyama::kStrongOrder, pmm::EulerMaruyama::kWeakOrder});
-  CHECK(pmm::solver_orders("heun") == std::pair{pmm::Heun::kStrongOrder, pmm::Heun::kWeakOrder});
+  CHECK(pmm::solver_orders("normal", "exact") == std::pair{pmm::ExactStep::kStrongOrder, pmm::ExactStep::kWeakOrder});
+  CHECK(pmm::solver_orders("gamma-poisson", "exact") == std::pair{pmm::ExactStep::kStrongOrderJump, pmm::ExactStep::kWeakOrder});
+  CHECK(pmm::solver_orders("normal", "euler-maruyama") == std::pair{pmm::EulerMaruyama::kStrongOrder, pmm::EulerMaruyama::kWeakOrder});
+  CHECK(pmm::solver_orders("normal", "heun") == std::pair{pmm::Heun::kStrongOrder, pmm::Heun::kWeakOrder});
   CHECK(pmm::solver_orders("tau-leap") == std::pair{pmm::TauLeap::kStrongOrder, pmm::TauLeap::kWeakOrder});
   CHECK(pmm::solver_orders("tau-leap-midpoint") == std::pair{pmm::TauLeapMidpoint::kStrongOrder, pmm::TauLeapMidpoint::kWeakOrder});
   CHECK_THROWS_AS(pmm::solver_orders("rk4"), pmm::Error);
