@@ -1,0 +1,316 @@
+#!/usr/bin/python3
+"""Renderer behind pmm-plot (matplotlib, Agg): mu(t) trajectories with mean and quantile bands, NFE-vs-metric
+sweeps on log axes with the metric's noise floor, histograms and scatter plots of samples against a target
+sample, and image grids. pmm-plot validates the arguments and calls this script; it can also be run alone:
+    pmm_plot.py trajectory traj.npy [--report run.json] --out traj.png
+    pmm_plot.py sweep sweep.csv --out sweep.png [--metric fd]
+    pmm_plot.py hist samples.npy [--reference target.npy] --out h.png
+    pmm_plot.py scatter samples.npy [--reference target.npy] --out s.png
+    pmm_plot.py grid samples.npy --shape 1x28x28 --out grid.png
+The output format follows the --out extension (.png or .svg). Exit status 2 on bad input, with one line
+"pmm-plot: error: ..." on stderr."""
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+
+
+def fail(message):
+    sys.stderr.write("pmm-plot: error: %s\n" % message)
+    sys.exit(2)
+
+
+try:
+    import numpy as np
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+except ImportError as e:  # pragma: no cover - depends on the machine
+    fail("matplotlib and numpy are needed (Debian: apt-get install python3-matplotlib python3-numpy): %s" % e)
+
+COLORS = {
+    "euler-maruyama": "#d62728",
+    "exact": "#ff7f0e",
+    "heun": "#1f77b4",
+    "ode": "#2ca02c",
+    "ode-dopri5": "#2ca02c",
+    "ode-rk4": "#9467bd",
+    "ode-heun": "#17becf",
+    "tau-leap": "#8c564b",
+    "tau-leap-midpoint": "#e377c2",
+}
+METRIC_NAMES = {
+    "fd": "Frechet distance (squared)",
+    "fid": "FID",
+    "kid": "KID",
+    "sw": "sliced Wasserstein-2 (squared)",
+    "energy": "energy distance",
+    "tv": "total variation of atom weights",
+}
+
+
+def load_npy(path, what):
+    try:
+        return np.load(path, allow_pickle=False)
+    except Exception as e:  # noqa: BLE001 - any reader error is bad input
+        fail("%s: %s: cannot read as .npy (%s)" % (what, path, e))
+
+
+def load_points(path, what):
+    if path.endswith(".csv"):
+        try:
+            a = np.genfromtxt(path, delimiter=",", comments="#", names=None, skip_header=0)
+        except Exception as e:  # noqa: BLE001
+            fail("%s: %s: %s" % (what, path, e))
+        if a.ndim >= 1 and a.size and np.isnan(a.flat[0]):  # header line
+            a = np.genfromtxt(path, delimiter=",", comments="#", skip_header=1)
+    else:
+        a = load_npy(path, what)
+    a = np.asarray(a, dtype=float)
+    if a.ndim == 1:
+        a = a[:, None]
+    if a.ndim != 2 or a.shape[0] < 1:
+        fail("%s: %s: expected points [n, dim], got shape %s" % (what, path, a.shape))
+    if not np.all(np.isfinite(a)):
+        fail("%s: %s: contains NaN or infinity" % (what, path))
+    return a
+
+
+def save(fig, out):
+    try:
+        fig.savefig(out, dpi=130, bbox_inches="tight")
+    except Exception as e:  # noqa: BLE001
+        fail("--out: %s: cannot write (%s)" % (out, e))
+    plt.close(fig)
+
+
+# ---- trajectory ----
+def cmd_trajectory(a):
+    traj = load_npy(a.file, "trajectory")
+    if traj.ndim != 3:
+        fail("trajectory: %s: expected [saves, paths, dim] from pmm-solve --trajectory, got shape %s" % (a.file, traj.shape))
+    saves, paths, dim = traj.shape
+    times = np.arange(saves, dtype=float)
+    xlabel = "save index"
+    jumps = a.steps
+    title = os.path.basename(a.file)
+    if a.report:
+        try:
+            with open(a.report) as f:
+                rep = json.load(f)
+        except Exception as e:  # noqa: BLE001
+            fail("--report: %s: %s" % (a.report, e))
+        st = rep.get("save_times")
+        if not isinstance(st, list) or len(st) != saves:
+            fail("--report: %s: save_times has %s entries, the trajectory %d saves"
+                 % (a.report, len(st) if isinstance(st, list) else "no", saves))
+        times = np.asarray(st, dtype=float)
+        xlabel = "t"
+        proc = rep.get("process", {})
+        pname = proc.get("name", "") if isinstance(proc, dict) else str(proc)
+        solver = rep.get("solver", {})
+        sname = solver.get("name", "") if isinstance(solver, dict) else str(solver)
+        jumps = jumps or pname == "gamma-poisson" and sname in ("exact", "tau-leap", "tau-leap-midpoint")
+        title = "%s process, %s, %s paths" % (pname, sname, rep.get("paths", "?"))
+    coords = list(range(min(dim, a.max_coords)))
+    fig, axes = plt.subplots(len(coords), 1, figsize=(7.5, 2.6 * len(coords) + 0.6), sharex=True, squeeze=False)
+    shown = min(paths, a.paths)
+    style = dict(drawstyle="steps-post") if jumps else {}
+    for row, d in enumerate(coords):
+        ax = axes[row][0]
+        x = traj[:, :, d]
+        lo5, lo25, med, hi75, hi95 = np.percentile(x, [5, 25, 50, 75, 95], axis=1)
+        step = "post" if jumps else None
+        ax.fill_between(times, lo5, hi95, color="#1f77b4", alpha=0.15, step=step, label="5-95%% of %d paths" % paths)
+        ax.fill_between(times, lo25, hi75, color="#1f77b4", alpha=0.25, step=step, label="25-75%")
+        for j in range(shown):
+            ax.plot(times, x[:, j], color="0.35", lw=0.5, alpha=0.6, **style)
+        ax.plot(times, x.mean(axis=1), color="#d62728", lw=1.8, label="mean", **style)
+        ax.plot(times, med, color="#1f77b4", lw=1.0, ls="--", label="median", **style)
+        ax.set_ylabel("mu_%d(t)" % d)
+        ax.grid(alpha=0.3)
+        if row == 0:
+            ax.legend(loc="upper left", fontsize=8, ncol=2)
+            ax.set_title("%s: %d of %d sample paths%s" % (title, shown, paths, " (jumps drawn as steps)" if jumps else ""))
+    axes[-1][0].set_xlabel(xlabel)
+    save(fig, a.out)
+
+
+# ---- sweep ----
+def cmd_sweep(a):
+    try:
+        with open(a.file, newline="") as f:
+            rows = list(csv.DictReader(f))
+    except Exception as e:  # noqa: BLE001
+        fail("sweep: %s: %s" % (a.file, e))
+    need = {"metric", "solver", "seed", "nfe", "value", "se", "paths", "ref_paths"}
+    if not rows or not need <= set(rows[0].keys()):
+        fail("sweep: %s: expected a pmm-sweep table with columns %s" % (a.file, ", ".join(sorted(need))))
+    metrics = sorted({r["metric"] for r in rows})
+    if a.metric:
+        for m in a.metric.split(","):
+            if m not in metrics:
+                fail("--metric: '%s' is not in %s (it has %s)" % (m, a.file, ", ".join(metrics)))
+        metrics = a.metric.split(",")
+    for m in metrics:  # one sample count per panel: FIDs of different n are never drawn together
+        counts = {(r["paths"], r["ref_paths"]) for r in rows if r["metric"] == m}
+        if len(counts) > 1:
+            fail("sweep: %s: metric %s has rows at different sample counts %s; they are not comparable"
+                 % (a.file, m, sorted(counts)))
+    fig, axes = plt.subplots(1, len(metrics), figsize=(6.4 * len(metrics), 4.8), squeeze=False)
+    head = rows[0]
+    seeds = max((int(r["n_seeds"]) for r in rows if r["seed"] == "mean"), default=1)
+    for k, m in enumerate(metrics):
+        ax = axes[0][k]
+        summary = [r for r in rows if r["metric"] == m and r["seed"] == "mean"]
+        if not summary:  # no seed finished on every seed yet: plot per-seed means
+            fail("sweep: %s: no summary rows for %s yet (the sweep has not finished every seed)" % (a.file, m))
+        floor = [r for r in summary if r["solver"] == "reference"]
+        solvers = [s for s in dict.fromkeys(r["solver"] for r in summary) if s != "reference"]
+        positive = all(float(r["value"]) > 0 for r in summary)
+        em_ref = None
+        for s in solvers:
+            pts = sorted((float(r["nfe"]), float(r["value"]), float(r["se"] or 0)) for r in summary if r["solver"] == s)
+            x = np.array([p[0] for p in pts])
+            y = np.array([p[1] for p in pts])
+            e = np.array([p[2] for p in pts])
+            c = COLORS.get(s)
+            ax.errorbar(x, y, yerr=e, marker="o", ms=4, lw=1.5, capsize=2, label=s, color=c)
+            if s == "euler-maruyama" and len(pts):
+                em_ref = pts[-1]
+        if em_ref is not None:
+            ax.axhline(em_ref[1], color=COLORS["euler-maruyama"], ls=":", lw=1,
+                       label="euler-maruyama at NFE %d" % round(em_ref[0]))
+            ax.axvline(em_ref[0] / 5, color="0.5", ls=":", lw=1)
+            ax.text(em_ref[0] / 5, ax.get_ylim()[1] if not positive else em_ref[1], " NFE/5 of EM@%d" % em_ref[0],
+                    fontsize=7, color="0.35", va="bottom", rotation=90)
+        if floor:
+            fv, fe = float(floor[0]["value"]), float(floor[0]["se"] or 0)
+            ax.axhspan(fv - fe, fv + fe, color="0.6", alpha=0.35, lw=0)
+            ax.axhline(fv, color="0.3", lw=1, ls="--", label="noise floor (target vs target)")
+        ax.set_xscale("log")
+        if positive:
+            ax.set_yscale("log")
+        ax.set_xlabel("NFE (predictor evaluations per path, as used)")
+        ax.set_ylabel(METRIC_NAMES.get(m, m))
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=8)
+        ax.set_title("%s: mean +- se over %d seeds" % (m, seeds), fontsize=10)
+    fig.suptitle("%s process, target %s, %s samples per run (reference %s)"
+                 % (head["process"], head["target"], head["paths"], head["ref_paths"]), fontsize=11)
+    save(fig, a.out)
+
+
+# ---- hist / scatter ----
+def cmd_hist(a):
+    x = load_points(a.file, "samples")
+    ref = load_points(a.reference, "--reference") if a.reference else None
+    if ref is not None and ref.shape[1] != x.shape[1]:
+        fail("--reference: dimension %d differs from the samples' %d" % (ref.shape[1], x.shape[1]))
+    coords = list(range(min(x.shape[1], a.max_coords)))
+    fig, axes = plt.subplots(1, len(coords), figsize=(5 * len(coords), 3.8), squeeze=False)
+    for k, d in enumerate(coords):
+        ax = axes[0][k]
+        allv = x[:, d] if ref is None else np.concatenate([x[:, d], ref[:, d]])
+        bins = np.linspace(allv.min(), allv.max(), a.bins + 1) if allv.max() > allv.min() else a.bins
+        ax.hist(x[:, d], bins=bins, density=True, alpha=0.55, color="#1f77b4", label="samples (%d)" % len(x))
+        if ref is not None:
+            ax.hist(ref[:, d], bins=bins, density=True, histtype="step", lw=1.5, color="k",
+                    label="%s (%d)" % (a.reference_label, len(ref)))
+        ax.set_xlabel("x_%d" % d)
+        ax.set_ylabel("density")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(a.title or os.path.basename(a.file), fontsize=10)
+    save(fig, a.out)
+
+
+def cmd_scatter(a):
+    x = load_points(a.file, "samples")
+    if x.shape[1] < 2:
+        fail("scatter: %s: needs 2-D samples, got dimension %d (use hist)" % (a.file, x.shape[1]))
+    ref = load_points(a.reference, "--reference") if a.reference else None
+    fig, ax = plt.subplots(figsize=(6, 6))
+    n = min(len(x), a.points)
+    if ref is not None:
+        m = min(len(ref), a.points)
+        ax.scatter(ref[:m, 0], ref[:m, 1], s=2, color="0.6", alpha=0.5, label="%s (%d shown)" % (a.reference_label, m))
+    ax.scatter(x[:n, 0], x[:n, 1], s=2, color="#1f77b4", alpha=0.6, label="samples (%d of %d shown)" % (n, len(x)))
+    ax.set_xlabel("x_0")
+    ax.set_ylabel("x_1")
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, markerscale=4)
+    ax.set_title(a.title or os.path.basename(a.file), fontsize=10)
+    save(fig, a.out)
+
+
+# ---- grid ----
+def cmd_grid(a):
+    x = load_points(a.file, "samples")
+    parts = [int(p) for p in a.shape.lower().split("x")]
+    c, h, w = (1, parts[0], parts[1]) if len(parts) == 2 else parts
+    if c * h * w != x.shape[1]:
+        fail("--shape: %s has %d values, a sample %d" % (a.shape, c * h * w, x.shape[1]))
+    lo, hi = (float(v) for v in a.range.split(","))
+    n = min(len(x), a.count)
+    cols = a.cols or int(math.ceil(math.sqrt(n)))
+    rows = int(math.ceil(n / cols))
+    img = np.full((rows * (h + 1) + 1, cols * (w + 1) + 1, 3), 0.55)  # grey frame between images
+    for k in range(n):
+        im = np.clip((x[k].reshape(c, h, w) - lo) / (hi - lo), 0, 1).transpose(1, 2, 0)
+        if c == 1:
+            im = np.repeat(im, 3, axis=2)
+        r, q = divmod(k, cols)
+        img[1 + r * (h + 1): 1 + r * (h + 1) + h, 1 + q * (w + 1): 1 + q * (w + 1) + w] = im
+    fig, ax = plt.subplots(figsize=(min(12, 0.5 + cols * (w + 1) / 24), min(12, 0.5 + rows * (h + 1) / 24)))
+    ax.imshow(img, interpolation="nearest")
+    ax.axis("off")
+    ax.set_title(a.title or "%s: %d samples as %dx%dx%d images" % (os.path.basename(a.file), n, c, h, w), fontsize=9)
+    save(fig, a.out)
+
+
+def main(argv):
+    p = argparse.ArgumentParser(prog="pmm_plot.py")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("trajectory")
+    t.add_argument("file")
+    t.add_argument("--report")
+    t.add_argument("--out", required=True)
+    t.add_argument("--paths", type=int, default=24)
+    t.add_argument("--max-coords", type=int, default=4)
+    t.add_argument("--steps", action="store_true")
+    s = sub.add_parser("sweep")
+    s.add_argument("file")
+    s.add_argument("--out", required=True)
+    s.add_argument("--metric")
+    for name in ("hist", "scatter"):
+        h = sub.add_parser(name)
+        h.add_argument("file")
+        h.add_argument("--reference")
+        h.add_argument("--reference-label", default="target")
+        h.add_argument("--out", required=True)
+        h.add_argument("--bins", type=int, default=80)
+        h.add_argument("--points", type=int, default=5000)
+        h.add_argument("--max-coords", type=int, default=4)
+        h.add_argument("--title")
+    g = sub.add_parser("grid")
+    g.add_argument("file")
+    g.add_argument("--shape", required=True)
+    g.add_argument("--range", default="-1,1")
+    g.add_argument("--count", type=int, default=64)
+    g.add_argument("--cols", type=int, default=0)
+    g.add_argument("--out", required=True)
+    g.add_argument("--title")
+    a = p.parse_args(argv)
+    if not (a.out.endswith(".png") or a.out.endswith(".svg")):
+        fail("--out: '%s' must end in .png or .svg" % a.out)
+    {"trajectory": cmd_trajectory, "sweep": cmd_sweep, "hist": cmd_hist, "scatter": cmd_scatter,
+     "grid": cmd_grid}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,314 @@
+// Probability-flow ODE dmu/dt = (f/2)[(g - 2 mu)/(b + F) + mu/F] (dmu/dlambda = (F (g - 2 mu)/(b + F) + mu)/2 with
+// lambda = log F) from mu(t_start) = F0/(b + F0) g(0, 0) + sqrt(F0)/(b + F0) xi, F0 = F(t_start).
+// The only translation unit that includes Boost.Odeint: dopri5 (controlled, RMS error norm), RK4, and Heun as the
+// explicit generic RK with tableau c = (0, 1), a21 = 1, b = (1/2, 1/2).
+#include "solvers/probability_flow.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include <boost/array.hpp>
+#include <boost/fusion/container/generation/make_vector.hpp>
+#include <boost/numeric/odeint.hpp>
+#include <fmt/format.h>
+
+#include "processes/error.hpp"
+
+namespace pmm {
+namespace {
+
+namespace odeint = boost::numeric::odeint;
+using State = std::vector<double>;
+
+// range_algebra whose "infinity norm" is the root mean square: the step-size controller then bounds the RMS of
+// err_i / (atol + rtol |y_i|) over the state, so a batch of paths takes the same steps whatever its size.
+struct RmsAlgebra : odeint::range_algebra {
+  template <class S>
+  static double norm_inf(const S& s) {
+    double sum = 0;
+    std::size_t n = 0;
+    for (const auto& v : s) {
+      sum += static_cast<double>(v) * static_cast<double>(v);
+      ++n;
+    }
+    return n ? std::sqrt(sum / static_cast<double>(n)) : 0.0;
+  }
+};
+
+struct NonFinite {
+  double s;
+};
+
+struct HeunA1 : boost::array<double, 1> {
+  HeunA1() { (*this)[0] = 1.0; }
+};
+struct HeunB : boost::array<double, 2> {
+  HeunB() {
+    (*this)[0] = 0.5;
+    (*this)[1] = 0.5;
+  }
+};
+struct HeunC : boost::array<double, 2> {
+  HeunC() {
+    (*this)[0] = 0.0;
+    (*this)[1] = 1.0;
+  }
+};
+using HeunStepper = odeint::explicit_generic_rk<2, 2, State, double, State, double, odeint::range_algebra>;
+
+template <class Stepper, class System>
+void fixed_steps(Stepper& stepper, System& sys, State& y, double s0, double s1, int steps) {
+  const double h = (s1 - s0) / steps;
+  for (int i = 0; i < steps; ++i) {
+    const double s = i + 1 == steps ? s1 - h : s0 + i * h;  // no drift of the last step's start
+    stepper.do_step(sys, y, s, h);
+  }
+}
+
+bool all_finite(const State& y) {
+  return std::all_of(y.begin(), y.end(), [](double v) { return std::isfinite(v); });
+}
+
+}  // namespace
+
+std::vector<std::string> ode_methods() { return {"dopri5", "rk4", "heun"}; }
+
+OdeMethod parse_ode_method(const std::string& name, const std::string& option) {
+  if (name == "dopri5") return OdeMethod::kDopri5;
+  if (name == "rk4") return OdeMethod::kRk4;
+  if (name == "heun") return OdeMethod::kHeun;
+  throw Error(option + ": unknown ODE method '" + name + "' (expected dopri5, rk4 or heun)");
+}
+
+std::string ode_method_name(OdeMethod method) {
+  switch (method) {
+    case OdeMethod::kDopri5: return "dopri5";
+    case OdeMethod::kRk4: return "rk4";
+    case OdeMethod::kHeun: return "heun";
+  }
+  return "?";
+}
+
+int ode_method_order(OdeMethod method) {
+  switch (method) {
+    case OdeMethod::kDopri5: return 5;
+    case OdeMethod::kRk4: return 4;
+    case OdeMethod::kHeun: return 2;
+  }
+  return 0;
+}
+
+std::vector<std::string> ode_clocks() { return {"time", "log-precision"}; }
+
+OdeClock parse_ode_clock(const std::string& name, const std::string& option) {
+  if (name == "log-precision") return OdeClock::kLogPrecision;
+  if (name == "time") return OdeClock::kTime;
+  throw Error(option + ": unknown ODE clock '" + name + "' (expected time or log-precision)");
+}
+
+std::string ode_clock_name(OdeClock clock) { return clock == OdeClock::kTime ? "time" : "log-precision"; }
+
+OdeSolveResult ode_solve(const OdeRhs& rhs, std::vector<double>& y, double s0, double s1,
+                         const OdeSolveOptions& o) {
+  const std::string fn = "ode_solve: ";
+  require(static_cast<bool>(rhs), fn + "rhs", "must be callable");
+  require(!y.empty(), fn + "y", "must not be empty");
+  require(all_finite(y), fn + "y", "must be finite (found NaN or infinity)");
+  require(std::isfinite(s0) && std::isfinite(s1), fn + "s0, s1", fmt::format("must be finite, got {}, {}", s0, s1));
+  require(s0 < s1, fn + "s1", fmt::format("must be > s0 = {}, got {}", s0, s1));
+  if (o.method == OdeMethod::kDopri5) {
+    require(std::isfinite(o.rtol) && o.rtol > 0, fn + "rtol", fmt::format("must be finite and > 0, got {}", o.rtol));
+    require(std::isfinite(o.atol) && o.atol > 0, fn + "atol", fmt::format("must be finite and > 0, got {}", o.atol));
+    require(std::isfinite(o.first_step) && o.first_step >= 0, fn + "first_step",
+            fmt::format("must be finite and >= 0, got {}", o.first_step));
+    require(o.max_steps >= 1, fn + "max_steps", fmt::format("must be >= 1, got {}", o.max_steps));
+  } else {
+    require(o.steps >= 1, fn + "steps", fmt::format("must be >= 1, got {}", o.steps));
+  }
+
+  OdeSolveResult res;
+  auto sys = [&](const State& x, State& dxds, double s) {
+    dxds.resize(x.size());
+    rhs(s, x, dxds);
+    ++res.evaluations;
+    if (!all_finite(dxds)) throw NonFinite{s};
+  };
+  try {
+    switch (o.method) {
+      case OdeMethod::kRk4: {
+        odeint::runge_kutta4<State, double, State, double, odeint::range_algebra> stepper;
+        fixed_steps(stepper, sys, y, s0, s1, o.steps);
+        res.accepted = o.steps;
+        break;
+      }
+      case OdeMethod::kHeun: {
+        HeunStepper stepper(boost::fusion::make_vector(HeunA1()), HeunB(), HeunC());
+        fixed_steps(stepper, sys, y, s0, s1, o.steps);
+        res.accepted = o.steps;
+        break;
+      }
+      case OdeMethod::kDopri5: {
+        using Dopri = odeint::runge_kutta_dopri5<State, double, State, double, RmsAlgebra>;
+        using Checker = odeint::default_error_checker<double, RmsAlgebra, odeint::default_operations>;
+        odeint::controlled_runge_kutta<Dopri, Checker> stepper(Checker(o.atol, o.rtol));
+        double s = s0, dt = o.first_step > 0 ? o.first_step : (s1 - s0) / 100;
+        const double span = s1 - s0;
+        while (s < s1) {
+          const bool last = dt >= s1 - s;
+          if (last) dt = s1 - s;
+          const double before = s;
+          if (stepper.try_step(sys, y, s, dt) == odeint::success) {
+            ++res.accepted;
+            if (last) s = s1;
+          } else {
+            ++res.rejected;
+          }
+          require(res.accepted + res.rejected <= o.max_steps, fn + "max_steps",
+                  fmt::format("{} steps reached at s = {} of [{}, {}] (rtol {}, atol {}): loosen the tolerances or "
+                              "raise max_steps",
+                              o.max_steps, before, s0, s1, o.rtol, o.atol));
+          require(dt > 1e-14 * span, fn + "step size",
+                  fmt::format("underflow at s = {} (step {} in [{}, {}]): the solution is not smooth there", s, dt,
+                              s0, s1));
+        }
+        break;
+      }
+    }
+  } catch (const NonFinite& e) {
+    throw Error(fn + fmt::format("rhs returned a non-finite value at s = {} (integrating [{}, {}])", e.s, s0, s1));
+  } catch (const odeint::odeint_error& e) {
+    throw Error(fn + "Boost.Odeint failed: " + e.what());
+  }
+  require(all_finite(y), fn + "y", fmt::format("became non-finite while integrating [{}, {}]", s0, s1));
+  return res;
+}
+
+double schedule_time_of_precision(const Schedule& schedule, double value) {
+  const double top = schedule.F(1.0);
+  require(std::isfinite(value) && value > 0 && value <= top, "precision",
+          fmt::format("must be in (0, F(1) = {}], got {}", top, value));
+  if (value >= top) return 1.0;
+  double lo = 0, hi = 1;
+  for (int it = 0; it < 200 && hi - lo > 0; ++it) {
+    const double mid = 0.5 * (lo + hi);
+    if (mid <= lo || mid >= hi) break;
+    (schedule.F(mid) < value ? lo : hi) = mid;
+  }
+  return hi;
+}
+
+ProbabilityFlowResult probability_flow(const NormalProcess& process, const Predictor& pred, const NoiseSource& noise,
+                                       Index paths, const ProbabilityFlowOptions& opt) {
+  require(paths >= 1 && paths < (Index(1) << 32), "paths", fmt::format("must be in [1, 2^32), got {}", paths));
+  require(static_cast<bool>(process.schedule), "schedule", "the process has no schedule");
+  require(process.b > 0 && std::isfinite(process.b), "b", fmt::format("prior precision must be > 0, got {}", process.b));
+  require(opt.threads >= 1, "threads", fmt::format("must be >= 1, got {}", opt.threads));
+  require(opt.chunk >= 1, "chunk", fmt::format("must be >= 1, got {}", opt.chunk));
+  const Schedule& sc = *process.schedule;
+  const double F1 = sc.F(1.0);
+  require(std::isfinite(opt.start_precision) && opt.start_precision > 0 && opt.start_precision < F1,
+          "start_precision", fmt::format("must be in (0, F(1) = {}), got {}", F1, opt.start_precision));
+  require(sc.F(0.0) == 0.0, "schedule", "F(0) must be 0");
+  const Index dim = pred.dim();
+  require(dim >= 1, "predictor", "has dimension 0");
+
+  const double t_start = schedule_time_of_precision(sc, opt.start_precision);
+  const double F_start = sc.F(t_start);
+  const double lambda0 = std::log(F_start), lambda1 = std::log(F1);
+  const double b = process.b;
+  const bool log_clock = opt.clock == OdeClock::kLogPrecision;
+  const double s0 = log_clock ? lambda0 : t_start, s1 = log_clock ? lambda1 : 1.0;
+
+  const Index chunk = std::min(opt.chunk, paths);
+  const Index n_chunks = (paths + chunk - 1) / chunk;
+  const int threads = pred.concurrent() ? static_cast<int>(std::min<Index>(opt.threads, n_chunks)) : 1;
+
+  ProbabilityFlowResult res;
+  res.final.resize(dim, paths);
+  res.t_start = t_start;
+  std::vector<std::int64_t> nfe(static_cast<size_t>(n_chunks), 0), rejected(static_cast<size_t>(n_chunks), 0);
+  std::atomic<Index> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  const auto start = std::chrono::steady_clock::now();
+
+  auto worker = [&] {
+    Batch mu, g, xi;
+    try {
+      for (Index c = next++; c < n_chunks; c = next++) {
+        const Index p0 = c * chunk, n = std::min(chunk, paths - p0);
+        // Exact stochastic first step over [0, t_start] with x := g(0, 0).
+        mu.setZero(dim, n);
+        g.resize(dim, n);
+        xi.resize(dim, n);
+        pred.predict(mu, 0.0, p0, g);
+        noise.normals(StepInfo{0, 1, 0.0, t_start}, p0, xi);
+        const auto tr = process.transition(0.0, F_start);
+        mu = tr.gain * g + tr.scale * xi;
+
+        State y(mu.data(), mu.data() + mu.size());
+        auto rhs = [&](double s, const State& x, State& dx) {
+          double t, F, scale_g, scale_mu;
+          if (log_clock) {
+            F = std::exp(s);
+            t = s >= lambda1 ? 1.0 : (s <= lambda0 ? t_start : schedule_time_of_precision(sc, F));
+            // (F (g - 2 mu)/(b + F) + mu) / 2
+            scale_g = 0.5 * F / (b + F);
+            scale_mu = 0.5 - F / (b + F);
+          } else {
+            t = s;
+            F = sc.F(t);
+            const double f = sc.f(t);
+            // (f/2) [(g - 2 mu)/(b + F) + mu/F]
+            scale_g = 0.5 * f / (b + F);
+            scale_mu = 0.5 * f * (1.0 / F - 2.0 / (b + F));
+          }
+          std::copy(x.begin(), x.end(), mu.data());
+          pred.predict(mu, t, p0, g);
+          Eigen::Map<Eigen::ArrayXd> d(dx.data(), static_cast<Index>(dx.size()));
+          d = scale_g * Eigen::Map<const Eigen::ArrayXd>(g.data(), g.size()) +
+              scale_mu * Eigen::Map<const Eigen::ArrayXd>(mu.data(), mu.size());
+        };
+        const OdeSolveResult r = ode_solve(rhs, y, s0, s1, opt.ode);
+        std::copy(y.begin(), y.end(), mu.data());
+        std::int64_t evals = 1 + r.evaluations;
+        if (opt.denoise) {
+          pred.predict(mu, 1.0, p0, g);
+          mu = g;
+          ++evals;
+        }
+        res.final.middleCols(p0, n) = mu;
+        nfe[static_cast<size_t>(c)] = evals;
+        rejected[static_cast<size_t>(c)] = r.rejected;
+        if (opt.progress) opt.progress(n);
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!error) error = std::current_exception();
+      next = n_chunks;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+
+  double weighted = 0;
+  for (Index c = 0; c < n_chunks; ++c) {
+    const Index n = std::min(chunk, paths - c * chunk);
+    weighted += static_cast<double>(nfe[static_cast<size_t>(c)]) * static_cast<double>(n);
+    res.nfe_max = std::max(res.nfe_max, nfe[static_cast<size_t>(c)]);
+    res.rejected += rejected[static_cast<size_t>(c)];
+  }
+  res.nfe_mean = weighted / static_cast<double>(paths);
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return res;
+}
+
+}  // namespace pmm
