@@ -15,6 +15,7 @@
 #include "apps/common/matrix_file.hpp"
 #include "apps/common/npy.hpp"
 #include "apps/common/options.hpp"
+#include "apps/common/process_options.hpp"
 #include "apps/common/progress.hpp"
 #include "apps/common/report.hpp"
 #include "apps/common/targets.hpp"
@@ -43,38 +44,6 @@ struct SolveArgs {
   std::uint64_t seed = 0;
   bool given_x = false, quiet = false;
 };
-
-AnyProcess make_process(const SolveArgs& a) {
-  const SchedulePtr schedule = parse_schedule(a.schedule.empty() ? "exponential" : a.schedule, "--schedule");
-  if (a.process == "normal") {
-    auto kv = parse_kv_list(a.prior, "--prior", {"b"});
-    NormalProcess p;
-    p.schedule = schedule;
-    if (kv.count("b")) p.b = kv["b"];
-    require(p.b > 0, "--prior", fmt::format("b must be > 0, got {}", p.b));
-    return p;
-  }
-  if (a.process == "gamma-poisson") {
-    auto kv = parse_kv_list(a.prior, "--prior", {"beta1", "beta2"});
-    GammaPoissonProcess p;
-    p.schedule = schedule;
-    if (kv.count("beta1")) p.beta1 = kv["beta1"];
-    if (kv.count("beta2")) p.beta2 = kv["beta2"];
-    require(p.beta1 > 0 && p.beta2 > 0, "--prior", "beta1 and beta2 must be > 0");
-    return p;
-  }
-  if (a.process == "inverse-gamma-gamma") {
-    auto kv = parse_kv_list(a.prior, "--prior", {"beta1", "beta2"});
-    InverseGammaGammaProcess p;
-    p.schedule = schedule;
-    if (kv.count("beta1")) p.beta1 = kv["beta1"];
-    if (kv.count("beta2")) p.beta2 = kv["beta2"];
-    p.check("--prior");
-    return p;
-  }
-  throw Error("--process: unknown process '" + a.process +
-              "' (expected normal, gamma-poisson, inverse-gamma-gamma or dirichlet-categorical)");
-}
 
 bool has_ext(const std::string& path, const std::string& ext) {
   return path.size() >= ext.size() && path.compare(path.size() - ext.size(), ext.size(), ext) == 0;
@@ -250,7 +219,7 @@ int run(int argc, char** argv) {
           "expected mean or denoise, got '" + a.final_mode + "'");
   require(a.device == "cpu" || a.device == "cuda", "--device", "expected cpu or cuda, got '" + a.device + "'");
   if (a.process == "dirichlet-categorical") return run_text(a, argc, argv);
-  const AnyProcess process = make_process(a);
+  const AnyProcess process = make_process(a.process, a.schedule, a.prior);
   const std::string pname = process_name(process);
   if (a.solver.empty()) a.solver = pname == "normal" ? "heun" : pname == "gamma-poisson" ? "tau-leap" : "exact";
   check_solver(pname, a.solver);

@@ -25,6 +25,7 @@
 #include "apps/common/matrix_file.hpp"
 #include "apps/common/npy.hpp"
 #include "apps/common/options.hpp"
+#include "apps/common/process_options.hpp"
 #include "apps/common/progress.hpp"
 #include "apps/common/targets.hpp"
 #include "models/oracles/builtin.hpp"
@@ -77,37 +78,6 @@ SolverSpec parse_solver(const std::string& name, const std::string& process) {
           "'" + name + "' does not fit the " + process + " process; use " + list +
               (process == "normal" ? "ode, ode-rk4 or ode-heun" : "(the ODE is for the normal process)"));
   return {name, false, OdeMethod::kDopri5};
-}
-
-AnyProcess make_process(const SweepArgs& a) {
-  const SchedulePtr schedule = parse_schedule(a.schedule, "--schedule");
-  if (a.process == "normal") {
-    auto kv = parse_kv_list(a.prior, "--prior", {"b"});
-    NormalProcess p;
-    p.schedule = schedule;
-    if (kv.count("b")) p.b = kv["b"];
-    require(p.b > 0, "--prior", fmt::format("b must be > 0, got {}", p.b));
-    return p;
-  }
-  if (a.process == "gamma-poisson") {
-    auto kv = parse_kv_list(a.prior, "--prior", {"beta1", "beta2"});
-    GammaPoissonProcess p;
-    p.schedule = schedule;
-    if (kv.count("beta1")) p.beta1 = kv["beta1"];
-    if (kv.count("beta2")) p.beta2 = kv["beta2"];
-    require(p.beta1 > 0 && p.beta2 > 0, "--prior", "beta1 and beta2 must be > 0");
-    return p;
-  }
-  if (a.process == "inverse-gamma-gamma") {
-    auto kv = parse_kv_list(a.prior, "--prior", {"beta1", "beta2"});
-    InverseGammaGammaProcess p;
-    p.schedule = schedule;
-    if (kv.count("beta1")) p.beta1 = kv["beta1"];
-    if (kv.count("beta2")) p.beta2 = kv["beta2"];
-    p.check("--prior");
-    return p;
-  }
-  throw Error("--process: unknown process '" + a.process + "' (expected normal, gamma-poisson or inverse-gamma-gamma)");
 }
 
 bool has_ext(const std::string& path, const std::string& ext) {
@@ -327,7 +297,7 @@ int run(int argc, char** argv) {
   parse_ode_clock(a.ode_clock, "--ode-clock");
   check_output(a.out, "--out", {".csv"});
   if (!a.plot.empty()) check_output(a.plot, "--plot", {".png", ".svg"});
-  const AnyProcess process = make_process(a);
+  const AnyProcess process = make_process(a.process, a.schedule, a.prior);
   const std::string pname = process_name(process);
   std::vector<SolverSpec> solvers;
   for (const auto& name : parse_string_list(a.solvers, "--solvers")) {

@@ -1,0 +1,43 @@
+// Builds a process from its command-line spelling; prior keys: b (normal), beta1, beta2 (the others).
+#include "apps/common/process_options.hpp"
+
+#include <fmt/format.h>
+
+#include "apps/common/options.hpp"
+#include "processes/error.hpp"
+
+namespace pmm {
+
+AnyProcess make_process(const std::string& name, const std::string& schedule_spec, const std::string& prior) {
+  const SchedulePtr schedule = parse_schedule(schedule_spec.empty() ? "exponential" : schedule_spec, "--schedule");
+  if (name == "normal") {
+    auto kv = parse_kv_list(prior, "--prior", {"b"});
+    NormalProcess p;
+    p.schedule = schedule;
+    if (kv.count("b")) p.b = kv["b"];
+    require(p.b > 0, "--prior", fmt::format("b must be > 0, got {}", p.b));
+    return p;
+  }
+  if (name == "gamma-poisson") {
+    auto kv = parse_kv_list(prior, "--prior", {"beta1", "beta2"});
+    GammaPoissonProcess p;
+    p.schedule = schedule;
+    if (kv.count("beta1")) p.beta1 = kv["beta1"];
+    if (kv.count("beta2")) p.beta2 = kv["beta2"];
+    require(p.beta1 > 0 && p.beta2 > 0, "--prior", "beta1 and beta2 must be > 0");
+    return p;
+  }
+  if (name == "inverse-gamma-gamma") {
+    auto kv = parse_kv_list(prior, "--prior", {"beta1", "beta2"});
+    InverseGammaGammaProcess p;
+    p.schedule = schedule;
+    if (kv.count("beta1")) p.beta1 = kv["beta1"];
+    if (kv.count("beta2")) p.beta2 = kv["beta2"];
+    p.check("--prior");
+    return p;
+  }
+  throw Error("--process: unknown process '" + name +
+              "' (expected normal, gamma-poisson, inverse-gamma-gamma or dirichlet-categorical)");
+}
+
+}  // namespace pmm
