@@ -18,6 +18,7 @@
 #include "models/predictor.hpp"
 #include "processes/error.hpp"
 #include "solvers/noise.hpp"
+#include "solvers/parallel.hpp"
 #include "solvers/stepper.hpp"
 
 namespace pmm {
@@ -69,58 +70,42 @@ IntegrateResult integrate(const Stepper& stepper, const Process& process, const 
   for (int s : saves) res.save_times.push_back(opt.grid[s]);
   res.trajectory.resize(saves.size() * static_cast<size_t>(paths * dim));
   std::atomic<std::int64_t> nfe0{0};
-  std::atomic<Index> next{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
   const auto start = std::chrono::steady_clock::now();
 
-  auto worker = [&] {
-    Workspace ws;
+  parallel_chunks(n_chunks, threads, [&](Index c) {
+    Workspace ws;  // per chunk: a small allocation next to a whole grid of steps
     Batch mu;
-    try {
-      for (Index c = next++; c < n_chunks; c = next++) {
-        const Index p0 = c * chunk, n = std::min(chunk, paths - p0);
-        ws.resize(dim, n);
-        if (opt.initial)
-          mu = opt.initial->middleCols(p0, n);
-        else
-          mu.setConstant(dim, n, process.initial_mean());
-        std::int64_t evals = 0;
-        size_t next_save = 0;
-        auto save = [&](int s) {
-          if (next_save < saves.size() && saves[next_save] == s) {
-            double* dst = res.trajectory.data() + next_save * static_cast<size_t>(paths * dim) + p0 * dim;
-            std::copy(mu.data(), mu.data() + n * dim, dst);
-            ++next_save;
-          }
-        };
-        save(0);
-        for (int s = 0; s < n_steps; ++s) {
-          const StepInfo info{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(n_steps), opt.grid[s],
-                              opt.grid[s + 1]};
-          evals += stepper.step(process, pred, mu, p0, info, noise, ws);
-          save(s + 1);
-          if (opt.progress) opt.progress(n);
-        }
-        if (opt.denoise) {
-          pred.predict(mu, 1.0, p0, ws.g);
-          mu = ws.g;
-          ++evals;
-        }
-        res.final.middleCols(p0, n) = mu;
-        if (c == 0) nfe0 = evals;
+    const Index p0 = c * chunk, n = std::min(chunk, paths - p0);
+    ws.resize(dim, n);
+    if (opt.initial)
+      mu = opt.initial->middleCols(p0, n);
+    else
+      mu.setConstant(dim, n, process.initial_mean());
+    std::int64_t evals = 0;
+    size_t next_save = 0;
+    auto save = [&](int s) {
+      if (next_save < saves.size() && saves[next_save] == s) {
+        double* dst = res.trajectory.data() + next_save * static_cast<size_t>(paths * dim) + p0 * dim;
+        std::copy(mu.data(), mu.data() + n * dim, dst);
+        ++next_save;
       }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(error_mutex);
-      if (!error) error = std::current_exception();
-      next = n_chunks;
+    };
+    save(0);
+    for (int s = 0; s < n_steps; ++s) {
+      const StepInfo info{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(n_steps), opt.grid[s],
+                          opt.grid[s + 1]};
+      evals += stepper.step(process, pred, mu, p0, info, noise, ws);
+      save(s + 1);
+      if (opt.progress) opt.progress(n);
     }
-  };
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  if (error) std::rethrow_exception(error);
+    if (opt.denoise) {
+      pred.predict(mu, 1.0, p0, ws.g);
+      mu = ws.g;
+      ++evals;
+    }
+    res.final.middleCols(p0, n) = mu;
+    if (c == 0) nfe0 = evals;
+  });
   res.nfe = nfe0;
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return res;

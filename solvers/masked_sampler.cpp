@@ -14,6 +14,7 @@
 
 #include "processes/error.hpp"
 #include "solvers/masked_steppers.hpp"
+#include "solvers/parallel.hpp"
 
 namespace pmm {
 
@@ -71,44 +72,28 @@ MaskedResult run_masked(const DirichletCategoricalProcess& p, const TokenPredict
   res.masked_fraction.resize(saves * static_cast<size_t>(paths));
   res.nfe.resize(static_cast<size_t>(paths));
 
-  std::atomic<Index> next{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
   const auto start = std::chrono::steady_clock::now();
-  auto worker = [&] {
+  parallel_chunks(n_chunks, threads, [&](Index k) {
     MaskedChunk ch;
-    try {
-      for (Index k = next++; k < n_chunks; k = next++) {
-        const Index p0 = k * chunk, n = std::min(chunk, paths - p0);
-        ch.reset(p, p0, n);
-        if (opt.solver == MaskedSolver::kFixedGrid)
-          MaskedFixedGrid{}.run(p, pred, opt.grid, opt.seed, ch);
-        else
-          MaskedEventDriven{}.run(p, pred, opt.seed, ch);
-        std::copy(ch.tokens.begin(), ch.tokens.end(), res.tokens.begin() + p0 * C);
-        if (opt.save_reveal_times) std::copy(ch.reveal.begin(), ch.reveal.end(), res.reveal_times.begin() + p0 * C);
-        std::copy(ch.nfe.begin(), ch.nfe.end(), res.nfe.begin() + p0);
-        for (size_t s = 0; s < saves; ++s)
-          for (Index j = 0; j < n; ++j) {
-            const double* rev = ch.reveal.data() + j * C;
-            int masked = 0;
-            for (int c = 0; c < C; ++c) masked += rev[c] > opt.save_times[s];
-            res.masked_fraction[s * static_cast<size_t>(paths) + static_cast<size_t>(p0 + j)] =
-                static_cast<double>(masked) / C;
-          }
-        if (opt.progress) opt.progress(n);
+    const Index p0 = k * chunk, n = std::min(chunk, paths - p0);
+    ch.reset(p, p0, n);
+    if (opt.solver == MaskedSolver::kFixedGrid)
+      MaskedFixedGrid{}.run(p, pred, opt.grid, opt.seed, ch);
+    else
+      MaskedEventDriven{}.run(p, pred, opt.seed, ch);
+    std::copy(ch.tokens.begin(), ch.tokens.end(), res.tokens.begin() + p0 * C);
+    if (opt.save_reveal_times) std::copy(ch.reveal.begin(), ch.reveal.end(), res.reveal_times.begin() + p0 * C);
+    std::copy(ch.nfe.begin(), ch.nfe.end(), res.nfe.begin() + p0);
+    for (size_t s = 0; s < saves; ++s)
+      for (Index j = 0; j < n; ++j) {
+        const double* rev = ch.reveal.data() + j * C;
+        int masked = 0;
+        for (int c = 0; c < C; ++c) masked += rev[c] > opt.save_times[s];
+        res.masked_fraction[s * static_cast<size_t>(paths) + static_cast<size_t>(p0 + j)] =
+            static_cast<double>(masked) / C;
       }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(error_mutex);
-      if (!error) error = std::current_exception();
-      next = n_chunks;
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  if (error) std::rethrow_exception(error);
+    if (opt.progress) opt.progress(n);
+  });
 
   double total = 0;
   for (auto v : res.nfe) {

@@ -17,6 +17,7 @@
 #include <boost/numeric/odeint.hpp>
 #include <fmt/format.h>
 
+#include "solvers/parallel.hpp"
 #include "processes/error.hpp"
 
 namespace pmm {
@@ -232,72 +233,55 @@ ProbabilityFlowResult probability_flow(const NormalProcess& process, const Predi
   res.final.resize(dim, paths);
   res.t_start = t_start;
   std::vector<std::int64_t> nfe(static_cast<size_t>(n_chunks), 0), rejected(static_cast<size_t>(n_chunks), 0);
-  std::atomic<Index> next{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
   const auto start = std::chrono::steady_clock::now();
-
-  auto worker = [&] {
+  parallel_chunks(n_chunks, threads, [&](Index c) {
     Batch mu, g, xi;
-    try {
-      for (Index c = next++; c < n_chunks; c = next++) {
-        const Index p0 = c * chunk, n = std::min(chunk, paths - p0);
-        // Exact stochastic first step over [0, t_start] with x := g(0, 0).
-        mu.setZero(dim, n);
-        g.resize(dim, n);
-        xi.resize(dim, n);
-        pred.predict(mu, 0.0, p0, g);
-        noise.normals(StepInfo{0, 1, 0.0, t_start}, p0, xi);
-        const auto tr = process.transition(0.0, F_start);
-        mu = tr.gain * g + tr.scale * xi;
+    const Index p0 = c * chunk, n = std::min(chunk, paths - p0);
+    // Exact stochastic first step over [0, t_start] with x := g(0, 0).
+    mu.setZero(dim, n);
+    g.resize(dim, n);
+    xi.resize(dim, n);
+    pred.predict(mu, 0.0, p0, g);
+    noise.normals(StepInfo{0, 1, 0.0, t_start}, p0, xi);
+    const auto tr = process.transition(0.0, F_start);
+    mu = tr.gain * g + tr.scale * xi;
 
-        State y(mu.data(), mu.data() + mu.size());
-        auto rhs = [&](double s, const State& x, State& dx) {
-          double t, F, scale_g, scale_mu;
-          if (log_clock) {
-            F = std::exp(s);
-            t = s >= lambda1 ? 1.0 : (s <= lambda0 ? t_start : schedule_time_of_precision(sc, F));
-            // (F (g - 2 mu)/(b + F) + mu) / 2
-            scale_g = 0.5 * F / (b + F);
-            scale_mu = 0.5 - F / (b + F);
-          } else {
-            t = s;
-            F = sc.F(t);
-            const double f = sc.f(t);
-            // (f/2) [(g - 2 mu)/(b + F) + mu/F]
-            scale_g = 0.5 * f / (b + F);
-            scale_mu = 0.5 * f * (1.0 / F - 2.0 / (b + F));
-          }
-          std::copy(x.begin(), x.end(), mu.data());
-          pred.predict(mu, t, p0, g);
-          Eigen::Map<Eigen::ArrayXd> d(dx.data(), static_cast<Index>(dx.size()));
-          d = scale_g * Eigen::Map<const Eigen::ArrayXd>(g.data(), g.size()) +
-              scale_mu * Eigen::Map<const Eigen::ArrayXd>(mu.data(), mu.size());
-        };
-        const OdeSolveResult r = ode_solve(rhs, y, s0, s1, opt.ode);
-        std::copy(y.begin(), y.end(), mu.data());
-        std::int64_t evals = 1 + r.evaluations;
-        if (opt.denoise) {
-          pred.predict(mu, 1.0, p0, g);
-          mu = g;
-          ++evals;
-        }
-        res.final.middleCols(p0, n) = mu;
-        nfe[static_cast<size_t>(c)] = evals;
-        rejected[static_cast<size_t>(c)] = r.rejected;
-        if (opt.progress) opt.progress(n);
+    State y(mu.data(), mu.data() + mu.size());
+    auto rhs = [&](double s, const State& x, State& dx) {
+      double t, F, scale_g, scale_mu;
+      if (log_clock) {
+        F = std::exp(s);
+        t = s >= lambda1 ? 1.0 : (s <= lambda0 ? t_start : schedule_time_of_precision(sc, F));
+        // (F (g - 2 mu)/(b + F) + mu) / 2
+        scale_g = 0.5 * F / (b + F);
+        scale_mu = 0.5 - F / (b + F);
+      } else {
+        t = s;
+        F = sc.F(t);
+        const double f = sc.f(t);
+        // (f/2) [(g - 2 mu)/(b + F) + mu/F]
+        scale_g = 0.5 * f / (b + F);
+        scale_mu = 0.5 * f * (1.0 / F - 2.0 / (b + F));
       }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(error_mutex);
-      if (!error) error = std::current_exception();
-      next = n_chunks;
+      std::copy(x.begin(), x.end(), mu.data());
+      pred.predict(mu, t, p0, g);
+      Eigen::Map<Eigen::ArrayXd> d(dx.data(), static_cast<Index>(dx.size()));
+      d = scale_g * Eigen::Map<const Eigen::ArrayXd>(g.data(), g.size()) +
+          scale_mu * Eigen::Map<const Eigen::ArrayXd>(mu.data(), mu.size());
+    };
+    const OdeSolveResult r = ode_solve(rhs, y, s0, s1, opt.ode);
+    std::copy(y.begin(), y.end(), mu.data());
+    std::int64_t evals = 1 + r.evaluations;
+    if (opt.denoise) {
+      pred.predict(mu, 1.0, p0, g);
+      mu = g;
+      ++evals;
     }
-  };
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  if (error) std::rethrow_exception(error);
+    res.final.middleCols(p0, n) = mu;
+    nfe[static_cast<size_t>(c)] = evals;
+    rejected[static_cast<size_t>(c)] = r.rejected;
+    if (opt.progress) opt.progress(n);
+  });
 
   double weighted = 0;
   for (Index c = 0; c < n_chunks; ++c) {
