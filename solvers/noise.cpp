@@ -1,6 +1,7 @@
-// Philox4x32-10 normals: one Philox block per (path, step, coordinate pair) gives two 53-bit
-// uniforms (u1, u2) and, by Box-Muller, the two normals sqrt(-2 ln u1) (cos 2 pi u2, sin 2 pi u2).
-// The rounds run over 64 paths at once (structure of arrays) so the compiler vectorises them, and the
+// Philox4x32-10 normals: one Philox block per (path pair, step, coordinate) gives two 53-bit uniforms
+// (u1, u2) and, by Box-Muller, sqrt(-2 ln u1) cos(2 pi u2) for the even path 2k and sqrt(-2 ln u1) sin(2 pi u2)
+// for the odd path 2k + 1: counter = (k, step, coordinate, stream << 24). Both halves are used for any dim.
+// The rounds run over 64 pairs at once (structure of arrays) so the compiler vectorises them, and the
 // transcendental functions go through glibc's libmvec (this file alone is built with -ffast-math).
 #include "solvers/noise.hpp"
 
@@ -12,16 +13,17 @@
 namespace pmm {
 namespace {
 
-constexpr int kLanes = 64;  // paths per inner batch: a multiple of every SIMD width, so no scalar tail
+constexpr int kLanes = 64;  // path pairs per inner batch: a multiple of every SIMD width, so no scalar tail
 
 // Philox4x32-10 on kLanes counters (identical to r123::Philox4x32; checked by the known-answer tests).
 __attribute__((target_clones("avx512f", "avx2", "default")))
-void normals_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t path_lo, std::uint32_t step,
+void normals_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t pair_lo, std::uint32_t step,
                    std::uint32_t block, std::uint32_t tag, double* __restrict z0, double* __restrict z1) {
-  alignas(64) std::uint32_t c0[kLanes], c1[kLanes], c2[kLanes], c3[kLanes];
+  // 32-bit words kept in 64-bit lanes: the 32 x 32 -> 64 multiplies (vpmuludq) then need no widening or permutes.
+  alignas(64) std::uint64_t c0[kLanes], c1[kLanes], c2[kLanes], c3[kLanes];
   alignas(64) double u1[kLanes], u2[kLanes];
   for (int j = 0; j < kLanes; ++j) {
-    c0[j] = path_lo + static_cast<std::uint32_t>(j);
+    c0[j] = pair_lo + static_cast<std::uint32_t>(j);
     c1[j] = step;
     c2[j] = block;
     c3[j] = tag;
@@ -29,25 +31,28 @@ void normals_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t path_lo, st
   for (int r = 0; r < 10; ++r) {
     for (int j = 0; j < kLanes; ++j) {
       const std::uint64_t p0 = std::uint64_t{0xD2511F53u} * c0[j], p1 = std::uint64_t{0xCD9E8D57u} * c2[j];
-      const std::uint32_t n0 = static_cast<std::uint32_t>(p1 >> 32) ^ c1[j] ^ k0;
-      const std::uint32_t n2 = static_cast<std::uint32_t>(p0 >> 32) ^ c3[j] ^ k1;
-      c1[j] = static_cast<std::uint32_t>(p1);
-      c3[j] = static_cast<std::uint32_t>(p0);
+      const std::uint64_t n0 = (p1 >> 32) ^ c1[j] ^ k0;
+      const std::uint64_t n2 = (p0 >> 32) ^ c3[j] ^ k1;
+      c1[j] = p1 & 0xFFFFFFFFu;
+      c3[j] = p0 & 0xFFFFFFFFu;
       c0[j] = n0;
       c2[j] = n2;
     }
     k0 += 0x9E3779B9u;
     k1 += 0xBB67AE85u;
   }
-  for (int j = 0; j < kLanes; ++j) {  // uniform_open(), written out so it vectorises
-    const std::uint64_t b1 = ((std::uint64_t{c0[j]} << 21) ^ (std::uint64_t{c1[j]} >> 11)) & ((1ull << 53) - 1);
-    const std::uint64_t b2 = ((std::uint64_t{c2[j]} << 21) ^ (std::uint64_t{c3[j]} >> 11)) & ((1ull << 53) - 1);
+  // uniform_open(), written out so it vectorises without 64-bit integer -> double conversions (AVX-512DQ):
+  // bits = hi 2^21 + (lo >> 11) < 2^53, each part converted exactly through a signed 32-bit integer.
+  const auto u32_to_double = [](std::uint64_t v) {
+    return static_cast<double>(static_cast<std::int32_t>(static_cast<std::uint32_t>(v) ^ 0x80000000u)) + 2147483648.0;
+  };
+  for (int j = 0; j < kLanes; ++j) {
+    const double b1 = u32_to_double(c0[j]) * 2097152.0 + static_cast<double>(static_cast<std::int32_t>(c1[j] >> 11));
+    const double b2 = u32_to_double(c2[j]) * 2097152.0 + static_cast<double>(static_cast<std::int32_t>(c3[j] >> 11));
     // Same clamp as uniform_open(): 2^53 - 1 + 0.5 rounds up to 2^53, i.e. u = 1.
-    u1[j] = std::min((static_cast<double>(static_cast<std::int64_t>(b1)) + 0.5) * 0x1.0p-53, 0x1.fffffffffffffp-1);
-    u2[j] = std::min((static_cast<double>(static_cast<std::int64_t>(b2)) + 0.5) * 0x1.0p-53, 0x1.fffffffffffffp-1);
+    u1[j] = std::min((b1 + 0.5) * 0x1.0p-53, 0x1.fffffffffffffp-1);
+    u2[j] = std::min((b2 + 0.5) * 0x1.0p-53, 0x1.fffffffffffffp-1);
   }
-  // Both halves always: a cos-only loop would round differently from the sincos loop, and then a
-  // coordinate's draw would depend on how many coordinates the batch has.
   alignas(64) double rad[kLanes];
 #pragma omp simd
   for (int j = 0; j < kLanes; ++j) rad[j] = std::sqrt(-2.0 * std::log(u1[j]));
@@ -64,15 +69,28 @@ void fill_normals(std::uint64_t seed, Stream stream, std::uint32_t step, Index p
   const std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
   const std::uint32_t tag = static_cast<std::uint32_t>(stream) << 24;
   const Index dim = out.rows(), n = out.cols();
+  if (n == 0 || dim == 0) return;
   alignas(64) double z0[kLanes], z1[kLanes];
-  for (Index j0 = 0; j0 < n; j0 += kLanes) {
-    const Index m = std::min<Index>(kLanes, n - j0);
-    for (Index blk = 0; 2 * blk < dim; ++blk) {
-      const bool both = 2 * blk + 1 < dim;
-      normals_block(k0, k1, static_cast<std::uint32_t>(path0 + j0), step, static_cast<std::uint32_t>(blk), tag, z0, z1);
-      for (Index j = 0; j < m; ++j) {
-        out(2 * blk, j0 + j) = z0[j];
-        if (both) out(2 * blk + 1, j0 + j) = z1[j];
+  const Index last_pair = (path0 + n - 1) >> 1;
+  for (Index q0 = path0 >> 1; q0 <= last_pair; q0 += kLanes) {
+    const Index m = std::min<Index>(kLanes, last_pair - q0 + 1);
+    const Index col0 = 2 * q0 - path0;  // column of path 2 q0 (-1 when path0 is odd)
+    const bool interior = col0 >= 0 && col0 + 2 * m <= n;
+    for (Index d = 0; d < dim; ++d) {
+      normals_block(k0, k1, static_cast<std::uint32_t>(q0), step, static_cast<std::uint32_t>(d), tag, z0, z1);
+      double* dst = out.data() + d;
+      if (interior) {
+        double* col = dst + col0 * dim;
+        for (Index j = 0; j < m; ++j) {
+          col[(2 * j) * dim] = z0[j];
+          col[(2 * j + 1) * dim] = z1[j];
+        }
+      } else {
+        for (Index j = 0; j < m; ++j) {
+          const Index c = col0 + 2 * j;
+          if (c >= 0) dst[c * dim] = z0[j];
+          if (c + 1 < n) dst[(c + 1) * dim] = z1[j];
+        }
       }
     }
   }

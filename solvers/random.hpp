@@ -10,7 +10,7 @@
 namespace pmm {
 
 enum class Stream : std::uint32_t {
-  kNormal = 1,    // standard normals, block = coordinate / 2 (two normals per Philox block)
+  kNormal = 1,    // standard normals: path field = path / 2, block = coordinate (Box-Muller halves to paths 2k, 2k+1)
   kPoisson = 2,   // per-coordinate sequential uniforms for Poisson draws
   kGamma = 3,     // per-coordinate sequential uniforms for Gamma draws
   kInit = 4,      // initial states and given-x target draws (step = 0)
