@@ -35,11 +35,10 @@ struct ExactStep {
     const auto c = StepCoefficients::of(p, s);
     pred.predict(mu, c.t0, path0, ws.g);
     const double alpha = c.F1 - c.F0;
+    ws.tmp = ws.g.max(0.0) * alpha;
+    noise.poisson_counts(s, path0, ws.tmp, ws.xi);
     for (Index j = 0; j < mu.cols(); ++j)
-      for (Index d = 0; d < mu.rows(); ++d) {
-        const double y = noise.poisson(s, path0 + j, d, std::max(ws.g(d, j), 0.0) * alpha);
-        mu(d, j) = p.update(mu(d, j), y, c.F0, alpha);
-      }
+      for (Index d = 0; d < mu.rows(); ++d) mu(d, j) = p.update(mu(d, j), ws.xi(d, j), c.F0, alpha);
     return 1;
   }
 

@@ -8,25 +8,24 @@
 #include <algorithm>
 #include <cmath>
 
-#include "solvers/distributions.hpp"
 
 namespace pmm {
 namespace {
 
 constexpr int kLanes = 64;  // path pairs per inner batch: a multiple of every SIMD width, so no scalar tail
 
-// Philox4x32-10 on kLanes counters (identical to r123::Philox4x32; checked by the known-answer tests).
-__attribute__((target_clones("avx512f", "avx2", "default")))
-void normals_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t pair_lo, std::uint32_t step,
-                   std::uint32_t block, std::uint32_t tag, double* __restrict z0, double* __restrict z1) {
+// Philox4x32-10 on kLanes counters (c0_lo + j, c1, c2, c3) (identical to r123::Philox4x32: checked against it in
+// tests/solvers/random_test.cpp), then uniform_open() of words (0, 1) into u1 and of words (2, 3) into u2.
+__attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0_lo,
+                                                         std::uint32_t w1, std::uint32_t w2, std::uint32_t w3,
+                                                         double* __restrict u1, double* __restrict u2) {
   // 32-bit words kept in 64-bit lanes: the 32 x 32 -> 64 multiplies (vpmuludq) then need no widening or permutes.
   alignas(64) std::uint64_t c0[kLanes], c1[kLanes], c2[kLanes], c3[kLanes];
-  alignas(64) double u1[kLanes], u2[kLanes];
   for (int j = 0; j < kLanes; ++j) {
-    c0[j] = pair_lo + static_cast<std::uint32_t>(j);
-    c1[j] = step;
-    c2[j] = block;
-    c3[j] = tag;
+    c0[j] = c0_lo + static_cast<std::uint32_t>(j);
+    c1[j] = w1;
+    c2[j] = w2;
+    c3[j] = w3;
   }
   for (int r = 0; r < 10; ++r) {
     for (int j = 0; j < kLanes; ++j) {
@@ -42,7 +41,8 @@ void normals_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t pair_lo, st
     k1 += 0xBB67AE85u;
   }
   // uniform_open(), written out so it vectorises without 64-bit integer -> double conversions (AVX-512DQ):
-  // bits = hi 2^21 + (lo >> 11) < 2^53, each part converted exactly through a signed 32-bit integer.
+  // bits = hi 2^21 + (lo >> 11) < 2^53, each part converted exactly through a signed 32-bit integer, so the
+  // result is bitwise uniform_open()'s (scaling by 2^-53 is exact).
   const auto u32_to_double = [](std::uint64_t v) {
     return static_cast<double>(static_cast<std::int32_t>(static_cast<std::uint32_t>(v) ^ 0x80000000u)) + 2147483648.0;
   };
@@ -53,6 +53,13 @@ void normals_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t pair_lo, st
     u1[j] = std::min((b1 + 0.5) * 0x1.0p-53, 0x1.fffffffffffffp-1);
     u2[j] = std::min((b2 + 0.5) * 0x1.0p-53, 0x1.fffffffffffffp-1);
   }
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default")))
+void normals_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t pair_lo, std::uint32_t step,
+                   std::uint32_t block, std::uint32_t tag, double* __restrict z0, double* __restrict z1) {
+  alignas(64) double u1[kLanes], u2[kLanes];
+  uniform_block(k0, k1, pair_lo, step, block, tag, u1, u2);
   alignas(64) double rad[kLanes];
 #pragma omp simd
   for (int j = 0; j < kLanes; ++j) rad[j] = std::sqrt(-2.0 * std::log(u1[j]));
@@ -61,6 +68,12 @@ void normals_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t pair_lo, st
   for (int j = 0; j < kLanes; ++j) z0[j] = rad[j] * std::cos(6.283185307179586 * u2[j]);
 #pragma omp simd
   for (int j = 0; j < kLanes; ++j) z1[j] = rad[j] * std::sin(6.283185307179586 * u2[j]);
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default")))
+void uniform_pairs_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0_lo, std::uint32_t w1, std::uint32_t w2,
+                         std::uint32_t w3, double* __restrict u1, double* __restrict u2) {
+  uniform_block(k0, k1, c0_lo, w1, w2, w3, u1, u2);
 }
 
 }  // namespace
@@ -96,14 +109,20 @@ void fill_normals(std::uint64_t seed, Stream stream, std::uint32_t step, Index p
   }
 }
 
-void PhiloxNoise::normals(const StepInfo& step, Index path0, Batch& out) const {
-  fill_normals(seed_, Stream::kNormal, step.index, path0, out);
+void philox_uniform_pairs(std::uint64_t seed, std::uint32_t c0_first, std::uint32_t c1, std::uint32_t c2,
+                          std::uint32_t c3, Index n, double* u1, double* u2) {
+  const std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
+  alignas(64) double a[kLanes], b[kLanes];
+  for (Index j0 = 0; j0 < n; j0 += kLanes) {
+    uniform_pairs_block(k0, k1, c0_first + static_cast<std::uint32_t>(j0), c1, c2, c3, a, b);
+    const Index m = std::min<Index>(kLanes, n - j0);
+    std::copy(a, a + m, u1 + j0);
+    std::copy(b, b + m, u2 + j0);
+  }
 }
 
-double PhiloxNoise::poisson(const StepInfo& step, Index path, Index coord, double mean) const {
-  UniformStream u(seed_, static_cast<std::uint64_t>(path), step.index, Stream::kPoisson,
-                  static_cast<std::uint32_t>(coord));
-  return poisson_draw(u, mean);
+void PhiloxNoise::normals(const StepInfo& step, Index path0, Batch& out) const {
+  fill_normals(seed_, Stream::kNormal, step.index, path0, out);
 }
 
 }  // namespace pmm

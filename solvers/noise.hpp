@@ -22,6 +22,9 @@ class NoiseSource {
   virtual void normals(const StepInfo& step, Index path0, Batch& out) const = 0;
   // One Poisson(mean) count for (path, coordinate) over the step; exact for any mean >= 0.
   virtual double poisson(const StepInfo& step, Index path, Index coord, double mean) const = 0;
+  // Counts for a whole chunk: out(d, j) = poisson(step, path0 + j, d, means(d, j)), the same numbers (out is resized).
+  // The default loops over poisson(); PhiloxNoise draws the first uniforms of all draws in SIMD blocks.
+  virtual void poisson_counts(const StepInfo& step, Index path0, const Batch& means, Batch& out) const;
   virtual std::uint64_t seed() const = 0;
 };
 
@@ -31,6 +34,7 @@ class PhiloxNoise final : public NoiseSource {
   explicit PhiloxNoise(std::uint64_t seed) : seed_(seed) {}
   void normals(const StepInfo& step, Index path0, Batch& out) const override;
   double poisson(const StepInfo& step, Index path, Index coord, double mean) const override;
+  void poisson_counts(const StepInfo& step, Index path0, const Batch& means, Batch& out) const override;
   std::uint64_t seed() const override { return seed_; }
 
  private:
@@ -40,5 +44,10 @@ class PhiloxNoise final : public NoiseSource {
 // Standard normals for (seed, stream, step) and paths path0.. into out (dim x n): the hot loop of
 // every diffusion solver, kept in its own translation unit so it can be tuned alone.
 void fill_normals(std::uint64_t seed, Stream stream, std::uint32_t step, Index path0, Batch& out);
+
+// Philox blocks with counters (c0_first + j, c1, c2, c3), j < n, as uniform pairs: u1[j] = uniform_open(r0, r1),
+// u2[j] = uniform_open(r2, r3), bitwise what UniformStream's first refill gives, computed 64 counters at a time.
+void philox_uniform_pairs(std::uint64_t seed, std::uint32_t c0_first, std::uint32_t c1, std::uint32_t c2,
+                          std::uint32_t c3, Index n, double* u1, double* u2);
 
 }  // namespace pmm

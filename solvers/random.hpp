@@ -49,6 +49,11 @@ class UniformStream {
   UniformStream(std::uint64_t seed, std::uint64_t path, std::uint32_t step, Stream stream,
                 std::uint32_t coord)
       : key_(philox_key(seed)), path_(path), step_(step), stream_(stream), coord_(coord) {}
+  // The same stream with its block 0 already computed elsewhere (u0, u1 = its two uniforms, e.g. in SIMD batches).
+  UniformStream(std::uint64_t seed, std::uint64_t path, std::uint32_t step, Stream stream, std::uint32_t coord,
+                double u0, double u1)
+      : key_(philox_key(seed)), path_(path), step_(step), stream_(stream), coord_(coord), block_(1), buf_{u0, u1},
+        used_(0) {}
   double next() {
     if (used_ == 2) refill();
     return buf_[used_++];

@@ -11,14 +11,15 @@
 namespace pmm {
 
 namespace detail {
+// rate, mu: dim x n; ws_means, ws_counts: scratch of the same shape.
 inline void leap_counts(const GammaPoissonProcess& p, const Batch& rate, double F0, double F1, Batch& mu,
-                        Index path0, const StepInfo& s, const NoiseSource& noise) {
-  const double dF = F1 - F0;
+                        Index path0, const StepInfo& s, const NoiseSource& noise, Batch& means, Batch& counts) {
+  means = rate.max(0.0) * (F1 - F0);
+  noise.poisson_counts(s, path0, means, counts);
   for (Index j = 0; j < mu.cols(); ++j)
     for (Index d = 0; d < mu.rows(); ++d) {
       const double N0 = std::round(p.count(mu(d, j), F0));
-      const double dN = noise.poisson(s, path0 + j, d, std::max(rate(d, j), 0.0) * dF);
-      mu(d, j) = p.posterior_mean(N0 + dN, F1);
+      mu(d, j) = p.posterior_mean(N0 + counts(d, j), F1);
     }
 }
 }  // namespace detail
@@ -32,7 +33,7 @@ struct TauLeap {
            const NoiseSource& noise, Workspace& ws) const {
     const auto c = StepCoefficients::of(p, s);
     pred.predict(mu, c.t0, path0, ws.g);
-    detail::leap_counts(p, ws.g, c.F0, c.F1, mu, path0, s, noise);
+    detail::leap_counts(p, ws.g, c.F0, c.F1, mu, path0, s, noise, ws.tmp, ws.xi);
     return 1;
   }
 };
@@ -50,7 +51,7 @@ struct TauLeapMidpoint {
     // Expected count at the midpoint: N_h = N0 + g0 (F_h - F0), hence mu_h = (beta1 + N_h)/(beta2 + F_h).
     ws.tmp = ((mu * (p.beta2 + c.F0) - p.beta1) + ws.g.max(0.0) * (Fh - c.F0) + p.beta1) / (p.beta2 + Fh);
     pred.predict(ws.tmp, th, path0, ws.g2);
-    detail::leap_counts(p, ws.g2, c.F0, c.F1, mu, path0, s, noise);
+    detail::leap_counts(p, ws.g2, c.F0, c.F1, mu, path0, s, noise, ws.tmp, ws.xi);
     return 2;
   }
 };

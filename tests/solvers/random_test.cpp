@@ -138,6 +138,31 @@ TEST_CASE("random: fill_normals is Box-Muller of Random123 Philox on the documen
   CHECK(worst < 1e-13);
 }
 
+TEST_CASE("random: PhiloxNoise::poisson_counts gives bitwise the per-draw poisson() counts") {
+  // SIMD first uniforms + the same stream from block 1 on: equal to the scalar path for small means (inversion),
+  // large ones (PTRS, which may reject and read more blocks) and zero, at an odd start and a non-multiple of 64.
+  const pmm::PhiloxNoise noise(99);
+  const pmm::StepInfo s{7, 20, 0.3, 0.35};
+  const pmm::Index dim = 3, n = 203, path0 = 1001;
+  pmm::Batch means(dim, n), counts;
+  for (pmm::Index j = 0; j < n; ++j) {
+    means(0, j) = 0.01 * static_cast<double>(j);   // 0 .. 2: inversion
+    means(1, j) = 5.0 + 0.5 * static_cast<double>(j);  // 5 .. 106: both branches
+    means(2, j) = j % 5 == 0 ? 0.0 : 1e4;            // zero and PTRS far out
+  }
+  noise.poisson_counts(s, path0, means, counts);
+  REQUIRE(counts.rows() == dim);
+  REQUIRE(counts.cols() == n);
+  int differ = 0;
+  for (pmm::Index j = 0; j < n; ++j)
+    for (pmm::Index d = 0; d < dim; ++d) differ += counts(d, j) != noise.poisson(s, path0 + j, d, means(d, j));
+  CHECK(differ == 0);
+  // The base-class loop (used by the shared-noise trees) agrees with it too.
+  pmm::Batch via_base;
+  noise.pmm::NoiseSource::poisson_counts(s, path0, means, via_base);
+  CHECK((via_base == counts).all());
+}
+
 TEST_CASE("random: fill_normals depends only on (seed, stream, path, step, coordinate)") {
   const pmm::Index dim = 3, paths = 100;
   pmm::Batch whole(dim, paths);
