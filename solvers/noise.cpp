@@ -16,19 +16,21 @@ constexpr int kLanes = 64;  // path pairs per inner batch: a multiple of every S
 
 // Philox4x32-10 on kLanes counters (c0_lo + j, c1, c2, c3) (identical to r123::Philox4x32: checked against it in
 // tests/solvers/random_test.cpp), then uniform_open() of words (0, 1) into u1 and of words (2, 3) into u2.
-__attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0_lo,
+// L lanes; lane j counts up word 0 (kVaryWord2 false) or word 2 (true) by j.
+template <int L = kLanes, bool kVaryWord2 = false>
+__attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t w0,
                                                          std::uint32_t w1, std::uint32_t w2, std::uint32_t w3,
                                                          double* __restrict u1, double* __restrict u2) {
   // 32-bit words kept in 64-bit lanes: the 32 x 32 -> 64 multiplies (vpmuludq) then need no widening or permutes.
-  alignas(64) std::uint64_t c0[kLanes], c1[kLanes], c2[kLanes], c3[kLanes];
-  for (int j = 0; j < kLanes; ++j) {
-    c0[j] = c0_lo + static_cast<std::uint32_t>(j);
+  alignas(64) std::uint64_t c0[L], c1[L], c2[L], c3[L];
+  for (int j = 0; j < L; ++j) {
+    c0[j] = kVaryWord2 ? w0 : w0 + static_cast<std::uint32_t>(j);
     c1[j] = w1;
-    c2[j] = w2;
+    c2[j] = kVaryWord2 ? w2 + static_cast<std::uint32_t>(j) : w2;
     c3[j] = w3;
   }
   for (int r = 0; r < 10; ++r) {
-    for (int j = 0; j < kLanes; ++j) {
+    for (int j = 0; j < L; ++j) {
       const std::uint64_t p0 = std::uint64_t{0xD2511F53u} * c0[j], p1 = std::uint64_t{0xCD9E8D57u} * c2[j];
       const std::uint64_t n0 = (p1 >> 32) ^ c1[j] ^ k0;
       const std::uint64_t n2 = (p0 >> 32) ^ c3[j] ^ k1;
@@ -46,7 +48,7 @@ __attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::
   const auto u32_to_double = [](std::uint64_t v) {
     return static_cast<double>(static_cast<std::int32_t>(static_cast<std::uint32_t>(v) ^ 0x80000000u)) + 2147483648.0;
   };
-  for (int j = 0; j < kLanes; ++j) {
+  for (int j = 0; j < L; ++j) {
     const double b1 = u32_to_double(c0[j]) * 2097152.0 + static_cast<double>(static_cast<std::int32_t>(c1[j] >> 11));
     const double b2 = u32_to_double(c2[j]) * 2097152.0 + static_cast<double>(static_cast<std::int32_t>(c3[j] >> 11));
     // Same clamp as uniform_open(): 2^53 - 1 + 0.5 rounds up to 2^53, i.e. u = 1.
@@ -55,19 +57,37 @@ __attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::
   }
 }
 
+// Box-Muller: z0 = sqrt(-2 ln u1) cos(2 pi u2), z1 = sqrt(-2 ln u1) sin(2 pi u2).
+template <int L>
+__attribute__((always_inline)) inline void box_muller(const double* __restrict u1, const double* __restrict u2,
+                                                      double* __restrict z0, double* __restrict z1) {
+  alignas(64) double rad[L];
+#pragma omp simd
+  for (int j = 0; j < L; ++j) rad[j] = std::sqrt(-2.0 * std::log(u1[j]));
+  // Separate loops: in one loop GCC fuses sin and cos into a scalar sincos call and stops vectorising.
+#pragma omp simd
+  for (int j = 0; j < L; ++j) z0[j] = rad[j] * std::cos(6.283185307179586 * u2[j]);
+#pragma omp simd
+  for (int j = 0; j < L; ++j) z1[j] = rad[j] * std::sin(6.283185307179586 * u2[j]);
+}
+
 __attribute__((target_clones("avx512f", "avx2", "default")))
 void normals_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t pair_lo, std::uint32_t step,
                    std::uint32_t block, std::uint32_t tag, double* __restrict z0, double* __restrict z1) {
   alignas(64) double u1[kLanes], u2[kLanes];
   uniform_block(k0, k1, pair_lo, step, block, tag, u1, u2);
-  alignas(64) double rad[kLanes];
-#pragma omp simd
-  for (int j = 0; j < kLanes; ++j) rad[j] = std::sqrt(-2.0 * std::log(u1[j]));
-  // Separate loops: in one loop GCC fuses sin and cos into a scalar sincos call and stops vectorising.
-#pragma omp simd
-  for (int j = 0; j < kLanes; ++j) z0[j] = rad[j] * std::cos(6.283185307179586 * u2[j]);
-#pragma omp simd
-  for (int j = 0; j < kLanes; ++j) z1[j] = rad[j] * std::sin(6.283185307179586 * u2[j]);
+  box_muller<kLanes>(u1, u2, z0, z1);
+}
+
+// 8 blocks (one AVX-512 register of 64-bit lanes) with word 2 counting up: small enough that a 1-pair call costs
+// about one scalar block, and every block is computed the same way whatever the count asked for.
+constexpr int kPairLanes = 8;
+__attribute__((target_clones("avx512f", "avx2", "default")))
+void normal_pairs_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t w0, std::uint32_t w1, std::uint32_t w2_lo,
+                        std::uint32_t w3, double* __restrict z0, double* __restrict z1) {
+  alignas(64) double u1[kPairLanes], u2[kPairLanes];
+  uniform_block<kPairLanes, true>(k0, k1, w0, w1, w2_lo, w3, u1, u2);
+  box_muller<kPairLanes>(u1, u2, z0, z1);
 }
 
 __attribute__((target_clones("avx512f", "avx2", "default")))
@@ -118,6 +138,20 @@ void philox_uniform_pairs(std::uint64_t seed, std::uint32_t c0_first, std::uint3
     const Index m = std::min<Index>(kLanes, n - j0);
     std::copy(a, a + m, u1 + j0);
     std::copy(b, b + m, u2 + j0);
+  }
+}
+
+void philox_normal_pairs(std::uint64_t seed, std::uint32_t c0, std::uint32_t c1, std::uint32_t c2_first,
+                         std::uint32_t c3, Index pairs, double* out) {
+  const std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
+  alignas(64) double z0[kPairLanes], z1[kPairLanes];
+  for (Index i0 = 0; i0 < pairs; i0 += kPairLanes) {
+    normal_pairs_block(k0, k1, c0, c1, c2_first + static_cast<std::uint32_t>(i0), c3, z0, z1);
+    const Index m = std::min<Index>(kPairLanes, pairs - i0);
+    for (Index i = 0; i < m; ++i) {
+      out[2 * (i0 + i)] = z0[i];
+      out[2 * (i0 + i) + 1] = z1[i];
+    }
   }
 }
 

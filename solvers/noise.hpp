@@ -50,4 +50,9 @@ void fill_normals(std::uint64_t seed, Stream stream, std::uint32_t step, Index p
 void philox_uniform_pairs(std::uint64_t seed, std::uint32_t c0_first, std::uint32_t c1, std::uint32_t c2,
                           std::uint32_t c3, Index n, double* u1, double* u2);
 
+// Box-Muller normals of the Philox blocks (c0, c1, c2_first + i, c3), i < pairs: out[2 i] = sqrt(-2 ln u1) cos(2 pi u2),
+// out[2 i + 1] = the sine half (u1, u2 = uniform_open of words 0-1 and 2-3); out holds 2 pairs values.
+void philox_normal_pairs(std::uint64_t seed, std::uint32_t c0, std::uint32_t c1, std::uint32_t c2_first,
+                         std::uint32_t c3, Index pairs, double* out);
+
 }  // namespace pmm

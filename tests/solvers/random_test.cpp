@@ -138,6 +138,23 @@ TEST_CASE("random: fill_normals is Box-Muller of Random123 Philox on the documen
   CHECK(worst < 1e-13);
 }
 
+TEST_CASE("random: philox_normal_pairs is Box-Muller of Random123 Philox, word 2 counting up") {
+  const std::uint64_t seed = 31337;
+  const pmm::Index pairs = 21;  // two full SIMD blocks of 8 and a tail of 5
+  std::vector<double> z(2 * pairs);
+  pmm::philox_normal_pairs(seed, 12345u, 678u, 3u, 0x22000000u, pairs, z.data());
+  double worst = 0;
+  for (pmm::Index i = 0; i < pairs; ++i) {
+    const pmm::Philox::ctr_type ctr{{12345u, 678u, 3u + static_cast<std::uint32_t>(i), 0x22000000u}};
+    const auto r = pmm::Philox()(ctr, pmm::philox_key(seed));
+    const double rad = std::sqrt(-2.0 * std::log(pmm::uniform_open(r[0], r[1])));
+    const double ang = 2.0 * M_PI * pmm::uniform_open(r[2], r[3]);
+    worst = std::max({worst, std::abs(z[2 * i] - rad * std::cos(ang)), std::abs(z[2 * i + 1] - rad * std::sin(ang))});
+  }
+  INFO("largest |SIMD - scalar| = " << worst);
+  CHECK(worst < 1e-13);
+}
+
 TEST_CASE("random: PhiloxNoise::poisson_counts gives bitwise the per-draw poisson() counts") {
   // SIMD first uniforms + the same stream from block 1 on: equal to the scalar path for small means (inversion),
   // large ones (PTRS, which may reject and read more blocks) and zero, at an odd start and a non-multiple of 64.

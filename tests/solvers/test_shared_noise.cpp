@@ -76,6 +76,22 @@ TEST_CASE("shared noise: Brownian tree increments add up across step counts (rou
   CHECK_THROWS_AS(pmm::BrownianTree(1, 31), pmm::Error);
 }
 
+TEST_CASE("shared noise: a coordinate's Brownian path is the same at low (scalar) and high (SIMD) dim") {
+  // Up to dim 6 the node normals are computed with libm one pair at a time, above in SIMD blocks with libmvec:
+  // the same Philox draws, so W agrees to round-off (1e-12 absolute on |W| < 10).
+  const pmm::BrownianTree tree(2718);
+  double lo[3], hi[40];
+  double worst = 0;
+  for (std::uint64_t path : {0ull, 7ull, 1000001ull})
+    for (double t : {0.001, 0.37, 0.5, 0.999, 1.0}) {
+      tree.value(path, t, 3, lo);
+      tree.value(path, t, 40, hi);
+      for (int d = 0; d < 3; ++d) worst = std::max(worst, std::abs(lo[d] - hi[d]));
+    }
+  INFO("largest difference " << worst);
+  CHECK(worst < 1e-12);
+}
+
 TEST_CASE("shared noise: Brownian tree increments are N(0, dt) and independent over disjoint intervals") {
   const pmm::BrownianTree tree(2024);
   const int n = 20000;
