@@ -45,6 +45,9 @@ TrainData load_data(const std::string& spec, const LawParams& law, std::int64_t 
     if (d.event_shape.empty()) d.event_shape = {1};
     d.x = Eigen::Map<const Batch>(a.data.data(), dim, a.shape[0]);
     require_finite(d.x, "--data " + spec);
+    // A uint8 array [n, C, H, W] holds pixel values 0..255 (scripts/prepare_data.py writes image sets so): it is
+    // mapped for the process like IDX and CIFAR files. Any other array is taken in the process's own scale.
+    if (a.dtype == "|u1" && d.event_shape.size() == 3) map_pixels(d, law.process);
     return d;
   }
   if (ends_with(spec, "-ubyte") || ends_with(spec, ".idx")) {
@@ -99,7 +102,7 @@ int main(int argc, char** argv) {
     std::int64_t seq_len = 32, preview_n = 0;
     int preview_steps = 200, threads = 0;
     app.add_option("--process", process, "normal | gamma-poisson | inverse-gamma-gamma | categorical")->capture_default_str();
-    app.add_option("--data", data_spec, "builtin:NAME | FILE.npy | MNIST *-ubyte | CIFAR-10 .bin | FILE.txt")->required();
+    app.add_option("--data", data_spec, "builtin:NAME | FILE.npy (uint8 [n, C, H, W]: pixels) | MNIST *-ubyte | CIFAR-10 .bin | FILE.txt")->required();
     app.add_option("--net", o.net.kind, "mlp | unet | transformer")->capture_default_str();
     app.add_option("--width", o.net.width, "mlp hidden width")->capture_default_str();
     app.add_option("--depth", o.net.depth, "mlp hidden layers")->capture_default_str();
