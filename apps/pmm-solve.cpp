@@ -28,6 +28,7 @@
 #include "solvers/registry.hpp"
 #ifdef PMM_HAVE_TORCH
 #include "models/torch/load_predictor.hpp"
+#include "models/torch/load_token_predictor.hpp"
 #endif
 
 namespace pmm {
@@ -43,6 +44,7 @@ struct SolveArgs {
   long long paths = 1000, trajectory_paths = 0;
   std::uint64_t seed = 0;
   bool given_x = false, quiet = false;
+  bool alphabet_given = false, length_given = false;  // dirichlet-categorical --model: else taken from the file
 };
 
 bool has_ext(const std::string& path, const std::string& ext) {
@@ -85,13 +87,39 @@ nlohmann::json process_json(const AnyProcess& process) {
 }
 
 // Dirichlet-Categorical: tokens instead of real vectors, its own samplers (fixed-grid, event-driven).
-int run_text(const SolveArgs& a, int argc, char** argv) {
+// With --model, the length, alphabet and schedule default to the file's (event_shape, vocabulary, schedule) and
+// any given explicitly must agree with it.
+int run_text(SolveArgs a, int argc, char** argv) {
+  require(a.prior.empty(), "--prior", "the dirichlet-categorical process uses the non-informative prior (no parameters)");
+  require(a.final_mode == "mean", "--final", "denoise does not apply to tokens (every position is revealed at t = 1)");
+  require(!a.target.empty() || !a.model.empty(), "--target",
+          "needs --target (markov:TEXTFILE, sequences.npy or a text file of sequences) or --model FILE.pt");
+  require(a.target.empty() || a.model.empty(), "--model", "give --target or --model, not both");
+  require(!a.given_x || !a.target.empty(), "--given-x", "needs --target (x is drawn from the target)");
+  require(a.device == "cpu" || !a.model.empty(), "--device", "cuda applies to --model here; oracles run on the CPU");
+  std::shared_ptr<const TokenPredictor> predictor;
+  if (!a.model.empty()) {
+#ifdef PMM_HAVE_TORCH
+    const TokenModel model = load_torchscript_token_model(a.model, a.device, "--model");
+    if (!a.length_given) a.length = model.info.length;
+    if (!a.alphabet_given && !model.info.vocabulary.empty())
+      a.alphabet = model.info.vocabulary == text8_alphabet().symbols() ? "text8" : "chars:" + model.info.vocabulary;
+    check_token_model(model.info, a.model, a.length, parse_alphabet(a.alphabet, "--alphabet").symbols());
+    if (!model.info.schedule.empty()) {
+      const auto trained = parse_position_schedule(model.info.schedule, a.length, "--model schedule")->describe();
+      if (a.schedule.empty())
+        a.schedule = model.info.schedule;
+      else
+        require(parse_position_schedule(a.schedule, a.length, "--schedule")->describe() == trained, "--schedule",
+                fmt::format("{} was trained with the schedule {}; omit --schedule or give that one", a.model, trained));
+    }
+    predictor = model.predictor;
+#else
+    throw Error("--model: this build has no LibTorch (install libtorch-dev and rebuild)");
+#endif
+  }
   const Alphabet alphabet = parse_alphabet(a.alphabet, "--alphabet");
   require(a.length >= 1 && a.length < (1 << 24), "--length", fmt::format("must be in [1, 2^24), got {}", a.length));
-  require(a.prior.empty(), "--prior", "the dirichlet-categorical process uses the non-informative prior (no parameters)");
-  require(a.model.empty(), "--model", "token networks are not wired to sampling yet; use --target");
-  require(a.final_mode == "mean", "--final", "denoise does not apply to tokens (every position is revealed at t = 1)");
-  require(!a.target.empty(), "--target", "needs markov:TEXTFILE, sequences.npy or a text file of sequences");
   require(a.out_x.empty() || a.given_x, "--out-x", "only applies with --given-x");
   check_output_path(a.out, "--out", {".npy", ".txt"});
   check_output_path(a.out_x, "--out-x", {".npy", ".txt"});
@@ -103,8 +131,11 @@ int run_text(const SolveArgs& a, int argc, char** argv) {
   const std::string schedule = a.schedule.empty() ? "linear" : a.schedule;
   const DirichletCategoricalProcess process = dirichlet_categorical_process(
       alphabet.size(), a.length, parse_position_schedule(schedule, a.length, "--schedule"));
-  TokenOraclePtr oracle = load_token_target(a.target, alphabet, a.length, "--target", true);
-  std::shared_ptr<const TokenPredictor> predictor = oracle;
+  TokenOraclePtr oracle;
+  if (!predictor) {
+    oracle = load_token_target(a.target, alphabet, a.length, "--target", true);
+    predictor = oracle;
+  }
   std::vector<int> x;
   if (a.given_x) {
     x = oracle->sample(static_cast<Index>(a.paths), a.seed);
@@ -142,6 +173,9 @@ int run_text(const SolveArgs& a, int argc, char** argv) {
                     {"schedule", schedule}};
     j["solver"] = {{"name", solver}};
     j["target"] = a.target;
+    j["model"] = a.model;
+    j["predictor"] = predictor->describe();
+    j["alphabet"] = alphabet.symbols();
     j["given_x"] = a.given_x;
     j["seed"] = a.seed;
     j["paths"] = a.paths;
@@ -190,7 +224,9 @@ int run(int argc, char** argv) {
   app.add_option("--prior", a.prior, "prior parameters: b=2 (normal); beta1=0.1,beta2=2 (gamma-poisson); beta1=2,beta2=1 (inverse-gamma-gamma)");
   app.add_option("--target", a.target, "builtin:NAME | points.npy ([n, dim]) | mixture.json");
   app.add_option("--target-weights", a.target_weights, "weights.npy ([n]) for a .npy point set");
-  app.add_option("--model", a.model, "TorchScript predictor file: forward(mu [B, dim], t [B]) -> [B, dim]");
+  app.add_option("--model", a.model, "TorchScript predictor file: forward(mu [B, dim], t [B]) -> [B, dim]; "
+                 "dirichlet-categorical: forward(mu [B, L, V], t [B]) -> probabilities [B, L, V] (pmm-train "
+                 "--process categorical --net transformer); length, alphabet and schedule default to the file's");
   app.add_option("--device", a.device, "cpu | cuda (for --model)");
   app.add_option("--paths", a.paths, "number of sample paths");
   app.add_option("--seed", a.seed, "random seed: results depend on it alone");
@@ -204,10 +240,12 @@ int run(int argc, char** argv) {
   app.add_option("--out-x", a.out_x, "with --given-x: the x of each path, .npy or .csv");
   app.add_option("--report", a.report, "JSON report: settings, seed, NFE, wall time, versions");
   app.add_flag("--quiet", a.quiet, "print nothing on stdout");
-  app.add_option("--length", a.length, "dirichlet-categorical: sequence length C");
+  app.add_option("--length", a.length, "dirichlet-categorical: sequence length C (with --model: the file's)");
   app.add_option("--alphabet", a.alphabet, "dirichlet-categorical: text8 | chars:SYMBOLS");
   app.add_option("--show", a.show, "dirichlet-categorical: sequences printed on stdout");
   parse_args(app, argc, argv);
+  a.alphabet_given = app.count("--alphabet") > 0;
+  a.length_given = app.count("--length") > 0;
 
   // ---- validate everything before any work ----
   require(a.steps >= 1 && a.steps <= 10000000, "--steps", fmt::format("must be in [1, 1e7], got {}", a.steps));

@@ -9,6 +9,7 @@
 #include <torch/utils.h>
 
 #include "models/torch/load_predictor.hpp"
+#include "models/torch/torch_common.hpp"
 #include "processes/error.hpp"
 
 namespace pmm {
@@ -18,24 +19,6 @@ std::string shape_text(c10::IntArrayRef s) {
   std::string out = "[";
   for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
   return out + "]";
-}
-
-std::string first_line(const std::string& s) {
-  const auto p = s.find('\n');
-  return p == std::string::npos ? s : s.substr(0, p);
-}
-
-torch::Device parse_device(const std::string& device) {
-  try {
-    torch::Device d(device);
-    require(d.is_cpu() || d.is_cuda(), "--device", "expected cpu or cuda[:N], got '" + device + "'");
-    if (d.is_cuda())
-      require(torch::cuda::is_available(), "--device",
-              "cuda requested but LibTorch sees no CUDA device (CPU-only build or no GPU)");
-    return d;
-  } catch (const c10::Error&) {
-    throw Error("--device: expected cpu or cuda[:N], got '" + device + "'");
-  }
 }
 
 }  // namespace
@@ -49,7 +32,7 @@ std::vector<std::int64_t> module_event_shape(const torch::jit::Module& m) {
 
 TorchScriptPredictor::TorchScriptPredictor(torch::jit::Module module, const std::string& device,
                                            std::vector<std::int64_t> event_shape, std::string source)
-    : module_(std::move(module)), device_(parse_device(device)), event_shape_(std::move(event_shape)),
+    : module_(std::move(module)), device_(parse_torch_device(device)), event_shape_(std::move(event_shape)),
       source_(std::move(source)) {
   require(!event_shape_.empty(), source_, "empty event shape");
   dim_ = 1;

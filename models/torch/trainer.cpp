@@ -20,6 +20,7 @@
 
 #include "models/torch/losses.hpp"
 #include "models/torch/networks.hpp"
+#include "models/torch/torch_common.hpp"
 #include "processes/error.hpp"
 
 namespace pmm {
@@ -33,7 +34,7 @@ std::string config_text(const TrainOptions& o, const TrainData& d, double mean, 
     << "\nbeta2=" << o.law.beta2 << "\nschedule=" << o.law.schedule->describe() << "\nparam=" << o.parametrisation
     << "\nloss_weight=" << (o.loss_weight == LossWeight::kRate ? "f" : "F")
     << "\ntime_sampling=" << (o.time_sampling == TimeSampling::kUniform ? "uniform" : "log-precision")
-    << "\nnet=" << o.net.kind << "\nwidth=" << o.net.width << "\ndepth=" << o.net.depth
+    << "\nnet=" << o.net.kind << (o.net.kind == "transformer" ? "\npositions=rotary" : "") << "\nwidth=" << o.net.width << "\ndepth=" << o.net.depth
     << "\nchannels=" << o.net.channels << "\nmodel_dim=" << o.net.model_dim << "\nlayers=" << o.net.layers
     << "\nheads=" << o.net.heads << "\nbatch=" << o.batch << "\nlr=" << o.lr << "\nclip=" << o.clip
     << "\nema=" << o.ema << "\nseed=" << o.seed << "\ndata=" << d.name << "\ndata_n=" << d.x.cols()
@@ -263,11 +264,7 @@ TrainResult train(const TrainOptions& o, const TrainData& data,
     loss.backward();
     if (o.clip > 0) torch::nn::utils::clip_grad_norm_(params, o.clip);
     opt.step();
-    {
-      torch::NoGradGuard no_grad;
-      const double decay = std::min(o.ema, (1.0 + static_cast<double>(step)) / (10.0 + static_cast<double>(step)));
-      for (size_t i = 0; i < params.size(); ++i) ema[i].mul_(decay).add_(params[i].detach(), 1.0 - decay);
-    }
+    update_ema(ema, params, o.ema, step);
     const double lv = loss.item<double>();
     require(std::isfinite(lv), "training", fmt::format("loss is {} at step {} (try a smaller --lr or --clip)", lv, step + 1));
     window_loss += lv;
