@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Prepares an English character corpus in the text8 alphabet (a-z and space) for the text experiments.
 
-Sources (Debian packages, installed offline by scripts/setup.sh --data; see docs/data-text.md):
+Sources (Debian packages, installed offline by scripts/setup.sh --data; see docs/data.md):
   kjv       the King James Bible, printed by `bible -f "Gen1:1-Rev22:21"` (package bible-kjv), verse
             references ("Ge1:1 ") removed; public domain text.
   fortunes  every file under /usr/share/games/fortunes (package fortunes), '%' separators removed.

@@ -164,7 +164,7 @@ std::string transformer_source(const NetConfig& net, const std::vector<std::int6
   // Rotary position embedding of queries and keys (x [B, H, L, dh], halves rotated by angle pos * 10000^(-2i/dh)):
   // attention scores then depend on relative positions. With learned absolute positions alone (0.02 init) the
   // masked-token loss on 64-character windows stayed at the unigram level for 6,000 steps: without a causal shift
-  // there is no bigram shortcut, and locality has to be found by attention (measured, docs/results-text.md).
+  // there is no bigram shortcut, and locality has to be found by attention (measured, docs/results.md).
   s << "\ndef rope(self, x: Tensor) -> Tensor:\n";
   s << fmt::format("    x1 = x[:, :, :, :{}]\n    x2 = x[:, :, :, {}:]\n", dh / 2, dh / 2);
   s << "    return torch.cat([x1 * self.rope_cos - x2 * self.rope_sin, x1 * self.rope_sin + x2 * self.rope_cos], -1)\n";

@@ -5,7 +5,7 @@
 # FID path (--metric fid --fid-features classifier.pt), plus image grids and mu(t) trajectories of a few pixels.
 #
 # Usage: validation/experiments/images.sh [--full] [--device cpu|cuda] [--build DIR] [--out DIR] [--data DIR]
-#   default: a CPU size meant to finish within 30 minutes on 2 shared cores (measured: docs/results-images.md);
+#   default: a CPU size meant to finish within 30 minutes on 2 shared cores (measured: docs/results.md);
 #   --full:  a GPU size (use with --device cuda); never run here (no GPU was available).
 #   --smoke: ~25 s, checks that every stage runs (no results); --summary-only: redo summary and figure from OUT.
 # Data: $PMM_DATA_DIR or --data (default build-data/), filled by scripts/setup.sh --data (docs/data.md).

@@ -4,7 +4,7 @@
 # text8 alphabet, scored in bits per character on held-out text (eq. 169 for the PMM), plus generated samples.
 #
 # Usage: validation/experiments/text.sh [--full | --smoke] [--device cpu|cuda] [--build DIR] [--out DIR] [--source kjv|fortunes]
-#   default: a CPU size that finishes in about 25-30 minutes on 2 shared cores (measured, docs/results-text.md);
+#   default: a CPU size that finishes in about 25-30 minutes on 2 shared cores (measured, docs/results.md);
 #   --full:  a GPU size (use with --device cuda); the paper's own runs are ~10^6 steps on 4 H100s.
 # Outputs in OUT (default /tmp/text-run): data/, pmm/ (pmm-train), ar/ (pmm-text train-ar), *-bpc.json,
 # *-samples.txt, summary.json and summary.md. Each stage's wall time is recorded in summary.json.
