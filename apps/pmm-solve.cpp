@@ -25,6 +25,7 @@
 #include "solvers/masked_sampler.hpp"
 #include "models/oracles/builtin.hpp"
 #include "processes/error.hpp"
+#include "solvers/probability_flow.hpp"
 #include "solvers/registry.hpp"
 #ifdef PMM_HAVE_TORCH
 #include "models/torch/load_predictor.hpp"
@@ -41,6 +42,8 @@ struct SolveArgs {
   std::string alphabet = "text8";
   int length = 64, show = 5;
   int steps = 100, threads = 1, save_every = 0;
+  double ode_tol = 1e-5, ode_start = 1e-3;  // probability-flow ODE (normal): dopri5 rtol = atol; F(t_start)
+  std::string ode_clock = "time";
   long long paths = 1000, trajectory_paths = 0;
   std::uint64_t seed = 0;
   bool given_x = false, quiet = false;
@@ -214,9 +217,13 @@ int run(int argc, char** argv) {
   app.option_defaults()->always_capture_default();
   app.add_option("--process", a.process, "normal | gamma-poisson | inverse-gamma-gamma | dirichlet-categorical");
   app.add_option("--solver", a.solver,
-                 "exact | euler-maruyama | heun (normal) | tau-leap | tau-leap-midpoint (gamma-poisson); "
-                 "default: heun (normal), tau-leap (gamma-poisson), exact (inverse-gamma-gamma)");
+                 "exact | euler-maruyama | heun | ode | ode-rk4 | ode-heun (normal) | tau-leap | tau-leap-midpoint "
+                 "(gamma-poisson); default: heun (normal), tau-leap (gamma-poisson), exact (inverse-gamma-gamma). "
+                 "ode: the probability-flow ODE by adaptive dopri5 (--ode-tol); ode-rk4, ode-heun: --steps fixed steps");
   app.add_option("--steps", a.steps, "number of grid steps (>= 1)");
+  app.add_option("--ode-tol", a.ode_tol, "ode (dopri5): relative and absolute tolerance per step");
+  app.add_option("--ode-clock", a.ode_clock, "ode*: integration variable, time | log-precision");
+  app.add_option("--ode-start", a.ode_start, "ode*: F(t_start) reached by the exact stochastic first step");
   app.add_option("--schedule", a.schedule,
                  "exponential[:a=..,k=..] (default) | linear:a=..,b=.. | constant:c=.. | staircase:a=..,b=..,c=.. | table:FILE; "
                  "dirichlet-categorical also semi-ar[:width=W] (its default: linear = 0.01 (1 + 2000 t))");
@@ -260,7 +267,18 @@ int run(int argc, char** argv) {
   const AnyProcess process = make_process(a.process, a.schedule, a.prior);
   const std::string pname = process_name(process);
   if (a.solver.empty()) a.solver = pname == "normal" ? "heun" : pname == "gamma-poisson" ? "tau-leap" : "exact";
-  check_solver(pname, a.solver);
+  const bool ode = a.solver == "ode" || a.solver == "ode-rk4" || a.solver == "ode-heun";
+  if (ode) {
+    require(pname == "normal", "--solver",
+            "'" + a.solver + "' (the probability-flow ODE) is for the normal process; use one of: " +
+                [&] { std::string j; for (const auto& s : solvers_for(pname)) j += (j.empty() ? "" : ", ") + s; return j; }());
+    require(a.trajectory.empty(), "--trajectory", "not available with the probability-flow ODE solvers (use an SDE solver)");
+    require(!a.given_x, "--given-x", "the probability-flow ODE samples the marginal law; simulate given x with an SDE solver");
+    require(std::isfinite(a.ode_tol) && a.ode_tol > 0 && a.ode_tol < 1, "--ode-tol",
+            fmt::format("must be in (0, 1), got {}", a.ode_tol));
+  } else {
+    check_solver(pname, a.solver);
+  }
   require(!a.target.empty() || !a.model.empty(), "--target", "needs --target or --model (try --target builtin:" +
                                                                  builtin_default(pname) + ")");
   require(a.target.empty() || a.model.empty(), "--model", "give --target or --model, not both");
@@ -303,10 +321,33 @@ int run(int argc, char** argv) {
   opt.threads = a.threads;
   opt.save_every = a.trajectory.empty() ? 0 : a.save_every;
   opt.denoise = a.final_mode == "denoise";
-  ProgressBar bar(static_cast<std::int64_t>(a.paths) * a.steps, ProgressOptions{"pmm-solve"});
-  if (bar.enabled()) opt.progress = bar.callback();
-  const IntegrateResult res = solve(process, a.solver, *predictor, noise, static_cast<Index>(a.paths), opt);
-  bar.finish();
+  IntegrateResult res;
+  double nfe_mean = 0;
+  if (ode) {
+    ProbabilityFlowOptions po;
+    po.ode.method = a.solver == "ode" ? OdeMethod::kDopri5 : a.solver == "ode-rk4" ? OdeMethod::kRk4 : OdeMethod::kHeun;
+    po.ode.steps = a.steps;
+    po.ode.rtol = po.ode.atol = a.ode_tol;
+    po.clock = parse_ode_clock(a.ode_clock, "--ode-clock");
+    po.start_precision = a.ode_start;
+    po.threads = a.threads;
+    po.denoise = opt.denoise;
+    ProgressBar ode_bar(static_cast<std::int64_t>(a.paths), ProgressOptions{"pmm-solve (paths)"});
+    if (ode_bar.enabled()) po.progress = ode_bar.callback();
+    const auto pr = probability_flow(std::get<NormalProcess>(process), *predictor, noise,
+                                     static_cast<Index>(a.paths), po);
+    ode_bar.finish();
+    res.final = pr.final;
+    res.nfe = pr.nfe_max;
+    res.seconds = pr.seconds;
+    nfe_mean = pr.nfe_mean;
+  } else {
+    ProgressBar bar(static_cast<std::int64_t>(a.paths) * a.steps, ProgressOptions{"pmm-solve"});
+    if (bar.enabled()) opt.progress = bar.callback();
+    res = solve(process, a.solver, *predictor, noise, static_cast<Index>(a.paths), opt);
+    bar.finish();
+    nfe_mean = static_cast<double>(res.nfe);
+  }
   require_finite(res.final, "pmm-solve: final samples");
 
   // ---- outputs: all or none ----
@@ -339,8 +380,14 @@ int run(int argc, char** argv) {
   if (!a.report.empty()) {
     nlohmann::json j = run_metadata(argc, argv);
     j["process"] = process_json(process);
-    j["solver"] = {{"name", a.solver}, {"strong_order", solver_orders(pname, a.solver).first},
-                   {"weak_order", solver_orders(pname, a.solver).second}};
+    if (ode)
+      j["solver"] = {{"name", a.solver}, {"kind", "probability-flow ODE"}, {"ode_tol", a.ode_tol},
+                     {"ode_clock", a.ode_clock}, {"ode_start_precision", a.ode_start},
+                     {"method_order", ode_method_order(a.solver == "ode" ? OdeMethod::kDopri5
+                                                       : a.solver == "ode-rk4" ? OdeMethod::kRk4 : OdeMethod::kHeun)}};
+    else
+      j["solver"] = {{"name", a.solver}, {"strong_order", solver_orders(pname, a.solver).first},
+                     {"weak_order", solver_orders(pname, a.solver).second}};
     j["grid"] = {{"spec", a.grid}, {"steps", a.steps}};
     j["predictor"] = predictor->describe();
     j["target"] = a.target;
@@ -350,7 +397,8 @@ int run(int argc, char** argv) {
     j["paths"] = a.paths;
     j["threads"] = a.threads;
     j["final"] = a.final_mode;
-    j["nfe"] = res.nfe;
+    j["nfe"] = res.nfe;  // per path (the ODE: the largest chunk's; adaptive steps are shared within a chunk)
+    j["nfe_mean"] = nfe_mean;
     j["wall_seconds"] = res.seconds;
     j["path_steps_per_second"] = static_cast<double>(a.paths) * a.steps / std::max(res.seconds, 1e-12);
     j["dim"] = dim;
@@ -365,7 +413,8 @@ int run(int argc, char** argv) {
 
   if (!a.quiet) {
     fmt::print("process {}  solver {}  steps {}  NFE {}  paths {}  dim {}  wall {:.3f} s\n", pname, a.solver,
-               a.steps, res.nfe, a.paths, dim, res.seconds);
+               a.solver == "ode" ? std::string("adaptive") : std::to_string(a.steps), res.nfe, a.paths, dim,
+               res.seconds);
     fmt::print("predictor: {}\n", predictor->describe());
     for (Index d = 0; d < std::min<Index>(dim, 8); ++d)
       fmt::print("  x{}: mean {:+.4f}  std {:.4f}\n", d, summary["mean"][d].get<double>(),
