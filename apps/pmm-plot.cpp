@@ -124,12 +124,12 @@ std::string target_sample(const std::string& process_name, const std::string& sp
 int run(int argc, char** argv) {
   CLI::App app{"pmm-plot: render pmm outputs with matplotlib (PNG, or SVG when --out ends in .svg).\n"
                "  pmm-plot trajectory traj.npy [--report run.json] --out traj.png\n"
-               "  pmm-plot sweep sweep.csv --out sweep.png\n"
+               "  pmm-plot sweep sweep.csv [--metric fid] [--metric-label TEXT] --out sweep.png\n"
                "  pmm-plot hist samples.npy [--target builtin:gmm2d | --reference x.npy] --out h.png\n"
                "  pmm-plot scatter samples.npy [--target ... | --reference ...] --out s.png\n"
                "  pmm-plot grid samples.npy --shape 28x28 --out grid.png"};
   app.require_subcommand(1);
-  std::string file, out, report, metric, reference, target, process = "normal", shape, range = "-1,1", title;
+  std::string file, out, report, metric, metric_label, reference, target, process = "normal", shape, range = "-1,1", title;
   int paths = 24, bins = 80, count = 64, points = 5000;
   long long target_n = 20000;
   bool steps = false;
@@ -142,6 +142,9 @@ int run(int argc, char** argv) {
   auto* sweep = app.add_subcommand("sweep", "pmm-sweep table: metric against NFE on log axes, with the noise floor");
   sweep->add_option("file", file, "pmm-sweep .csv")->required();
   sweep->add_option("--metric", metric, "metrics to draw (default: all in the table)");
+  sweep->add_option("--metric-label", metric_label,
+                    "y label instead of the table's metric name, e.g. 'classifier Frechet distance (CFD)'; with "
+                    "several metrics: METRIC=TEXT;METRIC=TEXT");
   auto* hist = app.add_subcommand("hist", "histograms of final samples per coordinate, against a target sample");
   auto* scatter = app.add_subcommand("scatter", "2-D scatter of final samples (first two coordinates)");
   for (auto* s : {hist, scatter}) {
@@ -179,6 +182,7 @@ int run(int argc, char** argv) {
   } else if (cmd == "sweep") {
     require(ends_with(file, ".csv"), "sweep", "'" + file + "' must be a pmm-sweep .csv");
     if (!metric.empty()) args.insert(args.end(), {"--metric", metric});
+    if (!metric_label.empty()) args.push_back("--metric-label=" + metric_label);
   } else if (cmd == "hist" || cmd == "scatter") {
     require(target.empty() || reference.empty(), "--target", "give --target or --reference, not both");
     const Batch x = read_matrix(file, cmd);  // validates the file (shape, finite values) with pmm's messages

@@ -2,7 +2,8 @@
 // (solver, NFE budget, seed, metric) plus a mean +- standard-error row over seeds, and the noise floor
 // (the metric between two independent target samples). Resumable: rows already in --out are skipped.
 // Budgets: SDE steps = (NFE - denoise)/NFE-per-step; ode-rk4/ode-heun steps = (NFE - 1 - denoise)/(4 or 2);
-// ode (dopri5) tolerance bisected on a 256-path pilot so that its NFE stays at or below the budget.
+// ode (dopri5) tolerance bisected on budget-capped pilots (256 paths; 64 for a network) so that its NFE stays at or
+// below the budget.
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <memory>
 #include <numeric>
@@ -168,8 +170,44 @@ std::vector<double> grid_for(const AnyProcess& process, const GridSpec& spec, st
   return make_grid(spec, *std::visit([](const auto& p) { return p.schedule; }, process), static_cast<int>(steps));
 }
 
+// dopri5's tolerance for a budget: bisect log10(rtol = atol) in [-12, 0] on a pilot for the largest NFE not above
+// the budget. Each pilot is capped by the budget (max_steps: an aborted pilot used more than the budget, i.e. the
+// tolerance is too tight), so a pilot costs at most about one budget per path, whatever the tolerance.
+struct PilotPlan {
+  Index paths = 256;   // pilot paths (one chunk)
+  int iterations = 14;  // bisection steps after the two end points
+};
+
+double dopri5_log_tolerance(const NormalProcess& p, const Predictor& pred, const NoiseSource& noise,
+                            const ProbabilityFlowOptions& opt, std::int64_t budget, int extra, const PilotPlan& plan) {
+  const double b = static_cast<double>(budget);
+  // NFE = extra + 1 (FSAL start) + 6 per step, accepted or rejected: more steps than this cannot fit the budget.
+  const std::int64_t cap = std::max<std::int64_t>(1, (budget - extra - 1) / 6 + 1);
+  auto nfe_at = [&](double log_tol) {
+    auto o = opt;
+    o.ode.rtol = o.ode.atol = std::pow(10.0, log_tol);
+    o.ode.max_steps = cap;
+    try {
+      return probability_flow(p, pred, noise, plan.paths, o).nfe_mean;
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      if (what.find("max_steps") == std::string::npos && what.find("step size") == std::string::npos) throw;
+      return std::numeric_limits<double>::infinity();  // aborted: over the budget
+    }
+  };
+  double lo = -12, hi = 0;
+  const double nfe_hi = nfe_at(hi);
+  if (nfe_hi >= b) return hi;  // even rtol = 1 does not fit: the loosest tolerance (as few steps as dopri5 takes)
+  if (nfe_at(lo) <= b) return lo;
+  for (int it = 0; it < plan.iterations; ++it) {
+    const double mid = 0.5 * (lo + hi);
+    (nfe_at(mid) > b ? lo : hi) = mid;
+  }
+  return hi;
+}
+
 RunOutcome run_ode(const NormalProcess& p, const Predictor& pred, const NoiseSource& noise, const SolverSpec& s,
-                   std::int64_t budget, Index paths, const SweepArgs& a) {
+                   std::int64_t budget, Index paths, const SweepArgs& a, bool model) {
   ProbabilityFlowOptions opt;
   opt.ode.method = s.method;
   opt.clock = parse_ode_clock(a.ode_clock, "--ode-clock");
@@ -179,25 +217,21 @@ RunOutcome run_ode(const NormalProcess& p, const Predictor& pred, const NoiseSou
   const int extra = 1 + (opt.denoise ? 1 : 0);  // the exact first step (+ the denoising evaluation)
   RunOutcome r;
   const auto start = std::chrono::steady_clock::now();
+  ProbabilityFlowResult res;
   if (s.method == OdeMethod::kDopri5) {
-    // Bisect log10(tol) in [-12, 0] on a pilot of 256 paths: the largest NFE not above the budget.
-    const Index pilot = std::min<Index>(paths, opt.chunk);
-    auto nfe_at = [&](double log_tol) {
-      auto o = opt;
-      o.ode.rtol = o.ode.atol = std::pow(10.0, log_tol);
-      o.ode.max_steps = 20000;
-      return probability_flow(p, pred, noise, pilot, o).nfe_mean;
-    };
-    double lo = -12, hi = 0;
-    if (nfe_at(hi) < static_cast<double>(budget) && nfe_at(lo) > static_cast<double>(budget)) {
-      for (int it = 0; it < 14; ++it) {
-        const double mid = 0.5 * (lo + hi);
-        (nfe_at(mid) > static_cast<double>(budget) ? lo : hi) = mid;
-      }
-    } else if (nfe_at(lo) <= static_cast<double>(budget)) {
-      hi = lo;
+    // Oracles: 256 pilot paths, 14 bisection steps (the tolerances of docs/sweep.md). A network is expensive:
+    // 64 pilot paths and 8 bisection steps (log10 tolerance to 0.05).
+    PilotPlan plan;
+    plan.paths = std::min<Index>(paths, model ? std::min<Index>(64, opt.chunk) : opt.chunk);
+    plan.iterations = model ? 8 : 14;
+    double log_tol = dopri5_log_tolerance(p, pred, noise, opt, budget, extra, plan);
+    // The full run's chunks may take a few more steps than the pilot: loosen until the budget holds (bounded).
+    for (int retry = 0;; ++retry) {
+      opt.ode.rtol = opt.ode.atol = std::pow(10.0, log_tol);
+      res = probability_flow(p, pred, noise, paths, opt);
+      if (res.nfe_mean <= static_cast<double>(budget) || log_tol >= 0 || retry == 4) break;
+      log_tol = std::min(0.0, log_tol + 0.05 * std::pow(2.0, retry));
     }
-    opt.ode.rtol = opt.ode.atol = std::pow(10.0, hi);
     r.setting = fmt::format("dopri5 rtol=atol={:.3g} clock={} start_F={}", opt.ode.rtol, a.ode_clock, a.ode_start);
   } else {
     const int per = s.method == OdeMethod::kRk4 ? 4 : 2;
@@ -205,8 +239,8 @@ RunOutcome run_ode(const NormalProcess& p, const Predictor& pred, const NoiseSou
     r.steps = opt.ode.steps;
     r.setting = fmt::format("{} steps={} clock={} start_F={}", ode_method_name(s.method), opt.ode.steps, a.ode_clock,
                             a.ode_start);
+    res = probability_flow(p, pred, noise, paths, opt);
   }
-  const auto res = probability_flow(p, pred, noise, paths, opt);
   r.samples = res.final;
   r.nfe = res.nfe_mean;
   if (s.method == OdeMethod::kDopri5) r.steps = static_cast<std::int64_t>(std::llround((res.nfe_mean - extra - 1) / 6));
@@ -287,6 +321,7 @@ int run(int argc, char** argv) {
   // ---- validate everything before any work ----
   require(a.paths >= 2 && a.paths < (1ll << 32), "--paths", fmt::format("must be in [2, 2^32), got {}", a.paths));
   require(a.ref_paths >= 0 && a.ref_paths < (1ll << 32), "--ref-paths", "must be in [0, 2^32)");
+  const bool ref_paths_given = a.ref_paths != 0;
   if (a.ref_paths == 0) a.ref_paths = a.paths;
   require(a.seeds >= 1 && a.seeds <= 1000, "--seeds", fmt::format("must be in [1, 1000], got {}", a.seeds));
   require(a.threads >= 1 && a.threads <= 1024, "--threads", "must be in [1, 1024]");
@@ -334,12 +369,54 @@ int run(int argc, char** argv) {
     data = read_matrix(a.data, "--data");
     require(data.rows() == predictor->dim(), "--data",
             fmt::format("has dimension {}, the model {}", data.rows(), predictor->dim()));
-    require(data.cols() >= 2, "--data", "needs at least 2 samples");
 #else
     throw Error("--model: this build has no LibTorch (install libtorch-dev and rebuild)");
 #endif
   }
   const Index dim = predictor->dim();
+  // A model run has one data set. Its rows are split once (seeded by --seed) into disjoint parts: `held` sets of
+  // --paths rows for the noise floor and the reference of every run (the rest, or --ref-paths of it), so the floor
+  // compares as many real samples as a run generates with the same reference, and never a row with itself.
+  Batch reference_data;
+  std::vector<Batch> held_out;
+  if (!oracle) {
+    const Index n = data.cols(), P = static_cast<Index>(a.paths);
+    require(n >= P + 2, "--data",
+            fmt::format("has {} rows; the noise floor compares --paths ({}) held-out rows with the other rows as the "
+                        "reference, so it needs at least {} rows: lower --paths or give more data",
+                        n, P, P + 2));
+    // As many held-out sets as seeds while the reference keeps at least half of the rows; at least one.
+    const Index held = std::max<Index>(1, std::min<Index>(a.seeds, (n / 2) / P));
+    const Index rest = n - held * P;
+    Index ref_n = rest;
+    if (ref_paths_given) {
+      require(a.ref_paths <= rest, "--ref-paths",
+              fmt::format("{} exceeds the {} rows of --data left for the reference ({} rows minus {} held-out set(s) "
+                          "of --paths {} for the noise floor)",
+                          a.ref_paths, rest, n, held, P));
+      ref_n = static_cast<Index>(a.ref_paths);
+    }
+    std::mt19937_64 rng(a.seed ^ 0xDA7A5B117ull);
+    std::vector<Index> idx(static_cast<size_t>(n));
+    std::iota(idx.begin(), idx.end(), Index{0});
+    std::shuffle(idx.begin(), idx.end(), rng);
+    auto take = [&](Index first, Index count) {
+      Batch out(dim, count);
+      for (Index j = 0; j < count; ++j) out.col(j) = data.col(idx[static_cast<size_t>(first + j)]);
+      return out;
+    };
+    for (Index h = 0; h < held; ++h) held_out.push_back(take(h * P, P));
+    reference_data = take(held * P, ref_n);
+    data = Batch();
+    a.ref_paths = ref_n;  // the table records the reference actually used
+    if (held < a.seeds)
+      fmt::print(stderr,
+                 "pmm-sweep: note: --data has {} rows: the noise floor's {} seeds reuse {} held-out set(s) of {} rows "
+                 "(its se understates the sampling noise; give at least {} rows for one set per seed)\n",
+                 n, a.seeds, held, P, 2 * a.seeds * P);
+    if (ref_n < P)
+      fmt::print(stderr, "pmm-sweep: note: the reference ({} rows of --data) is smaller than --paths ({})\n", ref_n, P);
+  }
   MetricContext ctx;
   ctx.kid_subsets = a.kid_subsets;
   ctx.kid_subset_size = a.kid_subset_size;
@@ -421,10 +498,10 @@ int run(int argc, char** argv) {
   const Index paths = static_cast<Index>(a.paths), ref_paths = static_cast<Index>(a.ref_paths);
   auto reference_for = [&](int s) -> Batch {
     if (oracle) return oracle->sample(ref_paths, reference_seed(a.seed, s));
-    return data;
+    return reference_data;
   };
   if (!a.fid_ref_out.empty()) {
-    const Batch ref = oracle ? oracle->sample(ref_paths, reference_seed(a.seed, 0)) : data;
+    const Batch ref = oracle ? oracle->sample(ref_paths, reference_seed(a.seed, 0)) : reference_data;
     auto stats = std::make_shared<FidStatistics>(ctx.fid_features(ref));
     write_fid_statistics(a.fid_ref_out, *stats, a.fid_layout == "sums" ? FidLayout::kSums : FidLayout::kMuSigma);
     ctx.fid_reference = stats;
@@ -433,36 +510,34 @@ int run(int argc, char** argv) {
   ProgressBar bar(total_runs, ProgressOptions{"pmm-sweep", a.quiet ? ProgressMode::never : ProgressMode::automatic});
   const auto sweep_start = std::chrono::steady_clock::now();
 
-  // ---- noise floor: the metric between two independent target samples ----
+  // ---- noise floor: the metric between two independent samples of the target, of the runs' sizes ----
+  // Oracle: a further --paths draws of the target against the run's reference. Model: a held-out set of --paths rows
+  // of --data against the reference rows (disjoint from it).
+  auto floor_setting = [&](int s) {
+    if (oracle)
+      return fmt::format("floor: {} target draws vs the reference ({}) of the runs", a.paths, a.ref_paths);
+    return fmt::format("floor: held-out --data set {} of {} ({} rows) vs the reference ({} other rows) of the runs",
+                       s % static_cast<int>(held_out.size()) + 1, held_out.size(), a.paths, a.ref_paths);
+  };
   for (int s = 0; s < a.seeds; ++s) {
     const std::string seed_text = std::to_string(s);
     std::vector<std::string> missing;
     for (const auto& m : metrics)
       if (!has_row("reference", 0, seed_text, m)) missing.push_back(m);
     if (missing.empty()) continue;
-    Batch other;
-    if (oracle) {
-      other = oracle->sample(paths, floor_seed(a.seed, s));
-    } else {
-      // A model run has one data set: floor = a random half against the other half (sizes differ from the runs').
-      std::mt19937_64 rng(floor_seed(a.seed, s));
-      std::vector<Index> idx(static_cast<size_t>(data.cols()));
-      std::iota(idx.begin(), idx.end(), Index{0});
-      std::shuffle(idx.begin(), idx.end(), rng);
-      const Index half = data.cols() / 2;
-      other.resize(dim, half);
-      for (Index j = 0; j < half; ++j) other.col(j) = data.col(idx[static_cast<size_t>(j)]);
-    }
+    const Batch other = oracle ? oracle->sample(paths, floor_seed(a.seed, s))
+                               : held_out[static_cast<size_t>(s) % held_out.size()];
     const Batch ref = reference_for(s);
     for (const auto& m : missing) {
       const double v = metric_value(m, other, ref, ctx);
-      append("reference", 0, seed_text, 0, 0.0, m, v, "", 1, 0.0, m == "fid" ? feature_setting : "target vs target");
+      const std::string setting = floor_setting(s) + (m == "fid" ? " features=" + feature_setting : "");
+      append("reference", 0, seed_text, 0, 0.0, m, v, "", 1, 0.0, setting);
       auto& x = acc[{"reference", 0, m}];
       x.value.push_back(v);
       x.nfe.push_back(0);
       x.wall.push_back(0);
       x.seeds.insert(seed_text);
-      x.setting = "target vs target";
+      x.setting = setting;
     }
   }
 
@@ -488,7 +563,7 @@ int run(int argc, char** argv) {
           continue;
         }
         if (ref.size() == 0) ref = reference_for(s);
-        const RunOutcome r = sv.ode ? run_ode(std::get<NormalProcess>(process), *predictor, *noise, sv, budget, paths, a)
+        const RunOutcome r = sv.ode ? run_ode(std::get<NormalProcess>(process), *predictor, *noise, sv, budget, paths, a, !oracle)
                                     : run_sde(process, *predictor, *noise, sv, budget, paths, a, grid_spec);
         require_finite(r.samples, "pmm-sweep: samples of " + sv.name);
         for (const auto& m : missing) {
@@ -536,6 +611,7 @@ int run(int argc, char** argv) {
     fmt::print("  {:<16} {:>7} {:>9} {:>6}  {:>12}    {:<10} {:>10}\n", "solver", "budget", "nfe", "metric",
                "mean", "se", "wall/run");
     for (const auto& l : lines) fmt::print("{}\n", l);
+    fmt::print("noise floor (solver 'reference'): {}\n", floor_setting(0));
     fmt::print("wall time {:.1f} s; wrote {}\n", total, a.out);
   }
 

@@ -44,12 +44,44 @@ COLORS = {
 }
 METRIC_NAMES = {
     "fd": "Frechet distance (squared)",
-    "fid": "FID",
+    "fid": "FID (Frechet distance of network features)",
     "kid": "KID",
     "sw": "sliced Wasserstein-2 (squared)",
     "energy": "energy distance",
     "tv": "total variation of atom weights",
 }
+
+
+def metric_label(m, rows, labels):
+    """The y label of metric m: --metric-label's text for it, else the metric's own name from the table. A fid
+    row names its feature network (setting "... features=FILE:..."): FID only when that is Inception."""
+    if m in labels:
+        return labels[m]
+    if m == "fid":
+        feats = {r.get("setting", "").split("features=")[-1] for r in rows
+                 if r["metric"] == m and "features=" in r.get("setting", "")}
+        names = sorted({f.split(":")[0] for f in feats if f})
+        if names and not any("inception" in n.lower() for n in names):
+            return "fid: Frechet distance of %s features" % ", ".join(os.path.basename(n) for n in names)
+    return "%s: %s" % (m, METRIC_NAMES[m]) if m in METRIC_NAMES else m
+
+
+def parse_metric_labels(text, metrics):
+    """--metric-label: one TEXT for a single metric, or METRIC=TEXT pairs separated by ';'."""
+    if not text:
+        return {}
+    if "=" not in text or text.split("=", 1)[0] not in metrics:
+        if len(metrics) != 1:
+            fail("--metric-label: the table has metrics %s: give METRIC=TEXT[;METRIC=TEXT] or draw one --metric"
+                 % ", ".join(metrics))
+        return {metrics[0]: text}
+    out = {}
+    for part in text.split(";"):
+        k, _, v = part.partition("=")
+        if k not in metrics or not v:
+            fail("--metric-label: '%s' is not METRIC=TEXT with METRIC one of %s" % (part, ", ".join(metrics)))
+        out[k] = v
+    return out
 
 
 def load_npy(path, what):
@@ -140,6 +172,12 @@ def cmd_trajectory(a):
 
 
 # ---- sweep ----
+def ref_size(row):
+    """Reference samples of a row: ref_n when the table has it, else ref_paths (pmm-sweep writes the reference
+    actually used there, the --data rows left after the held-out floor sets for --model runs)."""
+    return row.get("ref_n") or row["ref_paths"]
+
+
 def cmd_sweep(a):
     try:
         with open(a.file, newline="") as f:
@@ -160,6 +198,7 @@ def cmd_sweep(a):
         if len(counts) > 1:
             fail("sweep: %s: metric %s has rows at different sample counts %s; they are not comparable"
                  % (a.file, m, sorted(counts)))
+    labels = parse_metric_labels(a.metric_label, metrics)
     fig, axes = plt.subplots(1, len(metrics), figsize=(6.4 * len(metrics), 4.8), squeeze=False)
     head = rows[0]
     seeds = max((int(r["n_seeds"]) for r in rows if r["seed"] == "mean"), default=1)
@@ -190,17 +229,19 @@ def cmd_sweep(a):
         if floor:
             fv, fe = float(floor[0]["value"]), float(floor[0]["se"] or 0)
             ax.axhspan(fv - fe, fv + fe, color="0.6", alpha=0.35, lw=0)
-            ax.axhline(fv, color="0.3", lw=1, ls="--", label="noise floor (target vs target)")
+            ax.axhline(fv, color="0.3", lw=1, ls="--",
+                       label="noise floor (%s vs %s real samples)" % (floor[0]["paths"], ref_size(floor[0])))
         ax.set_xscale("log")
         if positive:
             ax.set_yscale("log")
         ax.set_xlabel("NFE (predictor evaluations per path, as used)")
-        ax.set_ylabel(METRIC_NAMES.get(m, m))
+        ax.set_ylabel(metric_label(m, rows, labels))
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=8)
-        ax.set_title("%s: mean +- se over %d seeds" % (m, seeds), fontsize=10)
-    fig.suptitle("%s process, target %s, %s samples per run (reference %s)"
-                 % (head["process"], head["target"], head["paths"], head["ref_paths"]), fontsize=11)
+        ax.set_title("%s: mean +- se over %d seeds" % (labels.get(m, m), seeds), fontsize=10)
+    fig.suptitle("%s process, %s %s, %s samples per run (reference %s)"
+                 % (head["process"], "model" if head["target"].endswith(".pt") else "target", head["target"],
+                    head["paths"], ref_size(head)), fontsize=11)
     save(fig, a.out)
 
 
@@ -287,6 +328,7 @@ def main(argv):
     s.add_argument("file")
     s.add_argument("--out", required=True)
     s.add_argument("--metric")
+    s.add_argument("--metric-label")
     for name in ("hist", "scatter"):
         h = sub.add_parser(name)
         h.add_argument("file")

@@ -50,6 +50,10 @@ if [ -x "$B/pmm-sweep" ]; then
   ok "$P" sweep "$T/sweep.csv" --out "$T/sweep.png"; png "$T/sweep.png"
   ok "$P" sweep "$T/sweep.csv" --metric tv --out "$T/sweep.svg"; svg "$T/sweep.svg"
   bad "--metric" sweep "$T/sweep.csv" --metric kid --out "$T/bad.png"
+  # --metric-label: one text for one metric, METRIC=TEXT pairs for several; a bare text for two metrics is refused
+  ok "$P" sweep "$T/sweep.csv" --metric fd --metric-label "classifier Frechet distance (CFD)" --out "$T/sl.png"; png "$T/sl.png"
+  ok "$P" sweep "$T/sweep.csv" --metric-label "fd=Frechet (fd);tv=TV of weights" --out "$T/sl2.png"; png "$T/sl2.png"
+  bad "--metric-label" sweep "$T/sweep.csv" --metric-label "CFD" --out "$T/bad.png"
   # rows of two sample counts for one metric are refused, not drawn together
   sed -n '2p' "$T/sweep.csv" | sed 's/,200,200,/,999,999,/' >> "$T/sweep.csv"
   bad "not comparable" sweep "$T/sweep.csv" --out "$T/bad.png"

@@ -26,6 +26,11 @@ grep -q '^normal,builtin:atoms3,fd,heun,40,0,19,39,' "$T/s.csv" || { echo "FAIL:
 grep -q '^normal,builtin:atoms3,fd,ode-rk4,40,0,9,38,' "$T/s.csv" || { echo "FAIL: ode-rk4 budget row"; fail=1; }
 grep -q '^normal,builtin:atoms3,tv,euler-maruyama,40,mean,' "$T/s.csv" || { echo "FAIL: no mean row"; fail=1; }
 grep -q '^normal,builtin:atoms3,fd,reference,0,mean,' "$T/s.csv" || { echo "FAIL: no noise-floor row"; fail=1; }
+# the adaptive ode keeps its NFE within every budget it can meet (dopri5 needs 27 at rtol = 1, so 40 and up)
+over=$(awk -F, 'NR > 1 && $4 == "ode" && $5 >= 40 && $8 > $5' "$T/s.csv" | wc -l)
+[ "$over" -eq 0 ] || { echo "FAIL: ode rows over their NFE budget:"; awk -F, 'NR > 1 && $4 == "ode" && $5 >= 40 && $8 > $5' "$T/s.csv"; fail=1; }
+# the floor row says what it compares: --paths target draws against the runs' reference
+grep -q '^normal,builtin:atoms3,fd,reference,0,0,.*floor: 300 target draws vs the reference (300)' "$T/s.csv" || { echo "FAIL: floor setting"; fail=1; }
 # resume: nothing new; extend: only the new budget's rows
 cp "$T/s.csv" "$T/before.csv"
 ok "$S" "${C[@]}" --nfe 10,40 --out "$T/s.csv"
@@ -65,6 +70,28 @@ bad --plot    --plot "$T/p.jpg" "${O[@]}"
 bad --target  --out "$T/bad.csv"
 bad --data    --model m.pt --out "$T/bad.csv"
 bad --out     "${C0[@]}" --nfe 10 --paths 999 --seeds 2 --out "$T/s.csv"  # another sample count, same table
+# the adaptive ode at larger budgets, 2000 paths: within budget, and the capped pilots keep it quick
+ok "$S" --target builtin:gmm2d --solvers ode --nfe 50,120,400 --paths 2000 --seeds 1 --quiet --out "$T/ode.csv"
+over=$(awk -F, 'NR > 1 && $4 == "ode" && $8 > $5' "$T/ode.csv" | wc -l)
+[ "$over" -eq 0 ] || { echo "FAIL: ode over budget:"; awk -F, 'NR > 1 && $4 == "ode" && $8 > $5' "$T/ode.csv"; fail=1; }
+# --model (LibTorch builds with pmm-train and pmm-solve): the floor compares a held-out set of --paths rows of --data
+# with the other rows, the reference of the runs, and the table records that reference's size
+if "$S" --help | grep -q -- "--model" && [ -x "$B/pmm-train" ] && [ -x "$B/pmm-solve" ] &&
+   "$B/pmm-train" --data builtin:gmm2d --steps 3 --batch 16 --width 16 --depth 1 --threads 1 --out "$T/m" >/dev/null 2>&1; then
+  ok "$B/pmm-solve" --target builtin:gmm2d --given-x --steps 1 --paths 1000 --out "$T/mu.npy" --out-x "$T/x.npy" --quiet
+  ok "$S" --model "$T/m/model.pt" --data "$T/x.npy" --solvers euler-maruyama,ode --nfe 40 --paths 200 --seeds 2 \
+     --metric fd --quiet --out "$T/m.csv"
+  # 1000 rows, --paths 200, 2 seeds: two held-out sets of 200, reference 600
+  grep -q ',fd,reference,0,1,.*,200,600,.*held-out --data set 2 of 2 (200 rows) vs the reference (600 other rows)' \
+    "$T/m.csv" || { echo "FAIL: model floor row"; cat "$T/m.csv"; fail=1; }
+  [ "$(awk -F, 'NR > 1 && $4 == "ode" && $8 > 40' "$T/m.csv" | wc -l)" -eq 0 ] || { echo "FAIL: model ode over budget"; fail=1; }
+  rm -f "$T/bad.csv"
+  bad --data --model "$T/m/model.pt" --data "$T/x.npy" --paths 999 --seeds 1 --nfe 10 --out "$T/bad.csv"
+  bad --ref-paths --model "$T/m/model.pt" --data "$T/x.npy" --paths 200 --ref-paths 900 --seeds 1 --nfe 10 --out "$T/bad.csv"
+  [ -e "$T/bad.csv" ] && { echo "FAIL: a refused sweep left $T/bad.csv"; fail=1; }
+else
+  echo "note: --model floor not tested (needs a LibTorch build with pmm-train and pmm-solve)"
+fi
 # --plot (when matplotlib is there): a PNG next to the table
 if /usr/bin/python3 -c "import matplotlib" 2>/dev/null && [ -x "$B/pmm-plot" ]; then
   ok "$S" "${C[@]}" --nfe 10,40 --out "$T/s.csv" --plot "$T/s.png"
