@@ -38,7 +38,12 @@ void check_output(const std::string& path, const std::string& option, const std:
 
 // uint8 (or any numeric) images [N, C, H, W] with values 0..255 -> float32 tensor.
 torch::Tensor read_images(const std::string& path, const std::string& option) {
-  const NpyArray a = read_npy(path);
+  NpyArray a;
+  try {
+    a = read_npy(path);
+  } catch (const Error& e) {
+    throw Error(option + ": " + e.what());
+  }
   require(a.shape.size() == 4, option,
           fmt::format("{}: expected images [N, C, H, W] (scripts/prepare_data.py), got shape {}", path,
                       format_shape(a.shape)));
