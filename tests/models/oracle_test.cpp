@@ -18,6 +18,8 @@
 #include "solvers/distributions.hpp"
 #include "solvers/random.hpp"
 
+#include "test_helpers.hpp"
+
 namespace {
 
 using pmm::Batch;
@@ -156,15 +158,7 @@ Eigen::VectorXd vec(std::initializer_list<double> v) {
   return out;
 }
 
-template <class Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const pmm::Error& e) {
-    return e.what();
-  }
-  return "<no pmm::Error thrown>";
-}
+using pmm_test::error_of;
 
 }  // namespace
 

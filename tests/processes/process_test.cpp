@@ -14,13 +14,11 @@
 #include "solvers/distributions.hpp"
 #include "solvers/random.hpp"
 
+#include "test_helpers.hpp"
+
 namespace {
 
-std::vector<double> uniform_grid(int n) {
-  std::vector<double> t(n + 1);
-  for (int i = 0; i <= n; ++i) t[i] = static_cast<double>(i) / n;
-  return t;
-}
+using pmm_test::uniform_grid;
 
 }  // namespace
 

@@ -14,6 +14,8 @@
 #include "processes/error.hpp"
 #include "processes/schedule.hpp"
 
+#include "test_helpers.hpp"
+
 namespace {
 
 const std::vector<double> kTimes = {0.0, 1e-6, 0.013, 0.1, 0.37, 0.5, 0.9, 0.985, 0.99, 1.0};
@@ -35,16 +37,7 @@ std::string temp_path(const std::string& stem) {
   return "/tmp/pmm_coretests_" + stem + "_" + std::to_string(::getpid()) + ".txt";
 }
 
-// Runs fn, expects pmm::Error, returns its message.
-template <class Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const pmm::Error& e) {
-    return e.what();
-  }
-  return "<no pmm::Error thrown>";
-}
+using pmm_test::error_of;
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 

@@ -16,6 +16,8 @@
 
 using namespace pmm;
 
+#include "test_helpers.hpp"
+
 namespace {
 
 // Every statistical check runs at a fixed seed and accepts p > 1e-3 (a correct implementation fails one given
@@ -30,11 +32,7 @@ InverseGammaGammaProcess igg(double beta1, double beta2, SchedulePtr s) {
   return p;
 }
 
-std::vector<double> uniform_grid(int n) {
-  std::vector<double> t(n + 1);
-  for (int i = 0; i <= n; ++i) t[i] = static_cast<double>(i) / n;
-  return t;
-}
+using pmm_test::uniform_grid;
 
 }  // namespace
 

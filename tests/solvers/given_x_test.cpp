@@ -18,16 +18,14 @@
 #include "solvers/tau_leap.hpp"
 #include "test_stats.hpp"
 
+#include "test_helpers.hpp"
+
 namespace {
 
 using pmm::Batch;
 using pmm::Index;
 
-std::vector<double> uniform_grid(int n) {
-  std::vector<double> t(n + 1);
-  for (int i = 0; i <= n; ++i) t[i] = static_cast<double>(i) / n;
-  return t;
-}
+using pmm_test::uniform_grid;
 
 // Coordinate d of save s of a trajectory laid out [saves, paths, dim].
 std::vector<double> saved(const pmm::IntegrateResult& r, size_t s, Index paths, Index dim, Index d) {

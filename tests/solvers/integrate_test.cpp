@@ -23,16 +23,14 @@
 #include "solvers/registry.hpp"
 #include "solvers/tau_leap.hpp"
 
+#include "test_helpers.hpp"
+
 namespace {
 
 using pmm::Batch;
 using pmm::Index;
 
-std::vector<double> uniform_grid(int n) {
-  std::vector<double> t(n + 1);
-  for (int i = 0; i <= n; ++i) t[i] = static_cast<double>(i) / n;
-  return t;
-}
+using pmm_test::uniform_grid;
 
 pmm::NormalProcess normal_process() {
   pmm::NormalProcess p;
@@ -84,15 +82,7 @@ class Throwing final : public pmm::Predictor {
   std::string describe() const override { return "throwing"; }
 };
 
-template <class Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const pmm::Error& e) {
-    return e.what();
-  }
-  return "<no pmm::Error thrown>";
-}
+using pmm_test::error_of;
 
 struct Case {
   pmm::AnyProcess process;

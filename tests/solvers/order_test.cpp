@@ -20,16 +20,14 @@
 #include "solvers/integrate.hpp"
 #include "test_stats.hpp"
 
+#include "test_helpers.hpp"
+
 namespace {
 
 using pmm::Batch;
 using pmm::Index;
 
-std::vector<double> uniform_grid(int n) {
-  std::vector<double> t(n + 1);
-  for (int i = 0; i <= n; ++i) t[i] = static_cast<double>(i) / n;
-  return t;
-}
+using pmm_test::uniform_grid;
 
 template <class Stepper, class Pred>
 Batch run(const pmm::NormalProcess& p, const Pred& pred, const pmm::NoiseSource& noise, Index paths, int steps) {

@@ -20,6 +20,8 @@
 
 using namespace pmm;
 
+#include "test_helpers.hpp"
+
 namespace {
 
 // Statistical checks run at fixed seeds. A single check accepts p > 1e-3; families of many checks (per position
@@ -27,11 +29,7 @@ namespace {
 constexpr double kMinP = 1e-3;
 constexpr double kFamilyMinP = 1e-6;
 
-std::vector<double> uniform_grid(int n) {
-  std::vector<double> t(n + 1);
-  for (int i = 0; i <= n; ++i) t[i] = static_cast<double>(i) / n;
-  return t;
-}
+using pmm_test::uniform_grid;
 
 MarkovChain test_chain() {
   Eigen::MatrixXd P(3, 3);

@@ -23,16 +23,14 @@
 #include "solvers/shared_noise.hpp"
 #include "test_stats.hpp"
 
+#include "test_helpers.hpp"
+
 namespace {
 
 using pmm::Batch;
 using pmm::Index;
 
-std::vector<double> uniform_grid(int n) {
-  std::vector<double> t(n + 1);
-  for (int i = 0; i <= n; ++i) t[i] = static_cast<double>(i) / n;
-  return t;
-}
+using pmm_test::uniform_grid;
 
 // Chi-square of counts against Poisson(mean), tail folded into the last bin.
 pmm_test::GofResult poisson_gof(const std::vector<std::int64_t>& counts, double mean) {
