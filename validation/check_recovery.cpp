@@ -26,8 +26,8 @@ struct FiniteTarget {
   std::vector<double> centre, sd, weight;
 };
 
-// Chi-square of the nearest-centre counts and the spread of each atom's residuals; returns the TV.
-double finite_target_tests(const Batch& samples, const FiniteTarget& t, PTests* tests, nlohmann::json* j) {
+// Nearest-centre assignment of 1-D samples to the target's atoms (counts, chi-square, TV).
+auto assign_to_target(const Batch& samples, const FiniteTarget& t) {
   const Index K = static_cast<Index>(t.centre.size());
   Batch atoms(1, K);
   Eigen::VectorXd w(K);
@@ -35,7 +35,13 @@ double finite_target_tests(const Batch& samples, const FiniteTarget& t, PTests* 
     atoms(0, k) = t.centre[static_cast<size_t>(k)];
     w[k] = t.weight[static_cast<size_t>(k)];
   }
-  const auto a = assign_to_atoms(samples, atoms, w);
+  return assign_to_atoms(samples, atoms, w);
+}
+
+// Chi-square of the nearest-centre counts and the spread of each atom's residuals; returns the TV.
+double finite_target_tests(const Batch& samples, const FiniteTarget& t, PTests* tests, nlohmann::json* j) {
+  const Index K = static_cast<Index>(t.centre.size());
+  const auto a = assign_to_target(samples, t);
   if (!tests) return a.total_variation;
   tests->add("atom weights (chi-square)", a.chi_square_valid ? a.chi_square.p_value : 0.0);
   nlohmann::json per = nlohmann::json::array();
@@ -65,14 +71,7 @@ double finite_target_tests(const Batch& samples, const FiniteTarget& t, PTests* 
 
 // The atom weights alone (chi-square) at p >= 1e-3: "already at the noise floor" for the TV ladder.
 bool weights_pass(const Batch& samples, const FiniteTarget& t) {
-  const Index K = static_cast<Index>(t.centre.size());
-  Batch atoms(1, K);
-  Eigen::VectorXd w(K);
-  for (Index k = 0; k < K; ++k) {
-    atoms(0, k) = t.centre[static_cast<size_t>(k)];
-    w[k] = t.weight[static_cast<size_t>(k)];
-  }
-  const auto a = assign_to_atoms(samples, atoms, w);
+  const auto a = assign_to_target(samples, t);
   return a.chi_square_valid && a.chi_square.p_value >= check::kMinP;
 }
 

@@ -17,6 +17,8 @@
 #include "solvers/shared_noise.hpp"
 #include "test_stats.hpp"
 
+#include "test_helpers.hpp"
+
 namespace {
 
 using pmm::Batch;
@@ -33,14 +35,7 @@ double rotation_error(const std::vector<double>& y, double s) {
   return std::max({std::abs(y[0] - std::cos(s)), std::abs(y[1] + std::sin(s)), std::abs(y[2] - std::exp(-2 * s))});
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const pmm::Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using pmm_test::error_of;
 
 pmm::NormalProcess paper_process() {
   pmm::NormalProcess p;

@@ -10,6 +10,8 @@
 #include "tests/apps/test_files.hpp"
 #include "validation/fid.hpp"
 
+#include "test_helpers.hpp"
+
 namespace {
 
 using pmm::test::TempDir;
@@ -21,14 +23,7 @@ pmm::Batch features(pmm::Index d, pmm::Index n, double shift) {
   return x;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const pmm::Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using pmm_test::error_of;
 
 }  // namespace
 
