@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "apps/common/matrix_file.hpp"
@@ -267,11 +268,13 @@ int run(int argc, char** argv) {
   const AnyProcess process = make_process(a.process, a.schedule, a.prior);
   const std::string pname = process_name(process);
   if (a.solver.empty()) a.solver = pname == "normal" ? "heun" : pname == "gamma-poisson" ? "tau-leap" : "exact";
+  // The probability-flow ODE: "ode" (dopri5), "ode-rk4", "ode-heun", as in pmm-sweep.
   const bool ode = a.solver == "ode" || a.solver == "ode-rk4" || a.solver == "ode-heun";
+  const OdeMethod ode_method = a.solver == "ode" ? OdeMethod::kDopri5 : a.solver == "ode-rk4" ? OdeMethod::kRk4 : OdeMethod::kHeun;
   if (ode) {
     require(pname == "normal", "--solver",
             "'" + a.solver + "' (the probability-flow ODE) is for the normal process; use one of: " +
-                [&] { std::string j; for (const auto& s : solvers_for(pname)) j += (j.empty() ? "" : ", ") + s; return j; }());
+                fmt::format("{}", fmt::join(solvers_for(pname), ", ")));
     require(a.trajectory.empty(), "--trajectory", "not available with the probability-flow ODE solvers (use an SDE solver)");
     require(!a.given_x, "--given-x", "the probability-flow ODE samples the marginal law; simulate given x with an SDE solver");
     require(std::isfinite(a.ode_tol) && a.ode_tol > 0 && a.ode_tol < 1, "--ode-tol",
@@ -325,7 +328,7 @@ int run(int argc, char** argv) {
   double nfe_mean = 0;
   if (ode) {
     ProbabilityFlowOptions po;
-    po.ode.method = a.solver == "ode" ? OdeMethod::kDopri5 : a.solver == "ode-rk4" ? OdeMethod::kRk4 : OdeMethod::kHeun;
+    po.ode.method = ode_method;
     po.ode.steps = a.steps;
     po.ode.rtol = po.ode.atol = a.ode_tol;
     po.clock = parse_ode_clock(a.ode_clock, "--ode-clock");
@@ -383,8 +386,7 @@ int run(int argc, char** argv) {
     if (ode)
       j["solver"] = {{"name", a.solver}, {"kind", "probability-flow ODE"}, {"ode_tol", a.ode_tol},
                      {"ode_clock", a.ode_clock}, {"ode_start_precision", a.ode_start},
-                     {"method_order", ode_method_order(a.solver == "ode" ? OdeMethod::kDopri5
-                                                       : a.solver == "ode-rk4" ? OdeMethod::kRk4 : OdeMethod::kHeun)}};
+                     {"method_order", ode_method_order(ode_method)}};
     else
       j["solver"] = {{"name", a.solver}, {"strong_order", solver_orders(pname, a.solver).first},
                      {"weak_order", solver_orders(pname, a.solver).second}};
