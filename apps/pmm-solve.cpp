@@ -90,6 +90,17 @@ nlohmann::json process_json(const AnyProcess& process) {
       process);
 }
 
+// Report fields shared by the vector and the token runs.
+void add_run_fields(nlohmann::json& j, const SolveArgs& a, const std::string& predictor) {
+  j["target"] = a.target;
+  j["model"] = a.model;
+  j["predictor"] = predictor;
+  j["given_x"] = a.given_x;
+  j["seed"] = a.seed;
+  j["paths"] = a.paths;
+  j["threads"] = a.threads;
+}
+
 // Dirichlet-Categorical: tokens instead of real vectors, its own samplers (fixed-grid, event-driven).
 // With --model, the length, alphabet and schedule default to the file's (event_shape, vocabulary, schedule) and
 // any given explicitly must agree with it.
@@ -176,14 +187,8 @@ int run_text(SolveArgs a, int argc, char** argv) {
     j["process"] = {{"name", "dirichlet-categorical"}, {"vocab", alphabet.size()}, {"length", a.length},
                     {"schedule", schedule}};
     j["solver"] = {{"name", solver}};
-    j["target"] = a.target;
-    j["model"] = a.model;
-    j["predictor"] = predictor->describe();
+    add_run_fields(j, a, predictor->describe());
     j["alphabet"] = alphabet.symbols();
-    j["given_x"] = a.given_x;
-    j["seed"] = a.seed;
-    j["paths"] = a.paths;
-    j["threads"] = a.threads;
     j["steps"] = a.steps;
     j["nfe_mean"] = r.nfe_mean;
     j["nfe_max"] = r.nfe_max;
@@ -391,13 +396,7 @@ int run(int argc, char** argv) {
       j["solver"] = {{"name", a.solver}, {"strong_order", solver_orders(pname, a.solver).first},
                      {"weak_order", solver_orders(pname, a.solver).second}};
     j["grid"] = {{"spec", a.grid}, {"steps", a.steps}};
-    j["predictor"] = predictor->describe();
-    j["target"] = a.target;
-    j["model"] = a.model;
-    j["given_x"] = a.given_x;
-    j["seed"] = a.seed;
-    j["paths"] = a.paths;
-    j["threads"] = a.threads;
+    add_run_fields(j, a, predictor->describe());
     j["final"] = a.final_mode;
     j["nfe"] = res.nfe;  // per path (the ODE: the largest chunk's; adaptive steps are shared within a chunk)
     j["nfe_mean"] = nfe_mean;
