@@ -11,14 +11,14 @@
 
 #include <fmt/format.h>
 
-#include "apps/common/npy.hpp"
+#include <pmm/io/npy.hpp>
 #include "apps/common/options.hpp"
 #include "apps/common/progress.hpp"
 #include "apps/common/report.hpp"
-#include "models/torch/classifier.hpp"
-#include "models/torch/feature_extractor.hpp"
-#include "models/torch/load_predictor.hpp"
-#include "processes/error.hpp"
+#include <pmm/models/torch/classifier.hpp>
+#include <pmm/models/torch/feature_extractor.hpp>
+#include <pmm/models/torch/load_predictor.hpp>
+#include <pmm/core/error.hpp>
 #include "validation/fid.hpp"
 
 using namespace pmm;

@@ -13,12 +13,12 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "apps/common/matrix_file.hpp"
-#include "apps/common/npy.hpp"
+#include <pmm/io/matrix_file.hpp>
+#include <pmm/io/npy.hpp>
 #include "apps/common/options.hpp"
 #include "apps/common/targets.hpp"
-#include "processes/error.hpp"
-#include "solvers/registry.hpp"
+#include <pmm/core/error.hpp>
+#include <pmm/solvers/registry.hpp>
 
 namespace pmm {
 namespace {

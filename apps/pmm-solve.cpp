@@ -13,24 +13,24 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
-#include "apps/common/matrix_file.hpp"
-#include "apps/common/npy.hpp"
+#include <pmm/io/matrix_file.hpp>
+#include <pmm/io/npy.hpp>
 #include "apps/common/options.hpp"
 #include "apps/common/process_options.hpp"
 #include "apps/common/progress.hpp"
 #include "apps/common/report.hpp"
 #include "apps/common/targets.hpp"
 #include "apps/common/text_io.hpp"
-#include "processes/dirichlet_categorical.hpp"
-#include "processes/text_schedules.hpp"
-#include "solvers/masked_sampler.hpp"
-#include "models/oracles/builtin.hpp"
-#include "processes/error.hpp"
-#include "solvers/probability_flow.hpp"
-#include "solvers/registry.hpp"
+#include <pmm/processes/dirichlet_categorical.hpp>
+#include <pmm/processes/text_schedules.hpp>
+#include <pmm/solvers/masked_sampler.hpp>
+#include <pmm/models/oracles/builtin.hpp>
+#include <pmm/core/error.hpp>
+#include <pmm/solvers/probability_flow.hpp>
+#include <pmm/solvers/registry.hpp>
 #ifdef PMM_HAVE_TORCH
-#include "models/torch/load_predictor.hpp"
-#include "models/torch/load_token_predictor.hpp"
+#include <pmm/models/torch/load_predictor.hpp>
+#include <pmm/models/torch/load_token_predictor.hpp>
 #endif
 
 namespace pmm {
@@ -393,8 +393,8 @@ int run(int argc, char** argv) {
                      {"ode_clock", a.ode_clock}, {"ode_start_precision", a.ode_start},
                      {"method_order", ode_method_order(ode_method)}};
     else
-      j["solver"] = {{"name", a.solver}, {"strong_order", solver_orders(pname, a.solver).first},
-                     {"weak_order", solver_orders(pname, a.solver).second}};
+      j["solver"] = {{"name", a.solver}, {"strong_order", solver_orders(pname, a.solver).strong},
+                     {"weak_order", solver_orders(pname, a.solver).weak}};
     j["grid"] = {{"spec", a.grid}, {"steps", a.steps}};
     add_run_fields(j, a, predictor->describe());
     j["final"] = a.final_mode;

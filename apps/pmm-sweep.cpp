@@ -23,23 +23,23 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "apps/common/csv.hpp"
-#include "apps/common/matrix_file.hpp"
-#include "apps/common/npy.hpp"
+#include <pmm/io/csv.hpp>
+#include <pmm/io/matrix_file.hpp>
+#include <pmm/io/npy.hpp>
 #include "apps/common/options.hpp"
 #include "apps/common/process_options.hpp"
 #include "apps/common/progress.hpp"
 #include "apps/common/targets.hpp"
-#include "models/oracles/builtin.hpp"
-#include "processes/error.hpp"
-#include "solvers/probability_flow.hpp"
-#include "solvers/registry.hpp"
-#include "solvers/shared_noise.hpp"
+#include <pmm/models/oracles/builtin.hpp>
+#include <pmm/core/error.hpp>
+#include <pmm/solvers/probability_flow.hpp>
+#include <pmm/solvers/registry.hpp>
+#include <pmm/solvers/shared_noise.hpp>
 #include "validation/fid.hpp"
 #include "validation/metrics.hpp"
 #ifdef PMM_HAVE_TORCH
-#include "models/torch/feature_extractor.hpp"
-#include "models/torch/load_predictor.hpp"
+#include <pmm/models/torch/feature_extractor.hpp>
+#include <pmm/models/torch/load_predictor.hpp>
 #endif
 
 namespace pmm {

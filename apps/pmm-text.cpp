@@ -14,14 +14,14 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "apps/common/atomic_file.hpp"
+#include <pmm/io/atomic_file.hpp>
 #include "apps/common/options.hpp"
 #include "apps/common/progress.hpp"
 #include "apps/common/report.hpp"
 #include "apps/common/text_io.hpp"
-#include "models/torch/load_predictor.hpp"
-#include "models/torch/token_text.hpp"
-#include "processes/error.hpp"
+#include <pmm/models/torch/load_predictor.hpp>
+#include <pmm/models/torch/token_text.hpp>
+#include <pmm/core/error.hpp>
 #include "validation/metric_bpc.hpp"
 
 using namespace pmm;

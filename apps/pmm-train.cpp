@@ -8,15 +8,15 @@
 
 #include <fmt/format.h>
 
-#include "apps/common/npy.hpp"
+#include <pmm/io/npy.hpp>
 #include "apps/common/options.hpp"
 #include "apps/common/progress.hpp"
 #include "apps/common/report.hpp"
-#include "models/torch/load_predictor.hpp"
-#include "models/torch/train_data.hpp"
-#include "models/torch/trainer.hpp"
-#include "processes/error.hpp"
-#include "solvers/registry.hpp"
+#include <pmm/models/torch/load_predictor.hpp>
+#include <pmm/models/torch/train_data.hpp>
+#include <pmm/models/torch/trainer.hpp>
+#include <pmm/core/error.hpp>
+#include <pmm/solvers/registry.hpp>
 
 using namespace pmm;
 namespace fs = std::filesystem;

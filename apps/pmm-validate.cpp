@@ -16,7 +16,7 @@
 #include "apps/common/options.hpp"
 #include "apps/common/progress.hpp"
 #include "apps/common/report.hpp"
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 #include "validation/checks.hpp"
 
 namespace pmm {

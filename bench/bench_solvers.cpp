@@ -9,8 +9,8 @@
 #include <CLI/CLI.hpp>
 
 #include "apps/common/options.hpp"
-#include "models/oracles/builtin.hpp"
-#include "solvers/registry.hpp"
+#include <pmm/models/oracles/builtin.hpp>
+#include <pmm/solvers/registry.hpp>
 
 namespace pmm {
 namespace {

@@ -1,12 +1,12 @@
 // Given-x token predictor: probs[(r C + c) V + v] = 1[v = x_{path[r], c}].
-#include "models/token_predictor.hpp"
+#include <pmm/models/token_predictor.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
-#include "processes/dirichlet_categorical.hpp"
-#include "processes/error.hpp"
+#include <pmm/processes/dirichlet_categorical.hpp>
+#include <pmm/core/error.hpp>
 
 namespace pmm {
 

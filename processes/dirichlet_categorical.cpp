@@ -1,11 +1,11 @@
 // Validation for the Dirichlet-Categorical process: sizes and token-id ranges (mask id = V).
-#include "processes/dirichlet_categorical.hpp"
+#include <pmm/processes/dirichlet_categorical.hpp>
 
 #include <fmt/format.h>
 
 #include <limits>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 
 namespace pmm {
 

@@ -1,7 +1,7 @@
 // Schedules f(t) and exact integrals F(t); time grids on [0, 1].
 // Exponential: F = a (e^{k t} - 1)/k via expm1 (exact near t = 0); linear: F = a (t + b t^2/2);
 // piecewise linear: F is the trapezoid sum, exact for a piecewise-linear f.
-#include "processes/schedule.hpp"
+#include <pmm/processes/schedule.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 
 namespace pmm {
 namespace {

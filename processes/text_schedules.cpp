@@ -1,13 +1,13 @@
 // Per-position schedules. Semi-autoregressive: F_c(t) = sp(z_t) - sp(z_0), z_t = (t - m_c)/w, inverted in
 // closed form t = m_c + w sp^{-1}(E + sp(z_0)); shared core schedules are inverted by bisection on [0, 1].
-#include "processes/text_schedules.hpp"
+#include <pmm/processes/text_schedules.hpp>
 
 #include <fmt/format.h>
 
 #include <cmath>
 #include <limits>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 
 namespace pmm {
 

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <limits>
 
-#include "solvers/masked_common.hpp"
-#include "solvers/masked_steppers.hpp"
+#include <pmm/solvers/masked_common.hpp>
+#include <pmm/solvers/masked_steppers.hpp>
 
 namespace pmm {
 

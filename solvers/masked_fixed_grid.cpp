@@ -2,8 +2,8 @@
 // then one batched call g(mu(t0), t0) for the paths that reveal anything; tokens drawn in float64.
 #include <limits>
 
-#include "solvers/masked_common.hpp"
-#include "solvers/masked_steppers.hpp"
+#include <pmm/solvers/masked_common.hpp>
+#include <pmm/solvers/masked_steppers.hpp>
 
 namespace pmm {
 

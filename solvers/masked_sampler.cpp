@@ -1,6 +1,6 @@
 // Chunked, threaded driver of the masked-token samplers (same scheme as integrate(): dynamic chunk queue,
 // first error rethrown, chunk results written at their global path offsets).
-#include "solvers/masked_sampler.hpp"
+#include <pmm/solvers/masked_sampler.hpp>
 
 #include <fmt/format.h>
 
@@ -12,9 +12,9 @@
 #include <mutex>
 #include <thread>
 
-#include "processes/error.hpp"
-#include "solvers/masked_steppers.hpp"
-#include "solvers/parallel.hpp"
+#include <pmm/core/error.hpp>
+#include <pmm/solvers/masked_steppers.hpp>
+#include <pmm/core/parallel.hpp>
 
 namespace pmm {
 

@@ -2,7 +2,7 @@
 // lambda = log F) from mu(t_start) = F0/(b + F0) g(0, 0) + sqrt(F0)/(b + F0) xi, F0 = F(t_start).
 // The only translation unit that includes Boost.Odeint: dopri5 (controlled, RMS error norm), RK4, and Heun as the
 // explicit generic RK with tableau c = (0, 1), a21 = 1, b = (1/2, 1/2).
-#include "solvers/probability_flow.hpp"
+#include <pmm/solvers/probability_flow.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -17,8 +17,8 @@
 #include <boost/numeric/odeint.hpp>
 #include <fmt/format.h>
 
-#include "solvers/parallel.hpp"
-#include "processes/error.hpp"
+#include <pmm/core/parallel.hpp>
+#include <pmm/core/error.hpp>
 
 namespace pmm {
 namespace {

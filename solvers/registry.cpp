@@ -1,26 +1,11 @@
-// Name -> stepper dispatch over the process variant; the table below is the one place that says which
-// solver fits which process.
-#include "solvers/registry.hpp"
+// The registry's table, derived from the type lists of registry.hpp plus the ODE and masked solvers by name, and
+// name -> stepper dispatch over the process variant.
+#include <pmm/solvers/registry.hpp>
 
 #include <algorithm>
-#include <map>
-
-#include "solvers/euler_maruyama.hpp"
-#include "solvers/exact_step.hpp"
-#include "solvers/heun.hpp"
-#include "solvers/tau_leap.hpp"
 
 namespace pmm {
 namespace {
-
-const std::map<std::string, std::vector<std::string>>& fit_table() {
-  static const std::map<std::string, std::vector<std::string>> table = {
-      {"normal", {"exact", "euler-maruyama", "heun"}},
-      {"gamma-poisson", {"exact", "tau-leap", "tau-leap-midpoint", "euler-maruyama"}},
-      {"inverse-gamma-gamma", {"exact", "euler-maruyama"}},
-  };
-  return table;
-}
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
@@ -28,41 +13,89 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
+template <class Process, class... Solvers>
+void add_sde(std::vector<SolverEntry>& out, std::tuple<Solvers...>*) {
+  using Law = std::decay_t<decltype(std::declval<Process>().law())>;
+  auto one = [&](auto solver) {
+    using S = decltype(solver);
+    if constexpr (S::template fits<Law>())
+      out.push_back({Law::kName, S::kName, SolverFamily::kSde, S::template orders<Law>(), S::kNfe});
+  };
+  (one(Solvers{}), ...);
+}
+
+template <class... Processes>
+void add_processes(std::vector<SolverEntry>& out, std::tuple<Processes...>*) {
+  (add_sde<Processes>(out, static_cast<SdeSolvers*>(nullptr)), ...);
+}
+
+std::vector<SolverEntry> build_registry() {
+  std::vector<SolverEntry> out;
+  add_processes(out, static_cast<SdeProcesses*>(nullptr));
+  // The probability-flow ODE of the Normal process (solvers/probability_flow.cpp): deterministic given the
+  // initial draw; adaptive Dormand-Prince (order 5), fixed RK4 (4), fixed Heun (2). Orders are of the ODE error.
+  out.push_back({"normal", "ode", SolverFamily::kOde, {5.0, 5.0, true, "adaptive Dormand-Prince on the ODE"}, 1});
+  out.push_back({"normal", "ode-rk4", SolverFamily::kOde, {4.0, 4.0, true, ""}, 4});
+  out.push_back({"normal", "ode-heun", SolverFamily::kOde, {2.0, 2.0, true, ""}, 2});
+  // Masked samplers of the Dirichlet-Categorical process (solvers/masked_sampler.cpp): exact given the predictor.
+  out.push_back({"dirichlet-categorical", "event-driven", SolverFamily::kMasked, {0, 0, true, "exact event times"}, 1});
+  out.push_back({"dirichlet-categorical", "fixed-grid", SolverFamily::kMasked, {0, 1.0, true, ""}, 1});
+  return out;
+}
+
 }  // namespace
+
+const std::vector<SolverEntry>& solver_registry() {
+  static const std::vector<SolverEntry> table = build_registry();
+  return table;
+}
 
 std::string process_name(const AnyProcess& p) {
   return std::visit([](const auto& q) { return std::string(std::decay_t<decltype(q)>::kName); }, p);
 }
 
-std::vector<std::string> all_solvers() { return {"exact", "euler-maruyama", "heun", "tau-leap", "tau-leap-midpoint"}; }
-
-std::vector<std::string> solvers_for(const std::string& process) {
-  auto it = fit_table().find(process);
-  require(it != fit_table().end(), "--process", "unknown process '" + process + "'");
-  return it->second;
+std::vector<std::string> all_solvers() {
+  std::vector<std::string> out;
+  for (const auto& e : solver_registry())
+    if (e.family == SolverFamily::kSde && std::find(out.begin(), out.end(), e.solver) == out.end())
+      out.push_back(e.solver);
+  return out;
 }
+
+std::vector<std::string> sde_solvers_for(const std::string& process) {
+  std::vector<std::string> out;
+  for (const auto& e : solver_registry())
+    if (e.process == process && e.family == SolverFamily::kSde) out.push_back(e.solver);
+  require(!out.empty(), "process", "unknown process '" + process + "'");
+  return out;
+}
+
+std::vector<std::string> solvers_for(const std::string& process) { return sde_solvers_for(process); }
 
 void check_solver(const std::string& process, const std::string& solver) {
   const auto all = all_solvers();
-  require(std::find(all.begin(), all.end(), solver) != all.end(), "--solver",
+  require(std::find(all.begin(), all.end(), solver) != all.end(), "solver",
           "unknown solver '" + solver + "' (expected one of: " + join(all) + ")");
-  const auto fits = solvers_for(process);
-  require(std::find(fits.begin(), fits.end(), solver) != fits.end(), "--solver",
+  const auto fits = sde_solvers_for(process);
+  require(std::find(fits.begin(), fits.end(), solver) != fits.end(), "solver",
           "'" + solver + "' does not fit the " + process + " process; use one of: " + join(fits));
 }
 
-std::pair<double, double> solver_orders(const std::string& process, const std::string& solver) {
-  if (solver == "exact")
-    return {process == "normal" ? ExactStep::kStrongOrder : ExactStep::kStrongOrderJump, ExactStep::kWeakOrder};
-  if (solver == "euler-maruyama") return {EulerMaruyama::kStrongOrder, EulerMaruyama::kWeakOrder};
-  if (solver == "heun") return {Heun::kStrongOrder, Heun::kWeakOrder};
-  if (solver == "tau-leap") return {TauLeap::kStrongOrder, TauLeap::kWeakOrder};
-  if (solver == "tau-leap-midpoint") return {TauLeapMidpoint::kStrongOrder, TauLeapMidpoint::kWeakOrder};
-  throw Error("--solver: unknown solver '" + solver + "'");
+const SolverEntry& solver_entry(const std::string& process, const std::string& solver) {
+  for (const auto& e : solver_registry())
+    if (e.process == process && e.solver == solver) return e;
+  check_solver(process, solver);  // throws with the list of fitting solvers
+  throw Error(ErrorKind::kInvalidArgument, "solver", "'" + solver + "' is not registered for " + process);
+}
+
+SolverOrders solver_orders(const std::string& process, const std::string& solver) {
+  return solver_entry(process, solver).orders;
 }
 
 int solver_nfe_per_step(const std::string& solver) {
-  return solver == "heun" || solver == "tau-leap-midpoint" ? 2 : 1;
+  for (const auto& e : solver_registry())
+    if (e.solver == solver) return e.nfe_per_step;
+  throw Error(ErrorKind::kInvalidArgument, "solver", "unknown solver '" + solver + "'");
 }
 
 IntegrateResult solve(const AnyProcess& process, const std::string& solver, const Predictor& pred,
@@ -71,17 +104,22 @@ IntegrateResult solve(const AnyProcess& process, const std::string& solver, cons
   return std::visit(
       [&](const auto& p) -> IntegrateResult {
         using P = std::decay_t<decltype(p)>;
-        if constexpr (std::is_same_v<P, InverseGammaGammaProcess>) p.check("--prior");
-        if (solver == "exact") return integrate(ExactStep{}, p, pred, noise, paths, opt);
-        if (solver == "euler-maruyama") return integrate(EulerMaruyama{}, p, pred, noise, paths, opt);
-        if constexpr (std::is_same_v<P, NormalProcess>) {
-          if (solver == "heun") return integrate(Heun{}, p, pred, noise, paths, opt);
-        }
-        if constexpr (std::is_same_v<P, GammaPoissonProcess>) {
-          if (solver == "tau-leap") return integrate(TauLeap{}, p, pred, noise, paths, opt);
-          if (solver == "tau-leap-midpoint") return integrate(TauLeapMidpoint{}, p, pred, noise, paths, opt);
-        }
-        throw Error("--solver: '" + solver + "' does not fit this process");
+        using Law = std::decay_t<decltype(p.law())>;
+        p.check("prior");
+        IntegrateResult out;
+        bool done = false;
+        auto one = [&](auto stepper) {
+          using S = decltype(stepper);
+          if constexpr (S::template fits<Law>()) {
+            if (!done && solver == S::kName) {
+              out = integrate(stepper, p, pred, noise, paths, opt);
+              done = true;
+            }
+          }
+        };
+        std::apply([&](auto... s) { (one(s), ...); }, SdeSolvers{});
+        (void)sizeof(P);
+        return out;
       },
       process);
 }

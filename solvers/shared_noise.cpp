@@ -2,7 +2,7 @@
 // Poisson tree, per rate layer l: total n ~ Poisson(H R); points below rate q R by halving the layer's rate tree
 // (Binomial(n, 1/2) per node); those m points split down the clock tree by Binomial(m, 1/2). Every draw inverts one
 // Philox uniform keyed on (path, node, layer, coordinate), so C(x; r) is a pure function, monotone in x and r.
-#include "solvers/shared_noise.hpp"
+#include <pmm/solvers/shared_noise.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -11,9 +11,9 @@
 
 #include <fmt/format.h>
 
-#include "processes/error.hpp"
-#include "solvers/distributions.hpp"
-#include "solvers/random.hpp"
+#include <pmm/core/error.hpp>
+#include <pmm/random/distributions.hpp>
+#include <pmm/random/random.hpp>
 
 namespace pmm {
 namespace {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 
 namespace pmm_test {
 

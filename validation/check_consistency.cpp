@@ -7,14 +7,14 @@
 
 #include <fmt/format.h>
 
-#include "models/oracles/builtin.hpp"
-#include "models/token_predictor.hpp"
-#include "processes/dirichlet_categorical.hpp"
-#include "processes/gamma_poisson.hpp"
-#include "processes/inverse_gamma_gamma.hpp"
-#include "processes/normal.hpp"
-#include "solvers/distributions.hpp"
-#include "solvers/masked_sampler.hpp"
+#include <pmm/models/oracles/builtin.hpp>
+#include <pmm/models/token_predictor.hpp>
+#include <pmm/processes/dirichlet_categorical.hpp>
+#include <pmm/processes/gamma_poisson.hpp>
+#include <pmm/processes/inverse_gamma_gamma.hpp>
+#include <pmm/processes/normal.hpp>
+#include <pmm/random/distributions.hpp>
+#include <pmm/solvers/masked_sampler.hpp>
 #include "validation/check_support.hpp"
 #include "validation/checks.hpp"
 

@@ -7,10 +7,10 @@
 
 #include <fmt/format.h>
 
-#include "models/oracles/builtin.hpp"
-#include "processes/gamma_poisson.hpp"
-#include "processes/normal.hpp"
-#include "solvers/distributions.hpp"
+#include <pmm/models/oracles/builtin.hpp>
+#include <pmm/processes/gamma_poisson.hpp>
+#include <pmm/processes/normal.hpp>
+#include <pmm/random/distributions.hpp>
 #include "validation/check_support.hpp"
 #include "validation/checks.hpp"
 

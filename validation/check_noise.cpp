@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 #include "validation/check_support.hpp"
 
 namespace pmm::check {

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "solvers/noise.hpp"
+#include <pmm/random/noise.hpp>
 
 namespace pmm::check {
 

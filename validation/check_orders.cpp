@@ -9,14 +9,14 @@
 
 #include <fmt/format.h>
 
-#include "models/oracles/builtin.hpp"
-#include "models/oracles/oracle.hpp"
-#include "solvers/euler_maruyama.hpp"
-#include "solvers/exact_step.hpp"
-#include "solvers/heun.hpp"
-#include "solvers/integrate.hpp"
-#include "solvers/registry.hpp"
-#include "solvers/tau_leap.hpp"
+#include <pmm/models/oracles/builtin.hpp>
+#include <pmm/models/oracles/oracle.hpp>
+#include <pmm/solvers/euler_maruyama.hpp>
+#include <pmm/solvers/exact_step.hpp>
+#include <pmm/solvers/heun.hpp>
+#include <pmm/solvers/integrate.hpp>
+#include <pmm/solvers/registry.hpp>
+#include <pmm/solvers/tau_leap.hpp>
 #include "validation/check_noise.hpp"
 #include "validation/check_orders.hpp"
 #include "validation/check_support.hpp"
@@ -284,13 +284,13 @@ CheckOutcome strong_order_normal(const CheckContext& ctx) {
   out.details["paths"] = n;
   out.details["schedule"] = p.schedule->describe();
   out.details["predictor"] = "given x (atoms3)";
-  return check::strong_ladder(l, runner<Stepper>(p, given, noise, n, ctx.threads), solver_orders("normal", Stepper::kName).first,
+  return check::strong_ladder(l, runner<Stepper>(p, given, noise, n, ctx.threads), solver_orders("normal", Stepper::kName).strong,
                        std::move(out));
 }
 
 template <class Stepper>
 CheckOutcome weak_order_normal(const CheckContext& ctx) {
-  const double declared = solver_orders("normal", Stepper::kName).second;
+  const double declared = solver_orders("normal", Stepper::kName).weak;
   const Index n = declared >= 2 ? ctx.size<Index>(20000, 80000) : ctx.size<Index>(10000, 40000);
   // Order 2: h = 1/8 .. 1/32 (quick) or 1/64 (full), more paths (finer errors hit the noise of the coupled estimate);
   // order 1: h = 1/4 .. 2^-6 (quick) or 2^-7 (full). Coarser grids are pre-asymptotic (error ratios per halving of 3.3
@@ -325,7 +325,7 @@ CheckOutcome strong_order_gamma_poisson(const CheckContext& ctx) {
   out.details["paths"] = n;
   out.details["schedule"] = p.schedule->describe();
   out.details["predictor"] = oracle->describe() + ": 0.3 d(0.5) + 0.4 d(2) + 0.3 d(5), intensity depends on the state";
-  return check::strong_ladder(l, runner<Stepper>(p, *oracle, noise, n, ctx.threads), solver_orders("gamma-poisson", Stepper::kName).first,
+  return check::strong_ladder(l, runner<Stepper>(p, *oracle, noise, n, ctx.threads), solver_orders("gamma-poisson", Stepper::kName).strong,
                        std::move(out), &exact);
 }
 
@@ -340,7 +340,7 @@ CheckOutcome weak_order_gamma_poisson(const CheckContext& ctx) {
   out.details["paths"] = n;
   out.details["schedule"] = p.schedule->describe();
   out.details["predictor"] = oracle->describe() + " (counts3)";
-  return check::weak_ladder(l, runner<Stepper>(p, *oracle, noise, n, ctx.threads), solver_orders("gamma-poisson", Stepper::kName).second, kPoissonPhi,
+  return check::weak_ladder(l, runner<Stepper>(p, *oracle, noise, n, ctx.threads), solver_orders("gamma-poisson", Stepper::kName).weak, kPoissonPhi,
                      [&p](int k) { return gamma_poisson_exact_moment(p, k); }, std::move(out));
 }
 

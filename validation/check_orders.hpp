@@ -5,7 +5,7 @@
 #include <functional>
 #include <vector>
 
-#include "processes/batch.hpp"
+#include <pmm/core/batch.hpp>
 #include "validation/checks.hpp"
 
 namespace pmm::check {

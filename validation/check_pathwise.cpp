@@ -6,10 +6,10 @@
 
 #include <fmt/format.h>
 
-#include "models/oracles/builtin.hpp"
-#include "processes/gamma_poisson.hpp"
-#include "solvers/distributions.hpp"
-#include "solvers/registry.hpp"
+#include <pmm/models/oracles/builtin.hpp>
+#include <pmm/processes/gamma_poisson.hpp>
+#include <pmm/random/distributions.hpp>
+#include <pmm/solvers/registry.hpp>
 #include "validation/check_support.hpp"
 #include "validation/checks.hpp"
 

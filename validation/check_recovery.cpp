@@ -7,12 +7,12 @@
 
 #include <fmt/format.h>
 
-#include "models/oracles/builtin.hpp"
-#include "models/oracles/markov_chain.hpp"
-#include "processes/dirichlet_categorical.hpp"
-#include "solvers/distributions.hpp"
-#include "solvers/masked_sampler.hpp"
-#include "solvers/registry.hpp"
+#include <pmm/models/oracles/builtin.hpp>
+#include <pmm/models/oracles/markov_chain.hpp>
+#include <pmm/processes/dirichlet_categorical.hpp>
+#include <pmm/random/distributions.hpp>
+#include <pmm/solvers/masked_sampler.hpp>
+#include <pmm/solvers/registry.hpp>
 #include "validation/check_support.hpp"
 #include "validation/checks.hpp"
 #include "validation/metric_atoms.hpp"

@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 
 namespace pmm::check {
 

@@ -11,8 +11,8 @@
 #include <Eigen/Core>
 #include <nlohmann/json.hpp>
 
-#include "processes/batch.hpp"
-#include "solvers/random.hpp"
+#include <pmm/core/batch.hpp>
+#include <pmm/random/random.hpp>
 #include "validation/statistics.hpp"
 
 namespace pmm::check {

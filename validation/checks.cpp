@@ -6,7 +6,7 @@
 #include <exception>
 #include <set>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 
 namespace pmm {
 namespace {

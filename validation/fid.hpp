@@ -13,8 +13,9 @@
 
 #include <Eigen/Core>
 
-#include "processes/batch.hpp"
-#include "processes/error.hpp"
+#include <pmm/core/batch.hpp>
+#include <pmm/core/error.hpp>
+#include <pmm/io/fingerprint.hpp>
 #include "validation/metric_frechet.hpp"
 
 namespace pmm {
@@ -75,25 +76,5 @@ std::string describe(const FidResult& r);
 // Throws pmm::Error (naming what) when stats records a feature model different from model_id.
 void require_same_features(const FidStatistics& stats, const std::string& model_id, const std::string& what);
 
-// "<basename> (<bytes> bytes, fnv1a64 <16 hex digits>)": how pmm names a feature network, from the file's bytes.
-// Inline, so that models/torch (which does not link pmm_validation) names networks the same way.
-inline std::string file_fingerprint(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  require(in.good(), path, "cannot open for reading");
-  std::uint64_t h = 0xcbf29ce484222325ull, size = 0;
-  char buf[65536];
-  while (in) {
-    in.read(buf, sizeof buf);
-    const std::streamsize got = in.gcount();
-    for (std::streamsize i = 0; i < got; ++i) {
-      h ^= static_cast<unsigned char>(buf[i]);
-      h *= 0x100000001b3ull;
-    }
-    size += static_cast<std::uint64_t>(got);
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return std::filesystem::path(path).filename().string() + " (" + std::to_string(size) + " bytes, fnv1a64 " + hex + ")";
-}
 
 }  // namespace pmm

@@ -9,7 +9,7 @@
 
 #include <fmt/core.h>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 #include "validation/metric_checks.hpp"
 
 namespace pmm {

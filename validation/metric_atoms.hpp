@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "processes/batch.hpp"
+#include <pmm/core/batch.hpp>
 #include "validation/statistics.hpp"
 
 namespace pmm {

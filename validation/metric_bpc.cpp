@@ -5,7 +5,7 @@
 #include <cmath>
 #include <string>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 
 namespace pmm {
 

@@ -4,8 +4,8 @@
 #pragma once
 #include <string>
 
-#include "processes/batch.hpp"
-#include "processes/error.hpp"
+#include <pmm/core/batch.hpp>
+#include <pmm/core/error.hpp>
 
 namespace pmm::metric_checks {
 

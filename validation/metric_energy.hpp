@@ -3,7 +3,7 @@
 // an unbiased estimate of 2 E|X-Y| - E|X-X'| - E|Y-Y'| (Szekely-Rizzo), which is 0 iff the laws agree.
 // Unbiased, so it scatters around 0 (can be negative) for samples of one law; it is not clipped.
 #pragma once
-#include "processes/batch.hpp"
+#include <pmm/core/batch.hpp>
 
 namespace pmm {
 

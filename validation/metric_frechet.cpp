@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <string>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 #include "validation/metric_checks.hpp"
 
 namespace pmm {

@@ -6,7 +6,7 @@
 #include <Eigen/Core>
 #include <cstdint>
 
-#include "processes/batch.hpp"
+#include <pmm/core/batch.hpp>
 
 namespace pmm {
 

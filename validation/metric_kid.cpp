@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 #include "validation/metric_checks.hpp"
 #include "validation/metric_sampling.hpp"
 

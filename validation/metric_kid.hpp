@@ -5,7 +5,7 @@
 #pragma once
 #include <cstdint>
 
-#include "processes/batch.hpp"
+#include <pmm/core/batch.hpp>
 
 namespace pmm {
 

@@ -8,7 +8,7 @@
 #include <random>
 #include <string>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 #include "validation/metric_checks.hpp"
 #include "validation/metric_sampling.hpp"
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "processes/batch.hpp"
+#include <pmm/core/batch.hpp>
 
 namespace pmm {
 

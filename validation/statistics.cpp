@@ -14,7 +14,7 @@
 
 #include <fmt/core.h>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 
 namespace pmm {
 namespace {

@@ -9,8 +9,8 @@
 #include <cstdio>
 #include <iostream>
 
-#include "apps/common/number_text.hpp"
-#include "processes/error.hpp"
+#include <pmm/io/number_text.hpp>
+#include <pmm/core/error.hpp>
 
 namespace pmm {
 namespace {
@@ -58,6 +58,16 @@ void report(const std::string& app, const std::string& message) {
   std::fflush(stdout);
   std::fputs(line.c_str(), stderr);
   std::fflush(stderr);
+}
+
+// The library names its own arguments ("solver", "prior"); the apps print them as the flags that set them.
+std::string flag_message(const Error& e) {
+  static const std::map<std::string, std::string> kFlags = {
+      {"solver", "--solver"},     {"process", "--process"}, {"prior", "--prior"},     {"schedule", "--schedule"},
+      {"grid", "--grid"},         {"paths", "--paths"},     {"device", "--device"},   {"target", "--target"},
+      {"steps", "--steps"},       {"threads", "--threads"}, {"weights", "--target-weights"}};
+  const auto it = kFlags.find(e.argument);
+  return it == kFlags.end() ? std::string(e.what()) : it->second + ": " + e.detail;
 }
 
 CLI::Validator integer_at_least(std::int64_t minimum, const std::string& description) {
@@ -188,7 +198,7 @@ int run_app(int argc, char** argv, const std::function<int(int, char**)>& body) 
     report(app, e.what());
     return 2;
   } catch (const Error& e) {
-    report(app, e.what());
+    report(app, flag_message(e));
     return 2;
   } catch (const std::exception& e) {
     report(app, e.what());

@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "apps/common/options.hpp"
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 
 namespace pmm {
 

@@ -3,7 +3,7 @@
 #pragma once
 #include <string>
 
-#include "solvers/registry.hpp"
+#include <pmm/solvers/registry.hpp>
 
 namespace pmm {
 

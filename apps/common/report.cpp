@@ -9,7 +9,7 @@
 
 #include <Eigen/Core>
 
-#include "apps/common/atomic_file.hpp"
+#include <pmm/io/atomic_file.hpp>
 
 namespace pmm {
 namespace {

@@ -5,9 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "apps/common/npy.hpp"
-#include "models/oracles/builtin.hpp"
-#include "processes/error.hpp"
+#include <pmm/io/npy.hpp>
+#include <pmm/models/oracles/builtin.hpp>
+#include <pmm/core/error.hpp>
 
 namespace pmm {
 namespace {

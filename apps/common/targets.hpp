@@ -6,8 +6,8 @@
 #pragma once
 #include <string>
 
-#include "models/oracles/oracle.hpp"
-#include "solvers/registry.hpp"
+#include <pmm/models/oracles/oracle.hpp>
+#include <pmm/solvers/registry.hpp>
 
 namespace pmm {
 

@@ -9,11 +9,11 @@
 #include <iterator>
 #include <sstream>
 
-#include "apps/common/atomic_file.hpp"
-#include "apps/common/npy.hpp"
-#include "models/oracles/sequence_set.hpp"
-#include "processes/dirichlet_categorical.hpp"
-#include "processes/error.hpp"
+#include <pmm/io/atomic_file.hpp>
+#include <pmm/io/npy.hpp>
+#include <pmm/models/oracles/sequence_set.hpp>
+#include <pmm/processes/dirichlet_categorical.hpp>
+#include <pmm/core/error.hpp>
 
 namespace pmm {
 namespace {

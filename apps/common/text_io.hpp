@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "models/oracles/markov_chain.hpp"
-#include "models/token_predictor.hpp"
+#include <pmm/models/oracles/markov_chain.hpp>
+#include <pmm/models/token_predictor.hpp>
 
 namespace pmm {
 

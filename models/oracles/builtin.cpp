@@ -1,10 +1,10 @@
 // Built-in targets: parameters chosen so each has well separated modes of unequal weight, making
 // atom-weight recovery a sharp test of a solver (misplaced mass shows up as a chi-square failure).
-#include "models/oracles/builtin.hpp"
+#include <pmm/models/oracles/builtin.hpp>
 
 #include <cmath>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 
 namespace pmm {
 namespace {

@@ -1,6 +1,6 @@
 // Column-wise kernels shared by the finite-set oracles: softmax over atoms and A * B, both arranged so that
 // a path's result is bitwise the same whatever its position in a batch (see the comments below).
-#include "models/oracles/column_ops.hpp"
+#include <pmm/models/oracles/column_ops.hpp>
 
 #include <algorithm>
 #include <cmath>

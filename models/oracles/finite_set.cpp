@@ -8,10 +8,10 @@
 
 #include <fmt/format.h>
 
-#include "models/oracles/column_ops.hpp"
-#include "models/oracles/oracle.hpp"
-#include "processes/error.hpp"
-#include "solvers/distributions.hpp"
+#include <pmm/models/oracles/column_ops.hpp>
+#include <pmm/models/oracles/oracle.hpp>
+#include <pmm/core/error.hpp>
+#include <pmm/random/distributions.hpp>
 
 namespace pmm {
 namespace {

@@ -7,10 +7,10 @@
 #include <cmath>
 #include <vector>
 
-#include "models/oracles/column_ops.hpp"
-#include "models/oracles/oracle.hpp"
-#include "processes/error.hpp"
-#include "solvers/random.hpp"
+#include <pmm/models/oracles/column_ops.hpp>
+#include <pmm/models/oracles/oracle.hpp>
+#include <pmm/core/error.hpp>
+#include <pmm/random/random.hpp>
 
 namespace pmm {
 namespace {

@@ -2,7 +2,7 @@
 // e_c = one-hot(x_c) if revealed, all-ones if masked, alpha and beta are normalised at every position so the
 // product alpha_c .* beta_c, renormalised, is P(x_c | revealed) without underflow. O(C V^2) per row. With sparse
 // evidence the messages between revealed positions are rows and columns of P^k: the matrix-power form, O(C V) per row.
-#include "models/oracles/markov_chain.hpp"
+#include <pmm/models/oracles/markov_chain.hpp>
 
 #include <fmt/format.h>
 
@@ -10,9 +10,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "processes/dirichlet_categorical.hpp"
-#include "processes/error.hpp"
-#include "solvers/random.hpp"
+#include <pmm/processes/dirichlet_categorical.hpp>
+#include <pmm/core/error.hpp>
+#include <pmm/random/random.hpp>
 
 namespace pmm {
 

@@ -6,9 +6,9 @@
 
 #include <fmt/format.h>
 
-#include "models/oracles/oracle.hpp"
-#include "processes/error.hpp"
-#include "solvers/distributions.hpp"
+#include <pmm/models/oracles/oracle.hpp>
+#include <pmm/core/error.hpp>
+#include <pmm/random/distributions.hpp>
 
 namespace pmm {
 namespace {

@@ -1,6 +1,6 @@
 // Sequence-set oracle: responsibilities r_i proportional to w_i over the sequences with the fewest mismatches at the
 // revealed positions (zero along exact paths), then per-position token histograms. O(n_set * revealed) per row.
-#include "models/oracles/sequence_set.hpp"
+#include <pmm/models/oracles/sequence_set.hpp>
 
 #include <fmt/format.h>
 
@@ -8,9 +8,9 @@
 #include <cmath>
 #include <limits>
 
-#include "processes/dirichlet_categorical.hpp"
-#include "processes/error.hpp"
-#include "solvers/random.hpp"
+#include <pmm/processes/dirichlet_categorical.hpp>
+#include <pmm/core/error.hpp>
+#include <pmm/random/random.hpp>
 
 namespace pmm {
 namespace {

@@ -1,7 +1,7 @@
 // The CFD feature classifier (classifier.hpp): TorchScript source compiled in C++, as the PMM networks are, so the
 // module trained is the file exported. conv3x3(c) -> relu -> maxpool2 -> conv3x3(2c) -> relu -> maxpool2 ->
 // conv3x3(4c) -> relu -> flatten -> linear(F) -> relu = features; linear(K) = logits.
-#include "models/torch/classifier.hpp"
+#include <pmm/models/torch/classifier.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -15,7 +15,7 @@
 #include <torch/cuda.h>
 #include <torch/optim/adam.h>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 
 namespace pmm {
 namespace {

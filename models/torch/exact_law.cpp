@@ -1,14 +1,14 @@
 // Exact-law training draws: see exact_law.hpp for the laws. Everything is a pure function of
 // (seed, step, sample index) through Philox streams, which is what makes --resume reproduce a run.
-#include "models/torch/exact_law.hpp"
+#include <pmm/models/torch/exact_law.hpp>
 
 #include <cmath>
 
 #include <fmt/format.h>
 
-#include "processes/error.hpp"
-#include "solvers/distributions.hpp"
-#include "solvers/random.hpp"
+#include <pmm/core/error.hpp>
+#include <pmm/random/distributions.hpp>
+#include <pmm/random/random.hpp>
 
 namespace pmm {
 namespace {

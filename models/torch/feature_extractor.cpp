@@ -1,6 +1,6 @@
 // FID features through TorchScript: images (C H W x n doubles, 0..255) -> float32 [B, 3, H, W] on the module's device
 // -> forward(x, return_features=True) -> [B, F] -> F x n doubles. The module and its keyword are checked once at load.
-#include "models/torch/feature_extractor.hpp"
+#include <pmm/models/torch/feature_extractor.hpp>
 
 #include <cmath>
 #include <regex>
@@ -9,8 +9,8 @@
 #include <torch/cuda.h>
 #include <torch/script.h>
 
-#include "processes/error.hpp"
-#include "validation/fid.hpp"
+#include <pmm/core/error.hpp>
+#include <pmm/io/fingerprint.hpp>
 
 namespace pmm {
 

@@ -1,8 +1,8 @@
 // PMM losses as Bregman divergences (see losses.hpp); constants free of g are kept so that the loss is >= 0
 // and is 0 exactly at g = x, which makes loss curves comparable across data sets.
-#include "models/torch/losses.hpp"
+#include <pmm/models/torch/losses.hpp>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 
 namespace pmm {
 

@@ -1,14 +1,14 @@
 // TorchScript source for the MLP, U-Net and adaptive-layer-norm transformer bodies and the process heads
 // (equations in networks.hpp). Source is generated per configuration (loops unrolled, shapes as literals),
 // parameters are registered on a torch::jit::Module and trained in place; module.save() is the export.
-#include "models/torch/networks.hpp"
+#include <pmm/models/torch/networks.hpp>
 
 #include <cmath>
 #include <sstream>
 
 #include <fmt/format.h>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 
 namespace pmm {
 namespace {

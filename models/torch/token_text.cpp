@@ -2,7 +2,7 @@
 // TorchScript source generated here, like models/torch/networks.cpp: pre-layer-norm blocks with the same width,
 // depth, heads, 4x MLP and rotary positions as pmm-train's transformer, without its time conditioning (adaptive
 // layer norm), and a start token; log_probs_ar(x [B, L]) returns log p(x_c | x_<c) for every c in one pass.
-#include "models/torch/token_text.hpp"
+#include <pmm/models/torch/token_text.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -17,11 +17,11 @@
 #include <torch/optim/adam.h>
 #include <torch/script.h>
 
-#include "models/torch/exact_law.hpp"
-#include "models/torch/torch_common.hpp"
-#include "models/torch/torchscript_token_predictor.hpp"
-#include "processes/error.hpp"
-#include "processes/schedule.hpp"
+#include <pmm/models/torch/exact_law.hpp>
+#include <pmm/models/torch/torch_common.hpp>
+#include <pmm/models/torch/torchscript_token_predictor.hpp>
+#include <pmm/core/error.hpp>
+#include <pmm/processes/schedule.hpp>
 
 namespace pmm {
 namespace {

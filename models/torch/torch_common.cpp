@@ -1,11 +1,11 @@
 // Shared LibTorch helpers (see torch_common.hpp).
-#include "models/torch/torch_common.hpp"
+#include <pmm/models/torch/torch_common.hpp>
 
 #include <algorithm>
 
 #include <torch/cuda.h>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 
 namespace pmm {
 

@@ -1,6 +1,6 @@
 // TorchScript predictor: wraps a loaded or freshly trained module behind pmm::Predictor; the only place where
 // solver batches (Eigen, double, dim x B) become torch tensors (float32, [B, ...]) and back.
-#include "models/torch/torchscript_predictor.hpp"
+#include <pmm/models/torch/torchscript_predictor.hpp>
 
 #include <sstream>
 
@@ -8,9 +8,9 @@
 #include <torch/cuda.h>
 #include <torch/utils.h>
 
-#include "models/torch/load_predictor.hpp"
-#include "models/torch/torch_common.hpp"
-#include "processes/error.hpp"
+#include <pmm/models/torch/load_predictor.hpp>
+#include <pmm/models/torch/torch_common.hpp>
+#include <pmm/core/error.hpp>
 
 namespace pmm {
 namespace {

@@ -1,7 +1,7 @@
 // TorchScript token predictor and its loader (load_token_predictor.hpp): masked sequences -> mu [n, C, V] ->
 // module.forward(mu, t) -> probabilities [n, C, V]; metadata (event_shape, process, schedule, vocabulary) is read
 // from the module, the vocabulary also from the pmm-train report next to the file.
-#include "models/torch/torchscript_token_predictor.hpp"
+#include <pmm/models/torch/torchscript_token_predictor.hpp>
 
 #include <cmath>
 #include <filesystem>
@@ -11,9 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <torch/cuda.h>
 
-#include "models/torch/load_token_predictor.hpp"
-#include "models/torch/torch_common.hpp"
-#include "processes/error.hpp"
+#include <pmm/models/torch/load_token_predictor.hpp>
+#include <pmm/models/torch/torch_common.hpp>
+#include <pmm/core/error.hpp>
 
 namespace pmm {
 namespace {

@@ -1,5 +1,5 @@
 // Data readers for pmm-train (formats in train_data.hpp). Every error names the file and what was expected.
-#include "models/torch/train_data.hpp"
+#include <pmm/models/torch/train_data.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -11,9 +11,9 @@
 
 #include <fmt/format.h>
 
-#include "models/oracles/builtin.hpp"
-#include "processes/error.hpp"
-#include "solvers/random.hpp"
+#include <pmm/models/oracles/builtin.hpp>
+#include <pmm/core/error.hpp>
+#include <pmm/random/random.hpp>
 
 namespace pmm {
 namespace {

@@ -1,6 +1,6 @@
 // Training loop, checkpoints and export (see trainer.hpp). The module being trained is the TorchScript
 // predictor itself; export writes a copy holding the EMA weights (model.pt) and the raw weights (model_raw.pt).
-#include "models/torch/trainer.hpp"
+#include <pmm/models/torch/trainer.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -18,10 +18,10 @@
 #include <torch/optim/adam.h>
 #include <torch/serialize.h>
 
-#include "models/torch/losses.hpp"
-#include "models/torch/networks.hpp"
-#include "models/torch/torch_common.hpp"
-#include "processes/error.hpp"
+#include <pmm/models/torch/losses.hpp>
+#include <pmm/models/torch/networks.hpp>
+#include <pmm/models/torch/torch_common.hpp>
+#include <pmm/core/error.hpp>
 
 namespace pmm {
 namespace {

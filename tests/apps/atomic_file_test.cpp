@@ -1,7 +1,7 @@
 // Tests of apps/common/atomic_file and matrix_file: the target is either the old file or the whole
 // new one, and no "<path>.tmp.<pid>" survives an exception, a failed write (file size limit in a
 // child process), a failed rename, or a missing directory.
-#include "apps/common/atomic_file.hpp"
+#include <pmm/io/atomic_file.hpp>
 
 #include <doctest/doctest.h>
 
@@ -12,8 +12,8 @@
 
 #include <stdexcept>
 
-#include "apps/common/npy.hpp"
-#include "processes/error.hpp"
+#include <pmm/io/npy.hpp>
+#include <pmm/core/error.hpp>
 #include "tests/apps/test_files.hpp"
 
 using pmm::test::read_bytes;

@@ -1,7 +1,7 @@
 // Tests of apps/common/csv: matrices round trip bit for bit (subnormals, huge values, -0, 2^53+1),
 // numeric CSV variants (header or not, CRLF, blank lines), errors with file and line, and result
 // tables appended across "runs" as pmm-sweep resumes them, including an interrupted last line.
-#include "apps/common/csv.hpp"
+#include <pmm/io/csv.hpp>
 
 #include <doctest/doctest.h>
 
@@ -9,7 +9,7 @@
 #include <limits>
 #include <thread>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 #include "tests/apps/test_files.hpp"
 
 using pmm::test::read_bytes;

@@ -1,7 +1,7 @@
 // Tests of apps/common/npy: round trips over shapes (scalars, 0-length dims, rank 3), every dtype
 // read from hand-made files, Fortran order, format 2.0/3.0 headers, every corrupt-file error (which
 // must name the file), and interchange with NumPy itself when python3-numpy is installed.
-#include "apps/common/npy.hpp"
+#include <pmm/io/npy.hpp>
 
 #include <doctest/doctest.h>
 
@@ -11,7 +11,7 @@
 #include <limits>
 #include <type_traits>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 #include "tests/apps/test_files.hpp"
 
 using pmm::test::TempDir;

@@ -6,7 +6,7 @@
 
 #include <stdexcept>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 #include "tests/apps/test_files.hpp"
 
 using pmm::test::TempDir;

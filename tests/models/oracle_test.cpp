@@ -13,10 +13,10 @@
 #include <boost/math/distributions/gamma.hpp>
 
 #include "../solvers/test_stats.hpp"
-#include "models/oracles/oracle.hpp"
-#include "processes/error.hpp"
-#include "solvers/distributions.hpp"
-#include "solvers/random.hpp"
+#include <pmm/models/oracles/oracle.hpp>
+#include <pmm/core/error.hpp>
+#include <pmm/random/distributions.hpp>
+#include <pmm/random/random.hpp>
 
 #include "test_helpers.hpp"
 

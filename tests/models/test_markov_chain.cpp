@@ -6,9 +6,9 @@
 #include <cmath>
 #include <vector>
 
-#include "models/oracles/markov_chain.hpp"
-#include "models/oracles/sequence_set.hpp"
-#include "processes/error.hpp"
+#include <pmm/models/oracles/markov_chain.hpp>
+#include <pmm/models/oracles/sequence_set.hpp>
+#include <pmm/core/error.hpp>
 #include "validation/statistics.hpp"
 
 using namespace pmm;

@@ -8,11 +8,11 @@
 #include <vector>
 
 #include "../solvers/test_stats.hpp"
-#include "processes/gamma_poisson.hpp"
-#include "processes/normal.hpp"
-#include "processes/schedule.hpp"
-#include "solvers/distributions.hpp"
-#include "solvers/random.hpp"
+#include <pmm/processes/gamma_poisson.hpp>
+#include <pmm/processes/normal.hpp>
+#include <pmm/processes/schedule.hpp>
+#include <pmm/random/distributions.hpp>
+#include <pmm/random/random.hpp>
 
 #include "test_helpers.hpp"
 

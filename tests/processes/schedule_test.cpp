@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "../solvers/test_stats.hpp"
-#include "processes/error.hpp"
-#include "processes/schedule.hpp"
+#include <pmm/core/error.hpp>
+#include <pmm/processes/schedule.hpp>
 
 #include "test_helpers.hpp"
 

@@ -7,9 +7,9 @@
 #include <limits>
 #include <vector>
 
-#include "processes/dirichlet_categorical.hpp"
-#include "processes/error.hpp"
-#include "processes/text_schedules.hpp"
+#include <pmm/processes/dirichlet_categorical.hpp>
+#include <pmm/core/error.hpp>
+#include <pmm/processes/text_schedules.hpp>
 
 using namespace pmm;
 

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "apps/common/npy.hpp"
+#include <pmm/io/npy.hpp>
 #include "apps/common/text_io.hpp"
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 
 using namespace pmm;
 

@@ -8,10 +8,10 @@
 #include <cmath>
 #include <vector>
 
-#include "models/oracles/oracle.hpp"
-#include "processes/inverse_gamma_gamma.hpp"
-#include "solvers/distributions.hpp"
-#include "solvers/registry.hpp"
+#include <pmm/models/oracles/oracle.hpp>
+#include <pmm/processes/inverse_gamma_gamma.hpp>
+#include <pmm/random/distributions.hpp>
+#include <pmm/solvers/registry.hpp>
 #include "validation/statistics.hpp"
 
 using namespace pmm;

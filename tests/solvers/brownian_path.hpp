@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "solvers/noise.hpp"
+#include <pmm/random/noise.hpp>
 
 namespace pmm_test {
 

@@ -10,12 +10,12 @@
 
 #include <boost/math/distributions/poisson.hpp>
 
-#include "processes/gamma_poisson.hpp"
-#include "processes/normal.hpp"
-#include "solvers/exact_step.hpp"
-#include "solvers/integrate.hpp"
-#include "solvers/registry.hpp"
-#include "solvers/tau_leap.hpp"
+#include <pmm/processes/gamma_poisson.hpp>
+#include <pmm/processes/normal.hpp>
+#include <pmm/solvers/exact_step.hpp>
+#include <pmm/solvers/integrate.hpp>
+#include <pmm/solvers/registry.hpp>
+#include <pmm/solvers/tau_leap.hpp>
 #include "test_stats.hpp"
 
 #include "test_helpers.hpp"

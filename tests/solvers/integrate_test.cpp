@@ -13,15 +13,15 @@
 #include <thread>
 #include <vector>
 
-#include "models/oracles/builtin.hpp"
-#include "models/oracles/oracle.hpp"
-#include "processes/error.hpp"
-#include "processes/schedule.hpp"
-#include "solvers/euler_maruyama.hpp"
-#include "solvers/exact_step.hpp"
-#include "solvers/heun.hpp"
-#include "solvers/registry.hpp"
-#include "solvers/tau_leap.hpp"
+#include <pmm/models/oracles/builtin.hpp>
+#include <pmm/models/oracles/oracle.hpp>
+#include <pmm/core/error.hpp>
+#include <pmm/processes/schedule.hpp>
+#include <pmm/solvers/euler_maruyama.hpp>
+#include <pmm/solvers/exact_step.hpp>
+#include <pmm/solvers/heun.hpp>
+#include <pmm/solvers/registry.hpp>
+#include <pmm/solvers/tau_leap.hpp>
 
 #include "test_helpers.hpp"
 
@@ -273,7 +273,7 @@ TEST_CASE("registry: unfitting pairs are refused with the fitting solvers listed
   {
     const std::string msg = error_of([] { pmm::check_solver("gamma-poisson", "heun"); });
     INFO(msg);
-    CHECK(msg.rfind("--solver:", 0) == 0);
+    CHECK(msg.rfind("solver:", 0) == 0);
     CHECK(msg.find("heun") != std::string::npos);
     for (const auto& s : pmm::solvers_for("gamma-poisson")) CHECK(msg.find(s) != std::string::npos);
   }
@@ -284,18 +284,24 @@ TEST_CASE("registry: unfitting pairs are refused with the fitting solvers listed
   }
   {
     const std::string msg = error_of([] { pmm::check_solver("normal", "rk4"); });
-    CHECK(msg.rfind("--solver:", 0) == 0);
+    CHECK(msg.rfind("solver:", 0) == 0);
     for (const auto& s : pmm::all_solvers()) CHECK(msg.find(s) != std::string::npos);
   }
-  CHECK(error_of([] { pmm::check_solver("dirichlet", "exact"); }).rfind("--process:", 0) == 0);
+  CHECK(error_of([] { pmm::check_solver("dirichlet", "exact"); }).rfind("process:", 0) == 0);
   for (const auto& process : {"normal", "gamma-poisson"})
     for (const auto& s : pmm::solvers_for(process)) CHECK_NOTHROW(pmm::check_solver(process, s));
-  CHECK(pmm::solver_orders("normal", "exact") == std::pair{pmm::ExactStep::kStrongOrder, pmm::ExactStep::kWeakOrder});
-  CHECK(pmm::solver_orders("gamma-poisson", "exact") == std::pair{pmm::ExactStep::kStrongOrderJump, pmm::ExactStep::kWeakOrder});
-  CHECK(pmm::solver_orders("normal", "euler-maruyama") == std::pair{pmm::EulerMaruyama::kStrongOrder, pmm::EulerMaruyama::kWeakOrder});
-  CHECK(pmm::solver_orders("normal", "heun") == std::pair{pmm::Heun::kStrongOrder, pmm::Heun::kWeakOrder});
-  CHECK(pmm::solver_orders("gamma-poisson", "tau-leap") == std::pair{pmm::TauLeap::kStrongOrder, pmm::TauLeap::kWeakOrder});
-  CHECK(pmm::solver_orders("gamma-poisson", "tau-leap-midpoint") == std::pair{pmm::TauLeapMidpoint::kStrongOrder, pmm::TauLeapMidpoint::kWeakOrder});
+  // Orders follow from the process's noise (additive: strong 1; jumps: 1/2), not from the stepper alone.
+  CHECK(pmm::solver_orders("normal", "exact").strong == 1.0);
+  CHECK(pmm::solver_orders("gamma-poisson", "exact").strong == 0.5);
+  CHECK(pmm::solver_orders("normal", "euler-maruyama").strong == 1.0);
+  CHECK(pmm::solver_orders("normal", "heun").weak == 2.0);
+  CHECK(pmm::solver_orders("gamma-poisson", "tau-leap").strong == 0.5);
+  CHECK(pmm::solver_orders("gamma-poisson", "tau-leap-midpoint").weak == 1.0);
+  // Multiplicative noise: strong order 1/2; diffusion approximations of jump processes do not converge to them.
+  CHECK(pmm::solver_orders("inverse-gamma-gamma", "euler-maruyama").strong == 0.5);
+  CHECK_FALSE(pmm::solver_orders("gamma-poisson", "euler-maruyama").converges);
+  CHECK_FALSE(pmm::solver_orders("inverse-gamma-gamma", "euler-maruyama").converges);
+  CHECK(pmm::solver_orders("normal", "euler-maruyama").converges);
   CHECK_THROWS_AS(pmm::solver_orders("normal", "rk4"), pmm::Error);
 
   // solve() refuses too, and otherwise equals the stepper called directly, bit for bit.

@@ -12,12 +12,13 @@
 #include <boost/math/quadrature/gauss.hpp>
 
 #include "brownian_path.hpp"
-#include "models/oracles/oracle.hpp"
-#include "processes/normal.hpp"
-#include "solvers/euler_maruyama.hpp"
-#include "solvers/exact_step.hpp"
-#include "solvers/heun.hpp"
-#include "solvers/integrate.hpp"
+#include <pmm/models/oracles/oracle.hpp>
+#include <pmm/processes/normal.hpp>
+#include <pmm/solvers/registry.hpp>
+#include <pmm/solvers/euler_maruyama.hpp>
+#include <pmm/solvers/exact_step.hpp>
+#include <pmm/solvers/heun.hpp>
+#include <pmm/solvers/integrate.hpp>
 #include "test_stats.hpp"
 
 #include "test_helpers.hpp"
@@ -81,8 +82,8 @@ TEST_CASE_TEMPLATE("strong order given x on the Normal SDE (nested grids 2^4 .. 
   for (size_t i = 0; i < h.size(); ++i) table += " " + std::to_string(err[i]);
   INFO(std::string(Stepper::kName) << " RMS errors" << table << " slope " << slope);
   // diffrax's acceptance band around the declared order.
-  CHECK(slope >= Stepper::kStrongOrder - 0.2);
-  CHECK(slope <= Stepper::kStrongOrder + 0.25);
+  CHECK(slope >= pmm::solver_orders("normal", Stepper::kName).strong - 0.2);
+  CHECK(slope <= pmm::solver_orders("normal", Stepper::kName).strong + 0.25);
 }
 
 // Weak order needs errors well above the Monte Carlo noise at CI-size path counts. With the paper's
@@ -156,10 +157,10 @@ TEST_CASE("weak order with a 3-atom oracle drift: Heun's error falls markedly fa
                  << pmm_test::loglog_slope({h[0], h[1], h[2]}, {he.e[0], he.e[1], he.e[2]}));
     // Euler-Maruyama and the exact conditional step (Algorithm 1): declared weak order 1. Their errors
     // are >= 10 se at every n, so slope fits over all five grids are stable; diffrax's band.
-    CHECK(s_em >= pmm::EulerMaruyama::kWeakOrder - 0.2);
-    CHECK(s_em <= pmm::EulerMaruyama::kWeakOrder + 0.25);
-    CHECK(s_ex >= pmm::ExactStep::kWeakOrder - 0.2);
-    CHECK(s_ex <= pmm::ExactStep::kWeakOrder + 0.25);
+    CHECK(s_em >= pmm::solver_orders("normal", "euler-maruyama").weak - 0.2);
+    CHECK(s_em <= pmm::solver_orders("normal", "euler-maruyama").weak + 0.25);
+    CHECK(s_ex >= pmm::solver_orders("normal", "exact").weak - 0.2);
+    CHECK(s_ex <= pmm::solver_orders("normal", "exact").weak + 0.25);
     // Heun's errors fall below 2 se by 40..80 steps, so a fit over all grids would mostly fit noise; they
     // are >= 3 se at 5, 10, 20 steps, where the asymptotic order 2 is not reached yet (fitted 1.5..2.5
     // over seven seeds; Euler-Maruyama 0.98..1.03). Asserted, with margin:

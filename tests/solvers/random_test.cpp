@@ -12,9 +12,9 @@
 #include <boost/math/distributions/gamma.hpp>
 #include <boost/math/distributions/poisson.hpp>
 
-#include "solvers/distributions.hpp"
-#include "solvers/noise.hpp"
-#include "solvers/random.hpp"
+#include <pmm/random/distributions.hpp>
+#include <pmm/random/noise.hpp>
+#include <pmm/random/random.hpp>
 #include "test_stats.hpp"
 
 namespace {

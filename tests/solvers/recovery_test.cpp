@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "models/oracles/oracle.hpp"
-#include "processes/schedule.hpp"
-#include "solvers/registry.hpp"
+#include <pmm/models/oracles/oracle.hpp>
+#include <pmm/processes/schedule.hpp>
+#include <pmm/solvers/registry.hpp>
 #include "test_stats.hpp"
 
 namespace {

@@ -11,11 +11,11 @@
 #include <set>
 #include <vector>
 
-#include "models/oracles/markov_chain.hpp"
-#include "models/oracles/sequence_set.hpp"
-#include "processes/dirichlet_categorical.hpp"
-#include "processes/error.hpp"
-#include "solvers/masked_sampler.hpp"
+#include <pmm/models/oracles/markov_chain.hpp>
+#include <pmm/models/oracles/sequence_set.hpp>
+#include <pmm/processes/dirichlet_categorical.hpp>
+#include <pmm/core/error.hpp>
+#include <pmm/solvers/masked_sampler.hpp>
 #include "validation/statistics.hpp"
 
 using namespace pmm;

@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "models/oracles/builtin.hpp"
-#include "models/oracles/oracle.hpp"
-#include "processes/error.hpp"
-#include "solvers/heun.hpp"
-#include "solvers/integrate.hpp"
-#include "solvers/probability_flow.hpp"
-#include "solvers/shared_noise.hpp"
+#include <pmm/models/oracles/builtin.hpp>
+#include <pmm/models/oracles/oracle.hpp>
+#include <pmm/core/error.hpp>
+#include <pmm/solvers/heun.hpp>
+#include <pmm/solvers/integrate.hpp>
+#include <pmm/solvers/probability_flow.hpp>
+#include <pmm/solvers/shared_noise.hpp>
 #include "test_stats.hpp"
 
 #include "test_helpers.hpp"

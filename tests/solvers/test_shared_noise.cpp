@@ -12,15 +12,15 @@
 #include <boost/math/distributions/binomial.hpp>
 #include <boost/math/distributions/poisson.hpp>
 
-#include "processes/error.hpp"
-#include "processes/gamma_poisson.hpp"
-#include "processes/normal.hpp"
-#include "solvers/euler_maruyama.hpp"
-#include "solvers/exact_step.hpp"
-#include "solvers/heun.hpp"
-#include "solvers/integrate.hpp"
-#include "solvers/registry.hpp"
-#include "solvers/shared_noise.hpp"
+#include <pmm/core/error.hpp>
+#include <pmm/processes/gamma_poisson.hpp>
+#include <pmm/processes/normal.hpp>
+#include <pmm/solvers/euler_maruyama.hpp>
+#include <pmm/solvers/exact_step.hpp>
+#include <pmm/solvers/heun.hpp>
+#include <pmm/solvers/integrate.hpp>
+#include <pmm/solvers/registry.hpp>
+#include <pmm/solvers/shared_noise.hpp>
 #include "test_stats.hpp"
 
 #include "test_helpers.hpp"
@@ -175,8 +175,8 @@ TEST_CASE("shared noise: Euler-Maruyama on one Brownian tree path converges stro
   }
   const double slope = pmm_test::loglog_slope(h, e);
   INFO("strong errors " << e[0] << " .. " << e.back() << ", slope " << slope);
-  CHECK(slope > pmm::EulerMaruyama::kStrongOrder - 0.2);
-  CHECK(slope < pmm::EulerMaruyama::kStrongOrder + 0.25);
+  CHECK(slope > pmm::solver_orders("normal", "euler-maruyama").strong - 0.2);
+  CHECK(slope < pmm::solver_orders("normal", "euler-maruyama").strong + 0.25);
 }
 
 TEST_CASE("shared noise: quantile inversions match Boost.Math's CDFs") {

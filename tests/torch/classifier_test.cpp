@@ -7,9 +7,9 @@
 
 #include <torch/script.h>
 
-#include "models/torch/classifier.hpp"
-#include "models/torch/feature_extractor.hpp"
-#include "processes/error.hpp"
+#include <pmm/models/torch/classifier.hpp>
+#include <pmm/models/torch/feature_extractor.hpp>
+#include <pmm/core/error.hpp>
 #include "tests/torch/doctest_after_torch.hpp"
 
 using namespace pmm;

@@ -9,8 +9,8 @@
 
 #include <torch/script.h>
 
-#include "models/torch/feature_extractor.hpp"
-#include "processes/error.hpp"
+#include <pmm/models/torch/feature_extractor.hpp>
+#include <pmm/core/error.hpp>
 #include "validation/fid.hpp"
 #include "tests/torch/doctest_after_torch.hpp"
 

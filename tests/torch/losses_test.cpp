@@ -6,9 +6,9 @@
 
 #include <torch/types.h>
 
-#include "models/oracles/builtin.hpp"
-#include "models/torch/exact_law.hpp"
-#include "models/torch/losses.hpp"
+#include <pmm/models/oracles/builtin.hpp>
+#include <pmm/models/torch/exact_law.hpp>
+#include <pmm/models/torch/losses.hpp>
 #include "tests/torch/doctest_after_torch.hpp"
 
 using namespace pmm;

@@ -5,12 +5,12 @@
 
 #include <torch/script.h>
 
-#include "models/oracles/builtin.hpp"
-#include "models/torch/exact_law.hpp"
-#include "models/torch/load_predictor.hpp"
-#include "models/torch/train_data.hpp"
-#include "models/torch/trainer.hpp"
-#include "solvers/registry.hpp"
+#include <pmm/models/oracles/builtin.hpp>
+#include <pmm/models/torch/exact_law.hpp>
+#include <pmm/models/torch/load_predictor.hpp>
+#include <pmm/models/torch/train_data.hpp>
+#include <pmm/models/torch/trainer.hpp>
+#include <pmm/solvers/registry.hpp>
 #include "tests/torch/doctest_after_torch.hpp"
 
 using namespace pmm;

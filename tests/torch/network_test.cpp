@@ -5,11 +5,11 @@
 
 #include <torch/script.h>
 
-#include "models/torch/load_predictor.hpp"
-#include "models/torch/networks.hpp"
-#include "models/torch/torchscript_predictor.hpp"
-#include "models/torch/trainer.hpp"
-#include "processes/error.hpp"
+#include <pmm/models/torch/load_predictor.hpp>
+#include <pmm/models/torch/networks.hpp>
+#include <pmm/models/torch/torchscript_predictor.hpp>
+#include <pmm/models/torch/trainer.hpp>
+#include <pmm/core/error.hpp>
 #include "tests/torch/doctest_after_torch.hpp"
 
 using namespace pmm;

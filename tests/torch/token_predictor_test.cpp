@@ -8,14 +8,14 @@
 
 #include <torch/script.h>
 
-#include "models/torch/load_token_predictor.hpp"
-#include "models/torch/networks.hpp"
-#include "models/torch/token_text.hpp"
-#include "models/torch/trainer.hpp"
-#include "processes/dirichlet_categorical.hpp"
-#include "processes/error.hpp"
-#include "processes/text_schedules.hpp"
-#include "solvers/masked_sampler.hpp"
+#include <pmm/models/torch/load_token_predictor.hpp>
+#include <pmm/models/torch/networks.hpp>
+#include <pmm/models/torch/token_text.hpp>
+#include <pmm/models/torch/trainer.hpp>
+#include <pmm/processes/dirichlet_categorical.hpp>
+#include <pmm/core/error.hpp>
+#include <pmm/processes/text_schedules.hpp>
+#include <pmm/solvers/masked_sampler.hpp>
 #include "validation/metric_bpc.hpp"
 #include "validation/statistics.hpp"
 #include "tests/torch/doctest_after_torch.hpp"

@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "models/predictor.hpp"
-#include "processes/error.hpp"
-#include "processes/normal.hpp"
-#include "solvers/heun.hpp"
-#include "solvers/integrate.hpp"
+#include <pmm/models/predictor.hpp>
+#include <pmm/core/error.hpp>
+#include <pmm/processes/normal.hpp>
+#include <pmm/solvers/heun.hpp>
+#include <pmm/solvers/integrate.hpp>
 #include "validation/check_noise.hpp"
 #include "validation/check_orders.hpp"
 #include "validation/check_support.hpp"
@@ -33,7 +33,7 @@ struct HeunFrozenRate {
   static constexpr const char* kName = "heun-frozen-rate";
   int step(const pmm::NormalProcess& p, const pmm::Predictor& pred, Batch& mu, Index path0, const pmm::StepInfo& s,
            const pmm::NoiseSource& noise, pmm::Workspace& ws) const {
-    const auto c = pmm::StepCoefficients::of(p, s);
+    const auto c = pmm::step_coefficients(*p.schedule, s);
     pred.predict(mu, c.t0, path0, ws.g);
     noise.normals(s, path0, ws.xi);
     const double sdt = std::sqrt(c.dt);

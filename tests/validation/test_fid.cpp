@@ -6,7 +6,7 @@
 #include <cmath>
 #include <string>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 #include "tests/apps/test_files.hpp"
 #include "validation/fid.hpp"
 

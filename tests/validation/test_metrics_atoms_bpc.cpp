@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 #include "validation/metric_atoms.hpp"
 #include "validation/metric_bpc.hpp"
 #include "validation/metric_sampling.hpp"

@@ -8,7 +8,7 @@
 #include <limits>
 #include <random>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 #include "validation/metric_kid.hpp"
 #include "validation/metric_sampling.hpp"
 

@@ -10,7 +10,7 @@
 #include <random>
 #include <vector>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 #include "validation/metric_energy.hpp"
 #include "validation/metric_sampling.hpp"
 #include "validation/metric_sliced_wasserstein.hpp"

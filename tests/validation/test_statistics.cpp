@@ -11,7 +11,7 @@
 #include <random>
 #include <vector>
 
-#include "processes/error.hpp"
+#include <pmm/core/error.hpp>
 #include "validation/metric_sampling.hpp"
 #include "validation/statistics.hpp"
 

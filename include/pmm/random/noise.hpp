@@ -1,0 +1,58 @@
+// Noise handed to steppers as increments over a step: standard normals xi with
+// W(t1) - W(t0) = sqrt(t1 - t0) xi, and Poisson counts of a given mean. PhiloxNoise keys every draw on
+// (seed; path, step index, coordinate), so results do not depend on threads or batch splits.
+#pragma once
+#include <cstdint>
+
+#include <pmm/core/batch.hpp>
+#include <pmm/random/random.hpp>
+
+namespace pmm {
+
+struct StepInfo {
+  std::uint32_t index = 0;  // 0-based step number on the grid
+  std::uint32_t count = 1;  // steps on the grid
+  double t0 = 0, t1 = 1;
+};
+
+class NoiseSource {
+ public:
+  virtual ~NoiseSource() = default;
+  // out is dim x n (resized by the caller): standard normals for paths path0 .. path0 + n - 1.
+  virtual void normals(const StepInfo& step, Index path0, Batch& out) const = 0;
+  // One Poisson(mean) count for (path, coordinate) over the step; exact for any mean >= 0.
+  virtual double poisson(const StepInfo& step, Index path, Index coord, double mean) const = 0;
+  // Counts for a whole chunk: out(d, j) = poisson(step, path0 + j, d, means(d, j)), the same numbers (out is resized).
+  // The default loops over poisson(); PhiloxNoise draws the first uniforms of all draws in SIMD blocks.
+  virtual void poisson_counts(const StepInfo& step, Index path0, const Batch& means, Batch& out) const;
+  virtual std::uint64_t seed() const = 0;
+};
+
+// Independent Philox4x32-10 draws per (path, step, coordinate).
+class PhiloxNoise final : public NoiseSource {
+ public:
+  explicit PhiloxNoise(std::uint64_t seed) : seed_(seed) {}
+  void normals(const StepInfo& step, Index path0, Batch& out) const override;
+  double poisson(const StepInfo& step, Index path, Index coord, double mean) const override;
+  void poisson_counts(const StepInfo& step, Index path0, const Batch& means, Batch& out) const override;
+  std::uint64_t seed() const override { return seed_; }
+
+ private:
+  std::uint64_t seed_;
+};
+
+// Standard normals for (seed, stream, step) and paths path0.. into out (dim x n): the hot loop of
+// every diffusion solver, kept in its own translation unit so it can be tuned alone.
+void fill_normals(std::uint64_t seed, Stream stream, std::uint32_t step, Index path0, Batch& out);
+
+// Philox blocks with counters (c0_first + j, c1, c2, c3), j < n, as uniform pairs: u1[j] = uniform_open(r0, r1),
+// u2[j] = uniform_open(r2, r3), bitwise what UniformStream's first refill gives, computed 64 counters at a time.
+void philox_uniform_pairs(std::uint64_t seed, std::uint32_t c0_first, std::uint32_t c1, std::uint32_t c2,
+                          std::uint32_t c3, Index n, double* u1, double* u2);
+
+// Box-Muller normals of the Philox blocks (c0, c1, c2_first + i, c3), i < pairs: out[2 i] = sqrt(-2 ln u1) cos(2 pi u2),
+// out[2 i + 1] = the sine half (u1, u2 = uniform_open of words 0-1 and 2-3); out holds 2 pairs values.
+void philox_normal_pairs(std::uint64_t seed, std::uint32_t c0, std::uint32_t c1, std::uint32_t c2_first,
+                         std::uint32_t c3, Index pairs, double* out);
+
+}  // namespace pmm

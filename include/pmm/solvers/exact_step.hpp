@@ -1,0 +1,74 @@
+// The exact conditional step (the paper's Algorithm 1): freeze x := g(mu(t0), t0) over [t0, t1], draw the
+// observation of precision alpha = F1 - F0 from the process's own noise and apply its online update. Exact in law
+// given x; with a predictor it is first order (freezing g costs what Euler-Maruyama's frozen drift costs).
+// Gaussian: mu1 = (b + F0)/(b + F1) mu0 + dF/(b + F1) g + sqrt(dF)/(b + F1) xi. Poisson: y ~ Poisson(g dF) (stream
+// kPoisson). Gamma: y = g G, G ~ Gamma(dF, 1) (stream kGamma), each keyed on (path, step, coordinate).
+#pragma once
+#include <algorithm>
+#include <cmath>
+
+#include <pmm/core/hd.hpp>
+#include <pmm/random/distributions.hpp>
+#include <pmm/solvers/stepper.hpp>
+
+namespace pmm {
+
+struct ExactStep {
+  static constexpr const char* kName = "exact";
+  static constexpr int kNfe = 1;
+
+  template <class Law>
+  static constexpr bool fits() {
+    return Law::kNoise == NoiseKind::kGaussian || Law::kNoise == NoiseKind::kPoisson ||
+           Law::kNoise == NoiseKind::kGamma;
+  }
+  template <class Law>
+  static constexpr SolverOrders orders() {
+    // Exact in law given x; with a predictor, strong order 1 for additive noise and 1/2 for the jump processes.
+    return {Law::kNoise == NoiseKind::kGaussian ? 1.0 : 0.5, 1.0, true, ""};
+  }
+
+  // Gaussian: one standard normal per element.
+  template <class Law>
+  PMM_HD static double apply_gaussian(const Law& p, const typename Law::Transition& tr, double mu, double g,
+                                      double xi) {
+    return p.exact_step(tr, mu, g, xi);
+  }
+  // Poisson / Gamma: the drawn observation y of precision alpha, folded in by the online update.
+  template <class Law>
+  PMM_HD static double apply_observation(const Law& p, const StepCoefficients& c, double mu, double y) {
+    return p.update(mu, y, c.F0, c.F1 - c.F0);
+  }
+
+  template <class Process>
+  int step(const Process& p, const Predictor& pred, Batch& mu, Index path0, const StepInfo& s,
+           const NoiseSource& noise, Workspace& ws) const {
+    const auto c = step_coefficients(*p.schedule, s);
+    const auto law = p.law();
+    using Law = std::decay_t<decltype(law)>;
+    pred.predict(mu, c.t0, path0, ws.g);
+    const double alpha = c.F1 - c.F0;
+    if constexpr (Law::kNoise == NoiseKind::kGaussian) {
+      noise.normals(s, path0, ws.xi);
+      const auto tr = law.transition(c.F0, c.F1);
+      double* m = mu.data();
+      for (Index i = 0, n = mu.size(); i < n; ++i) m[i] = apply_gaussian(law, tr, m[i], ws.g.data()[i], ws.xi.data()[i]);
+    } else if constexpr (Law::kNoise == NoiseKind::kPoisson) {
+      ws.tmp.resize(mu.rows(), mu.cols());
+      for (Index i = 0, n = mu.size(); i < n; ++i) ws.tmp.data()[i] = law.jump_mean(ws.g.data()[i], alpha);
+      noise.poisson_counts(s, path0, ws.tmp, ws.xi);
+      for (Index i = 0, n = mu.size(); i < n; ++i) mu.data()[i] = apply_observation(law, c, mu.data()[i], ws.xi.data()[i]);
+    } else {
+      static_assert(Law::kNoise == NoiseKind::kGamma, "ExactStep: no exact transition for this noise kind");
+      for (Index j = 0; j < mu.cols(); ++j)
+        for (Index d = 0; d < mu.rows(); ++d) {
+          UniformStream u(noise.seed(), static_cast<std::uint64_t>(path0 + j), s.index, Stream::kGamma,
+                          static_cast<std::uint32_t>(d));
+          mu(d, j) = apply_observation(law, c, mu(d, j), law.observation(ws.g(d, j), gamma_draw(u, alpha)));
+        }
+    }
+    return 1;
+  }
+};
+
+}  // namespace pmm

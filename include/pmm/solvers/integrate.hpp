@@ -1,0 +1,114 @@
+// The one integrate driver: owns the time grid, the save points, the chunking of paths over threads and
+// the count of predictor evaluations (NFE, per path). Steppers only advance a chunk over one step.
+// Paths are split into chunks; each chunk runs the whole grid; noise is keyed by global path index,
+// so the result is the same for any thread count and chunk size.
+#pragma once
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include <pmm/models/predictor.hpp>
+#include <pmm/core/error.hpp>
+#include <pmm/random/noise.hpp>
+#include <pmm/core/parallel.hpp>
+#include <pmm/solvers/stepper.hpp>
+
+namespace pmm {
+
+struct IntegrateOptions {
+  std::vector<double> grid;  // 0 = t_0 < ... < t_N = 1
+  int save_every = 0;        // 0: no trajectory; k > 0: save mu at steps 0, k, 2k, ... and at N
+  int threads = 1;
+  Index chunk = 0;           // paths per task; 0: the predictor's preferred batch
+  bool denoise = false;      // final output g(mu(1), 1) instead of mu(1) (one more NFE)
+  std::function<void(std::int64_t)> progress;  // path-steps just completed (called from workers)
+  const Batch* initial = nullptr;  // dim x paths start state; nullptr: the process's prior mean
+};
+
+struct IntegrateResult {
+  Batch final;                      // dim x paths
+  std::vector<double> save_times;   // times of the saved states
+  std::vector<double> trajectory;   // [saves, paths, dim], C order
+  std::int64_t nfe = 0;             // predictor evaluations per path
+  double seconds = 0;
+};
+
+inline std::vector<int> save_steps(int n_steps, int every) {
+  std::vector<int> out;
+  if (every <= 0) return out;
+  for (int s = 0; s <= n_steps; s += every) out.push_back(s);
+  if (out.back() != n_steps) out.push_back(n_steps);
+  return out;
+}
+
+template <class Stepper, class Process>
+IntegrateResult integrate(const Stepper& stepper, const Process& process, const Predictor& pred,
+                          const NoiseSource& noise, Index paths, const IntegrateOptions& opt) {
+  require(paths >= 1 && paths < (Index(1) << 32), "paths", fmt::format("must be in [1, 2^32), got {}", paths));
+  require(opt.grid.size() >= 2 && opt.grid.front() == 0.0 && opt.grid.back() == 1.0, "grid",
+          "must start at 0, end at 1, and have at least one step");
+  require(opt.threads >= 1, "threads", fmt::format("must be >= 1, got {}", opt.threads));
+  const Index dim = pred.dim();
+  if (opt.initial) require(opt.initial->rows() == dim && opt.initial->cols() == paths, "initial", "must be dim x paths");
+  const int n_steps = static_cast<int>(opt.grid.size()) - 1;
+  const auto saves = save_steps(n_steps, opt.save_every);
+  Index chunk = opt.chunk > 0 ? opt.chunk : (pred.preferred_batch() > 0 ? pred.preferred_batch() : paths);
+  chunk = std::min(chunk, paths);
+  const Index n_chunks = (paths + chunk - 1) / chunk;
+  const int threads = pred.concurrent() ? static_cast<int>(std::min<Index>(opt.threads, n_chunks)) : 1;
+
+  IntegrateResult res;
+  res.final.resize(dim, paths);
+  for (int s : saves) res.save_times.push_back(opt.grid[s]);
+  res.trajectory.resize(saves.size() * static_cast<size_t>(paths * dim));
+  std::atomic<std::int64_t> nfe0{0};
+  const auto start = std::chrono::steady_clock::now();
+
+  parallel_chunks(n_chunks, threads, [&](Index c) {
+    Workspace ws;  // per chunk: a small allocation next to a whole grid of steps
+    Batch mu;
+    const Index p0 = c * chunk, n = std::min(chunk, paths - p0);
+    ws.resize(dim, n);
+    if (opt.initial)
+      mu = opt.initial->middleCols(p0, n);
+    else
+      mu.setConstant(dim, n, process.initial_mean());
+    std::int64_t evals = 0;
+    size_t next_save = 0;
+    auto save = [&](int s) {
+      if (next_save < saves.size() && saves[next_save] == s) {
+        double* dst = res.trajectory.data() + next_save * static_cast<size_t>(paths * dim) + p0 * dim;
+        std::copy(mu.data(), mu.data() + n * dim, dst);
+        ++next_save;
+      }
+    };
+    save(0);
+    for (int s = 0; s < n_steps; ++s) {
+      const StepInfo info{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(n_steps), opt.grid[s],
+                          opt.grid[s + 1]};
+      evals += stepper.step(process, pred, mu, p0, info, noise, ws);
+      save(s + 1);
+      if (opt.progress) opt.progress(n);
+    }
+    if (opt.denoise) {
+      pred.predict(mu, 1.0, p0, ws.g);
+      mu = ws.g;
+      ++evals;
+    }
+    res.final.middleCols(p0, n) = mu;
+    if (c == 0) nfe0 = evals;
+  });
+  res.nfe = nfe0;
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return res;
+}
+
+}  // namespace pmm

@@ -1,0 +1,86 @@
+// Tau-leaping of a Poisson-driven jump process on a fixed grid: N(t1) = N(t0) + Poisson(g dF) with the intensity
+// g f integrated over the step, and mu = (beta1 + N)/(beta2 + F) rebuilt from the integer count (no drift error).
+// Plain: g = g(mu(t0), t0). Midpoint: g at t_h = (t0 + t1)/2 and mu_h from the expected count
+// N_h = N0 + g(mu0, t0)(F_h - F0): 2 NFE per step; it corrects the drift of g within a step, not the jumps.
+#pragma once
+#include <cmath>
+
+#include <pmm/core/hd.hpp>
+#include <pmm/solvers/stepper.hpp>
+
+namespace pmm {
+
+namespace detail {
+// Rebuild mu from the integer count at F0 plus the step's counts.
+template <class Law>
+PMM_HD double leap_apply(const Law& p, double F0, double F1, double mu, double count) {
+  const double N0 = std::round(p.count(mu, F0));
+  return p.posterior_mean(N0 + count, F1);
+}
+// Poisson means of the step for intensities g (dim x n) into means, counts into counts, then mu updated.
+template <class Law>
+void leap_counts(const Law& p, const Batch& rate, const StepCoefficients& c, Batch& mu, Index path0,
+                 const StepInfo& s, const NoiseSource& noise, Batch& means, Batch& counts) {
+  means.resize(rate.rows(), rate.cols());
+  for (Index i = 0, n = rate.size(); i < n; ++i) means.data()[i] = p.jump_mean(rate.data()[i], c.F1 - c.F0);
+  noise.poisson_counts(s, path0, means, counts);
+  for (Index i = 0, n = mu.size(); i < n; ++i)
+    mu.data()[i] = leap_apply(p, c.F0, c.F1, mu.data()[i], counts.data()[i]);
+}
+}  // namespace detail
+
+struct TauLeap {
+  static constexpr const char* kName = "tau-leap";
+  static constexpr int kNfe = 1;
+  template <class Law>
+  static constexpr bool fits() {
+    return Law::kNoise == NoiseKind::kPoisson;
+  }
+  template <class Law>
+  static constexpr SolverOrders orders() {
+    return {0.5, 1.0, true, ""};
+  }
+
+  template <class Process>
+  int step(const Process& p, const Predictor& pred, Batch& mu, Index path0, const StepInfo& s,
+           const NoiseSource& noise, Workspace& ws) const {
+    const auto c = step_coefficients(*p.schedule, s);
+    pred.predict(mu, c.t0, path0, ws.g);
+    detail::leap_counts(p.law(), ws.g, c, mu, path0, s, noise, ws.tmp, ws.xi);
+    return 1;
+  }
+};
+
+struct TauLeapMidpoint {
+  static constexpr const char* kName = "tau-leap-midpoint";
+  static constexpr int kNfe = 2;
+  template <class Law>
+  static constexpr bool fits() {
+    return Law::kNoise == NoiseKind::kPoisson;
+  }
+  template <class Law>
+  static constexpr SolverOrders orders() {
+    return {0.5, 1.0, true, "weak order 1 measured: a constant-factor gain over plain tau-leaping with an oracle"};
+  }
+  // mu at the midpoint from the expected count N_h = N0 + g0 (F_h - F0).
+  template <class Law>
+  PMM_HD static double midpoint_state(const Law& p, const StepCoefficients& c, double mu, double g0) {
+    return ((mu * (p.beta2 + c.F0) - p.beta1) + (g0 > 0.0 ? g0 : 0.0) * (c.Fh - c.F0) + p.beta1) / (p.beta2 + c.Fh);
+  }
+
+  template <class Process>
+  int step(const Process& p, const Predictor& pred, Batch& mu, Index path0, const StepInfo& s,
+           const NoiseSource& noise, Workspace& ws) const {
+    const auto c = step_coefficients(*p.schedule, s);
+    const auto law = p.law();
+    const double th = 0.5 * (c.t0 + c.t1);
+    pred.predict(mu, c.t0, path0, ws.g);
+    ws.tmp.resize(mu.rows(), mu.cols());
+    for (Index i = 0, n = mu.size(); i < n; ++i) ws.tmp.data()[i] = midpoint_state(law, c, mu.data()[i], ws.g.data()[i]);
+    pred.predict(ws.tmp, th, path0, ws.g2);
+    detail::leap_counts(law, ws.g2, c, mu, path0, s, noise, ws.tmp, ws.xi);
+    return 2;
+  }
+};
+
+}  // namespace pmm

@@ -1,0 +1,182 @@
+// device_solve(): validates the request, lays the run out as a PathJob (per-step schedule values computed once on
+// the host) and hands it to the CUDA or the CPP-system build of the path kernels.
+#include <pmm/device/device.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "path_job.hpp"
+
+#if defined(PMM_HAVE_CUDA)
+#include <cuda_runtime_api.h>
+#endif
+
+namespace pmm {
+
+DeviceSpec parse_device(const std::string& spec, const std::string& what) {
+  if (spec == "cpu") return {DeviceKind::kCpu, 0};
+  if (spec == "thrust-cpp") return {DeviceKind::kThrustCpp, 0};
+  if (spec == "cuda") return {DeviceKind::kCuda, 0};
+  if (spec.rfind("cuda:", 0) == 0) {
+    const std::string n = spec.substr(5);
+    require(!n.empty() && n.size() < 4 && std::all_of(n.begin(), n.end(), ::isdigit), what,
+            "expected cuda:N with N a device number, got '" + spec + "'");
+    return {DeviceKind::kCuda, std::stoi(n)};
+  }
+  throw Error(ErrorKind::kInvalidArgument, what, "unknown device '" + spec + "' (expected cpu, cuda, cuda:N or thrust-cpp)");
+}
+
+std::string device_name(const DeviceSpec& d) {
+  switch (d.kind) {
+    case DeviceKind::kCpu: return "cpu";
+    case DeviceKind::kThrustCpp: return "thrust-cpp";
+    case DeviceKind::kCuda: return "cuda:" + std::to_string(d.index);
+  }
+  return "?";
+}
+
+bool thrust_available() {
+#if defined(PMM_HAVE_THRUST)
+  return true;
+#else
+  return false;
+#endif
+}
+
+bool cuda_available(std::string* why) {
+#if defined(PMM_HAVE_CUDA)
+  int n = 0;
+  const cudaError_t e = cudaGetDeviceCount(&n);
+  if (e != cudaSuccess || n == 0) {
+    if (why) *why = e != cudaSuccess ? cudaGetErrorString(e) : "no CUDA device found";
+    return false;
+  }
+  return true;
+#else
+  if (why) *why = "pmm was built without CUDA (no nvcc found at configure time, or PMM_WITH_CUDA=OFF)";
+  return false;
+#endif
+}
+
+namespace device {
+#if !defined(PMM_HAVE_THRUST)
+std::int64_t run_paths_cpp(const PathJob&) {
+  throw Error(ErrorKind::kInvalidArgument, "device", "the Thrust path kernels were not built (Thrust not found)");
+}
+#endif
+#if !defined(PMM_HAVE_CUDA)
+std::int64_t run_paths_cuda(const PathJob&, int) {
+  std::string why;
+  cuda_available(&why);
+  throw Error(ErrorKind::kInvalidArgument, "device", "cuda is not available: " + why);
+}
+#endif
+}  // namespace device
+
+IntegrateResult device_solve(const AnyProcess& process, const std::string& solver, const DevicePredictor& pred,
+                             std::uint64_t seed, Index paths, const IntegrateOptions& opt, const DeviceSpec& dev) {
+  require(dev.kind != DeviceKind::kCpu, "device", "device_solve needs a device (cuda or thrust-cpp); use solve() for cpu");
+  if (dev.kind == DeviceKind::kCuda) {
+    std::string why;
+    require(cuda_available(&why), "device", "cuda is not available: " + why);
+  }
+  const std::string pname = process_name(process);
+  check_solver(pname, solver);
+  require(paths >= 1 && paths < (Index(1) << 32), "paths", fmt::format("must be in [1, 2^32), got {}", paths));
+  require(opt.grid.size() >= 2 && opt.grid.front() == 0.0 && opt.grid.back() == 1.0, "grid",
+          "must start at 0, end at 1, and have at least one step");
+  const Index dim = pred.dim();
+  require(dim >= 1 && dim < (1 << 24), "target", "dimension must be in [1, 2^24)");
+  if (opt.initial) require(opt.initial->rows() == dim && opt.initial->cols() == paths, "initial", "must be dim x paths");
+
+  device::PathJob job;
+  const Schedule* schedule = nullptr;
+  std::visit(
+      [&](const auto& p) {
+        using P = std::decay_t<decltype(p)>;
+        p.check("prior");
+        schedule = p.schedule.get();
+        if constexpr (std::is_same_v<P, NormalProcess>) {
+          job.process = device::ProcessId::kNormal;
+          job.p1 = p.b;
+        } else if constexpr (std::is_same_v<P, GammaPoissonProcess>) {
+          job.process = device::ProcessId::kGammaPoisson;
+          job.p1 = p.beta1;
+          job.p2 = p.beta2;
+        } else {
+          job.process = device::ProcessId::kInverseGammaGamma;
+          job.p1 = p.beta1;
+          job.p2 = p.beta2;
+        }
+      },
+      process);
+  require(schedule != nullptr, "schedule", "the process has no schedule");
+  static const std::pair<const char*, device::SolverId> kSolvers[] = {
+      {"exact", device::SolverId::kExact},
+      {"euler-maruyama", device::SolverId::kEulerMaruyama},
+      {"heun", device::SolverId::kHeun},
+      {"tau-leap", device::SolverId::kTauLeap},
+      {"tau-leap-midpoint", device::SolverId::kTauLeapMidpoint}};
+  bool found = false;
+  for (const auto& [name, id] : kSolvers)
+    if (solver == name) job.solver = id, found = true;
+  require(found, "solver", "'" + solver + "' has no device kernel");
+
+  const int n_steps = static_cast<int>(opt.grid.size()) - 1;
+  std::vector<StepCoefficients> steps(static_cast<size_t>(n_steps));
+  for (int s = 0; s < n_steps; ++s) {
+    const double t0 = opt.grid[s], t1 = opt.grid[s + 1];
+    steps[s] = {t0, t1, t1 - t0, schedule->F(t0), schedule->F(t1), schedule->f(t0), schedule->f(t1),
+                schedule->F(0.5 * (t0 + t1))};
+  }
+  const auto saves = save_steps(n_steps, opt.save_every);
+  IntegrateResult res;
+  res.final.resize(dim, paths);
+  for (int s : saves) res.save_times.push_back(opt.grid[s]);
+  res.trajectory.resize(saves.size() * static_cast<size_t>(paths * dim));
+
+  Eigen::VectorXd log_w;
+  if (pred.kind == DevicePredictor::Kind::kGivenX) {
+    require(pred.x.cols() == paths, "x", fmt::format("has {} columns for {} paths", pred.x.cols(), paths));
+    job.x = pred.x.data();
+  } else {
+    const Index K = pred.points.cols();
+    require(K >= 1 && pred.points.allFinite(), "target", "needs at least one finite point");
+    if (job.process == device::ProcessId::kGammaPoisson)
+      require((pred.points >= 0).all(), "target", "points must be >= 0 (Poisson rates)");
+    require(job.process != device::ProcessId::kInverseGammaGamma, "device",
+            "the inverse-gamma-gamma finite-set oracle is not on the device yet (given x is)");
+    Eigen::VectorXd w = pred.weights.size() ? pred.weights : Eigen::VectorXd::Ones(K);
+    require(w.size() == K && (w.array() >= 0).all() && w.sum() > 0, "weights",
+            fmt::format("need {} non-negative weights with a positive sum", K));
+    log_w = (w / w.sum()).array().log().matrix();
+    job.finite_set = true;
+    job.points = pred.points.data();
+    job.log_weights = log_w.data();
+    job.n_points = static_cast<int>(K);
+  }
+  job.steps = steps.data();
+  job.n_steps = n_steps;
+  job.dim = static_cast<int>(dim);
+  job.paths = paths;
+  job.seed = seed;
+  job.initial = opt.initial ? opt.initial->data() : nullptr;
+  job.save_steps = saves.data();
+  job.n_saves = static_cast<int>(saves.size());
+  job.trajectory = res.trajectory.data();
+  job.denoise = opt.denoise;
+  job.out = res.final.data();
+
+  const auto start = std::chrono::steady_clock::now();
+  const std::int64_t nfe =
+      dev.kind == DeviceKind::kCuda ? device::run_paths_cuda(job, dev.index) : device::run_paths_cpp(job);
+  require(nfe >= 0, "device", "'" + solver + "' on the " + pname + " process has no device kernel");
+  res.nfe = nfe;
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return res;
+}
+
+}  // namespace pmm

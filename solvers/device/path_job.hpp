@@ -1,0 +1,40 @@
+// The plain description of one device run that the host API (device_api.cpp) hands to a path-kernel build
+// (paths_cpp.cpp: Thrust CPP system; paths_cuda.cu: CUDA). Raw host pointers and integers only, so the CUDA
+// translation unit needs neither Eigen nor the predictor classes.
+#pragma once
+#include <cstdint>
+
+#include <pmm/processes/step_coefficients.hpp>
+
+namespace pmm::device {
+
+enum class ProcessId { kNormal, kGammaPoisson, kInverseGammaGamma };
+enum class SolverId { kExact, kEulerMaruyama, kHeun, kTauLeap, kTauLeapMidpoint };
+
+struct PathJob {
+  ProcessId process;
+  SolverId solver;
+  double p1 = 0, p2 = 0;                // law parameters: normal b; gamma-poisson / inverse-gamma-gamma beta1, beta2
+  const StepCoefficients* steps;        // n_steps entries
+  int n_steps = 0;
+  int dim = 1;
+  std::int64_t paths = 0;
+  std::uint64_t seed = 0;
+  bool finite_set = false;              // predictor: false = given x (x: dim x paths), true = finite-set oracle
+  const double* x = nullptr;
+  const double* points = nullptr;       // dim x K, column per atom
+  const double* log_weights = nullptr;  // K normalised log weights
+  int n_points = 0;
+  const double* initial = nullptr;      // dim x paths, or nullptr: the law's initial mean
+  const int* save_steps = nullptr;      // increasing step numbers at which mu is saved
+  int n_saves = 0;
+  double* trajectory = nullptr;         // [n_saves, paths, dim]
+  bool denoise = false;
+  double* out = nullptr;                // dim x paths
+};
+
+// Each returns the predictor evaluations per path.
+std::int64_t run_paths_cpp(const PathJob& job);
+std::int64_t run_paths_cuda(const PathJob& job, int device_index);
+
+}  // namespace pmm::device

@@ -1,0 +1,274 @@
+// Path kernels, one source for every Thrust system: thrust::for_each over path indices with a functor that walks
+// its path through the whole grid in registers and global scratch, calling the process traits (processes/*.hpp)
+// and the solvers' per-element updates (solvers/*.hpp) -- the same functions the CPU steppers call -- and drawing
+// from the same counter streams (random/). Included by paths_cpp.cpp (g++, THRUST_DEVICE_SYSTEM_CPP) and
+// paths_cuda.cu (nvcc), each inside its own namespace, with PMM_RUN_PATHS naming the entry point.
+#include <thrust/device_vector.h>
+#include <thrust/execution_policy.h>
+#include <thrust/for_each.h>
+#include <thrust/iterator/counting_iterator.h>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include <pmm/processes/gamma_poisson.hpp>
+#include <pmm/processes/inverse_gamma_gamma.hpp>
+#include <pmm/processes/normal.hpp>
+#include <pmm/random/distributions.hpp>
+#include <pmm/solvers/euler_maruyama.hpp>
+#include <pmm/solvers/exact_step.hpp>
+#include <pmm/solvers/heun.hpp>
+#include <pmm/solvers/tau_leap.hpp>
+
+#include "path_job.hpp"
+
+namespace pmm::device {
+namespace {
+
+// g(mu, t) = x_path.
+struct GivenXPredictor {
+  const double* x;
+  template <class Law>
+  PMM_HD void operator()(const Law&, std::int64_t path, int dim, const double*, double, double* g) const {
+    for (int d = 0; d < dim; ++d) g[d] = x[path * dim + d];
+  }
+};
+
+// Finite-set oracle: g = sum_i r_i x_i, r = softmax(log w_i + loglik_i(mu, F)) as models/oracles/finite_set.cpp
+// (Normal: (b + F) x_i . mu - F |x_i|^2 / 2; Gamma-Poisson: sum_d N_d log x_id - F x_id with N = mu (beta2 + F) -
+// beta1, atoms with x_id = 0 excluded when N_d >= 1/2 unless every atom is). Two passes: max, then weighted sums.
+struct FiniteSetPredictor {
+  const double* points;
+  const double* log_w;
+  int K;
+
+  PMM_HD double loglik(const NormalLaw& law, const double* mu, double F, int dim, int i, bool*) const {
+    double dot = 0, sq = 0;
+    for (int d = 0; d < dim; ++d) {
+      const double xi = points[i * dim + d];
+      dot += xi * mu[d];
+      sq += xi * xi;
+    }
+    return (law.b + F) * dot - 0.5 * F * sq;
+  }
+  PMM_HD double loglik(const GammaPoissonLaw& law, const double* mu, double F, int dim, int i, bool* excluded) const {
+    double s = 0;
+    *excluded = false;
+    for (int d = 0; d < dim; ++d) {
+      double N = mu[d] * (law.beta2 + F) - law.beta1;
+      N = (N < 1e-9 && N > -1e-9) ? 0.0 : (N > 0.0 ? N : 0.0);
+      const double xi = points[i * dim + d];
+      if (xi == 0.0 && N >= 0.5) *excluded = true;
+      s += N * std::log(xi > 1e-300 ? xi : 1e-300) - F * xi;
+    }
+    return s;
+  }
+  template <class Law>
+  PMM_HD void operator()(const Law& law, std::int64_t, int dim, const double* mu, double F, double* g) const {
+    // An excluded atom is dropped only when some atom survives (as the CPU oracle does).
+    bool any_kept = false;
+    for (int i = 0; i < K && !any_kept; ++i) {
+      bool ex = false;
+      loglik(law, mu, F, dim, i, &ex);
+      any_kept = !ex;
+    }
+    double best = -INFINITY;
+    for (int i = 0; i < K; ++i) {
+      bool ex = false;
+      const double l = log_w[i] + loglik(law, mu, F, dim, i, &ex);
+      if (!(ex && any_kept) && l > best) best = l;
+    }
+    for (int d = 0; d < dim; ++d) g[d] = 0;
+    double total = 0;
+    for (int i = 0; i < K; ++i) {
+      bool ex = false;
+      const double l = log_w[i] + loglik(law, mu, F, dim, i, &ex);
+      if (ex && any_kept) continue;
+      const double r = std::exp(l - best);
+      total += r;
+      for (int d = 0; d < dim; ++d) g[d] += r * points[i * dim + d];
+    }
+    for (int d = 0; d < dim; ++d) g[d] /= total;
+  }
+};
+
+template <class Law, class Solver, class Pred>
+struct PathFunctor {
+  Law law;
+  Pred pred;
+  const StepCoefficients* steps;
+  int n_steps, dim;
+  std::int64_t paths;
+  std::uint64_t seed;
+  const double* initial;
+  const int* save_steps;
+  int n_saves;
+  double* trajectory;
+  bool denoise;
+  double* mu_all;   // dim x paths: the state, then the output
+  double* scratch;  // 3 dim x paths: g, g2, tmp
+
+  PMM_HD void save(int s, int& next, std::int64_t p, const double* mu) const {
+    if (next < n_saves && save_steps[next] == s) {
+      double* dst = trajectory + (static_cast<std::int64_t>(next) * paths + p) * dim;
+      for (int d = 0; d < dim; ++d) dst[d] = mu[d];
+      ++next;
+    }
+  }
+
+  PMM_HD void operator()(std::int64_t p) const {
+    double* mu = mu_all + p * dim;
+    double* g = scratch + p * dim;
+    double* g2 = scratch + (paths + p) * dim;
+    double* tmp = scratch + (2 * paths + p) * dim;
+    for (int d = 0; d < dim; ++d) mu[d] = initial ? initial[p * dim + d] : law.initial_mean();
+    int next = 0;
+    save(0, next, p, mu);
+    for (int s = 0; s < n_steps; ++s) {
+      const StepCoefficients c = steps[s];
+      const auto step = static_cast<std::uint32_t>(s);
+      pred(law, p, dim, mu, c.F0, g);
+      if constexpr (std::is_same_v<Solver, EulerMaruyama>) {
+        const auto k = EulerMaruyama::prepare(law, c);
+        for (int d = 0; d < dim; ++d)
+          mu[d] = EulerMaruyama::apply(law, k, mu[d], g[d], path_normal(seed, p, step, d));
+      } else if constexpr (std::is_same_v<Solver, Heun>) {
+        const auto k = Heun::prepare(law, c);
+        for (int d = 0; d < dim; ++d) tmp[d] = Heun::predict(law, k, mu[d], g[d], path_normal(seed, p, step, d));
+        pred(law, p, dim, tmp, c.F1, g2);
+        for (int d = 0; d < dim; ++d)
+          mu[d] = Heun::correct(law, k, mu[d], tmp[d], g[d], g2[d], path_normal(seed, p, step, d));
+      } else if constexpr (std::is_same_v<Solver, ExactStep>) {
+        const double alpha = c.F1 - c.F0;
+        if constexpr (Law::kNoise == NoiseKind::kGaussian) {
+          const auto tr = law.transition(c.F0, c.F1);
+          for (int d = 0; d < dim; ++d) mu[d] = ExactStep::apply_gaussian(law, tr, mu[d], g[d], path_normal(seed, p, step, d));
+        } else if constexpr (Law::kNoise == NoiseKind::kPoisson) {
+          for (int d = 0; d < dim; ++d) {
+            UniformStream u(seed, p, step, Stream::kPoisson, d);
+            mu[d] = ExactStep::apply_observation(law, c, mu[d], poisson_draw(u, law.jump_mean(g[d], alpha)));
+          }
+        } else {
+          for (int d = 0; d < dim; ++d) {
+            UniformStream u(seed, p, step, Stream::kGamma, d);
+            mu[d] = ExactStep::apply_observation(law, c, mu[d], law.observation(g[d], gamma_draw(u, alpha)));
+          }
+        }
+      } else {
+        // Tau-leaping (plain or midpoint): Poisson counts on the kPoisson stream, mu rebuilt from the count.
+        const double* rate = g;
+        if constexpr (std::is_same_v<Solver, TauLeapMidpoint>) {
+          for (int d = 0; d < dim; ++d) tmp[d] = TauLeapMidpoint::midpoint_state(law, c, mu[d], g[d]);
+          pred(law, p, dim, tmp, c.Fh, g2);
+          rate = g2;
+        }
+        for (int d = 0; d < dim; ++d) {
+          UniformStream u(seed, p, step, Stream::kPoisson, d);
+          const double count = poisson_draw(u, law.jump_mean(rate[d], c.F1 - c.F0));
+          mu[d] = detail::leap_apply(law, c.F0, c.F1, mu[d], count);
+        }
+      }
+      save(s + 1, next, p, mu);
+    }
+    if (denoise) {
+      pred(law, p, dim, mu, steps[n_steps - 1].F1, g);
+      for (int d = 0; d < dim; ++d) mu[d] = g[d];
+    }
+  }
+};
+
+template <class T>
+thrust::device_vector<T> to_device(const T* src, std::size_t n) {
+  return src ? thrust::device_vector<T>(src, src + n) : thrust::device_vector<T>();
+}
+template <class T>
+const T* raw_or_null(const thrust::device_vector<T>& v) {
+  return v.empty() ? nullptr : thrust::raw_pointer_cast(v.data());
+}
+
+template <class Law, class Solver, class Pred>
+std::int64_t launch(const PathJob& job, const Law& law, const Pred& pred_host_ptrs) {
+  const std::size_t n = static_cast<std::size_t>(job.paths) * job.dim;
+  thrust::device_vector<StepCoefficients> steps(job.steps, job.steps + job.n_steps);
+  thrust::device_vector<double> initial = to_device(job.initial, n);
+  thrust::device_vector<int> saves = to_device(job.save_steps, static_cast<std::size_t>(job.n_saves));
+  thrust::device_vector<double> traj(static_cast<std::size_t>(job.n_saves) * n);
+  thrust::device_vector<double> mu(n), scratch(3 * n);
+  Pred pred = pred_host_ptrs;
+  thrust::device_vector<double> x, points, log_w;
+  if constexpr (std::is_same_v<Pred, GivenXPredictor>) {
+    x = to_device(job.x, n);
+    pred.x = raw_or_null(x);
+  } else {
+    points = to_device(job.points, static_cast<std::size_t>(job.n_points) * job.dim);
+    log_w = to_device(job.log_weights, static_cast<std::size_t>(job.n_points));
+    pred.points = raw_or_null(points);
+    pred.log_w = raw_or_null(log_w);
+  }
+  PathFunctor<Law, Solver, Pred> f{law, pred, raw_or_null(steps), job.n_steps, job.dim, job.paths, job.seed,
+                                   raw_or_null(initial), raw_or_null(saves), job.n_saves,
+                                   thrust::raw_pointer_cast(traj.data()), job.denoise,
+                                   thrust::raw_pointer_cast(mu.data()), thrust::raw_pointer_cast(scratch.data())};
+  thrust::for_each(thrust::device, thrust::counting_iterator<std::int64_t>(0),
+                   thrust::counting_iterator<std::int64_t>(job.paths), f);
+  thrust::copy(mu.begin(), mu.end(), job.out);  // one copy each from device memory
+  if (job.n_saves > 0) thrust::copy(traj.begin(), traj.end(), job.trajectory);
+  return static_cast<std::int64_t>(job.n_steps) * Solver::kNfe + (job.denoise ? 1 : 0);
+}
+
+template <class Law, class Solver>
+std::int64_t with_predictor(const PathJob& job, const Law& law) {
+  if (job.finite_set) {
+    if constexpr (std::is_same_v<Law, InverseGammaGammaLaw>) {
+      return -1;  // no finite-set oracle for this process on the device
+    } else {
+      return launch<Law, Solver>(job, law, FiniteSetPredictor{nullptr, nullptr, job.n_points});
+    }
+  }
+  return launch<Law, Solver>(job, law, GivenXPredictor{nullptr});
+}
+
+template <class Law>
+std::int64_t with_solver(const PathJob& job, const Law& law) {
+  auto run = [&](auto solver) -> std::int64_t {
+    using S = decltype(solver);
+    if constexpr (S::template fits<Law>()) return with_predictor<Law, S>(job, law);
+    return -1;
+  };
+  switch (job.solver) {
+    case SolverId::kExact: return run(ExactStep{});
+    case SolverId::kEulerMaruyama: return run(EulerMaruyama{});
+    case SolverId::kHeun: return run(Heun{});
+    case SolverId::kTauLeap: return run(TauLeap{});
+    case SolverId::kTauLeapMidpoint: return run(TauLeapMidpoint{});
+  }
+  return -1;
+}
+
+}  // namespace
+
+std::int64_t PMM_RUN_PATHS(const PathJob& job) {
+  switch (job.process) {
+    case ProcessId::kNormal: {
+      NormalLaw law;
+      law.b = job.p1;
+      return with_solver(job, law);
+    }
+    case ProcessId::kGammaPoisson: {
+      GammaPoissonLaw law;
+      law.beta1 = job.p1;
+      law.beta2 = job.p2;
+      return with_solver(job, law);
+    }
+    case ProcessId::kInverseGammaGamma: {
+      InverseGammaGammaLaw law;
+      law.beta1 = job.p1;
+      law.beta2 = job.p2;
+      return with_solver(job, law);
+    }
+  }
+  return -1;
+}
+
+}  // namespace pmm::device
