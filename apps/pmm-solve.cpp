@@ -27,6 +27,7 @@
 #include <pmm/models/oracles/builtin.hpp>
 #include <pmm/core/error.hpp>
 #include <pmm/solvers/probability_flow.hpp>
+#include <pmm/device/device.hpp>
 #include <pmm/solvers/registry.hpp>
 #ifdef PMM_HAVE_TORCH
 #include <pmm/models/torch/load_predictor.hpp>
@@ -225,7 +226,9 @@ int run(int argc, char** argv) {
   app.add_option("--solver", a.solver,
                  "exact | euler-maruyama | heun | ode | ode-rk4 | ode-heun (normal) | tau-leap | tau-leap-midpoint "
                  "(gamma-poisson); default: heun (normal), tau-leap (gamma-poisson), exact (inverse-gamma-gamma). "
-                 "ode: the probability-flow ODE by adaptive dopri5 (--ode-tol); ode-rk4, ode-heun: --steps fixed steps");
+                 "ode: the probability-flow ODE by adaptive dopri5 (--ode-tol); ode-rk4, ode-heun: --steps fixed steps. "
+                 "euler-maruyama on gamma-poisson and inverse-gamma-gamma steps their diffusion approximations, which "
+                 "do NOT converge to the jump processes' laws (the report says so)");
   app.add_option("--steps", a.steps, "number of grid steps (>= 1)");
   app.add_option("--ode-tol", a.ode_tol, "ode (dopri5): relative and absolute tolerance per step");
   app.add_option("--ode-clock", a.ode_clock, "ode*: integration variable, time | log-precision");
@@ -240,7 +243,9 @@ int run(int argc, char** argv) {
   app.add_option("--model", a.model, "TorchScript predictor file: forward(mu [B, dim], t [B]) -> [B, dim]; "
                  "dirichlet-categorical: forward(mu [B, L, V], t [B]) -> probabilities [B, L, V] (pmm-train "
                  "--process categorical --net transformer); length, alphabet and schedule default to the file's");
-  app.add_option("--device", a.device, "cpu | cuda (for --model)");
+  app.add_option("--device", a.device,
+                 "cpu | cuda | cuda:N | thrust-cpp: where the paths run (an oracle target: the device path kernels; "
+                 "thrust-cpp runs the same kernels on the CPU) or where --model's network runs");
   app.add_option("--paths", a.paths, "number of sample paths");
   app.add_option("--seed", a.seed, "random seed: results depend on it alone");
   app.add_option("--threads", a.threads, "CPU threads (results do not depend on it)");
@@ -268,7 +273,7 @@ int run(int argc, char** argv) {
   require(a.trajectory_paths >= 0, "--trajectory-paths", "must be >= 0");
   require(a.final_mode == "mean" || a.final_mode == "denoise", "--final",
           "expected mean or denoise, got '" + a.final_mode + "'");
-  require(a.device == "cpu" || a.device == "cuda", "--device", "expected cpu or cuda, got '" + a.device + "'");
+  parse_device(a.device, "--device");  // cpu, cuda, cuda:N or thrust-cpp
   if (a.process == "dirichlet-categorical") return run_text(a, argc, argv);
   const AnyProcess process = make_process(a.process, a.schedule, a.prior);
   const std::string pname = process_name(process);
@@ -320,7 +325,22 @@ int run(int argc, char** argv) {
     throw Error("--model: this build has no LibTorch (install libtorch-dev and rebuild)");
 #endif
   }
-  require(a.device == "cpu" || !a.model.empty(), "--device", "cuda applies to --model here; oracles run on the CPU");
+  // Oracle runs off the CPU go through the device path kernels (Thrust: CUDA, or the CPP system for checks).
+  const bool on_device = a.model.empty() && a.device != "cpu";
+  DeviceSpec device_spec;
+  DevicePredictor device_pred;
+  if (on_device) {
+    device_spec = parse_device(a.device, "--device");
+    require(!ode, "--device", "the probability-flow ODE runs on the CPU only; use an SDE solver on the device");
+    if (a.given_x) {
+      device_pred.kind = DevicePredictor::Kind::kGivenX;
+      device_pred.x = x;
+    } else {
+      device_pred.kind = DevicePredictor::Kind::kFiniteSet;
+      require(oracle->atoms(&device_pred.points, &device_pred.weights), "--device",
+              "on the device the target must be a finite point set (or use --given-x)");
+    }
+  }
 
   // ---- run ----
   PhiloxNoise noise(a.seed);
@@ -352,7 +372,8 @@ int run(int argc, char** argv) {
   } else {
     ProgressBar bar(static_cast<std::int64_t>(a.paths) * a.steps, ProgressOptions{"pmm-solve"});
     if (bar.enabled()) opt.progress = bar.callback();
-    res = solve(process, a.solver, *predictor, noise, static_cast<Index>(a.paths), opt);
+    res = on_device ? device_solve(process, a.solver, device_pred, a.seed, static_cast<Index>(a.paths), opt, device_spec)
+                    : solve(process, a.solver, *predictor, noise, static_cast<Index>(a.paths), opt);
     bar.finish();
     nfe_mean = static_cast<double>(res.nfe);
   }
@@ -392,9 +413,15 @@ int run(int argc, char** argv) {
       j["solver"] = {{"name", a.solver}, {"kind", "probability-flow ODE"}, {"ode_tol", a.ode_tol},
                      {"ode_clock", a.ode_clock}, {"ode_start_precision", a.ode_start},
                      {"method_order", ode_method_order(ode_method)}};
-    else
-      j["solver"] = {{"name", a.solver}, {"strong_order", solver_orders(pname, a.solver).strong},
-                     {"weak_order", solver_orders(pname, a.solver).weak}};
+    else {
+      const SolverOrders orders = solver_orders(pname, a.solver);
+      j["solver"] = {{"name", a.solver},
+                     {"strong_order", orders.strong},
+                     {"weak_order", orders.weak},
+                     {"converges_to_process_law", orders.converges}};
+      if (*orders.note) j["solver"]["note"] = orders.note;
+    }
+    j["device"] = a.device;
     j["grid"] = {{"spec", a.grid}, {"steps", a.steps}};
     add_run_fields(j, a, predictor->describe());
     j["final"] = a.final_mode;

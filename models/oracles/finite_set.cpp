@@ -47,6 +47,11 @@ class FiniteSetBase : public Oracle {
     for (Index i = 0; i < points_.cols(); ++i) cdf_[i] = acc += std::exp(log_w_[i]);
   }
   Index dim() const override { return points_.rows(); }
+  bool atoms(Batch* points, Eigen::VectorXd* weights) const override {
+    *points = points_;
+    *weights = log_w_.array().exp().matrix();
+    return true;
+  }
   Batch sample(Index n, std::uint64_t seed, Index path0) const override {
     Batch out(dim(), n);
     for (Index j = 0; j < n; ++j) {

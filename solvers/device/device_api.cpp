@@ -81,7 +81,8 @@ IntegrateResult device_solve(const AnyProcess& process, const std::string& solve
   require(dev.kind != DeviceKind::kCpu, "device", "device_solve needs a device (cuda or thrust-cpp); use solve() for cpu");
   if (dev.kind == DeviceKind::kCuda) {
     std::string why;
-    require(cuda_available(&why), "device", "cuda is not available: " + why);
+    const bool ok = cuda_available(&why);  // before the message is built: argument order is unspecified
+    require(ok, "device", "cuda is not available: " + why);
   }
   const std::string pname = process_name(process);
   check_solver(pname, solver);

@@ -17,6 +17,9 @@ class Oracle : public Predictor {
   // n draws x ~ target (dim x n); draw j depends on (seed, path0 + j) only.
   virtual Batch sample(Index n, std::uint64_t seed, Index path0 = 0) const = 0;
   Index preferred_batch() const override { return 128; }
+  // A finite-set oracle's atoms (dim x K) and normalised weights, for back ends that evaluate it themselves
+  // (the device kernels); false for other targets.
+  virtual bool atoms(Batch* points, Eigen::VectorXd* weights) const { return false; }
 };
 
 using OraclePtr = std::shared_ptr<const Oracle>;
