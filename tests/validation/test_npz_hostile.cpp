@@ -156,3 +156,64 @@ TEST_CASE("npz: hostile zip structures are refused before any large allocation")
   Member lying{"a.npy", body, 0, body.size() + 100, 0, false};
   refusal(dir, "stored_size.npz", zip({lying}));
 }
+
+TEST_CASE("npz: deflated members (np.savez_compressed) inflate through zlib, text members read back") {
+  TempDir dir;
+  std::string data;
+  for (int i = 0; i < 3000; ++i) {
+    const double v = 0.5 * i;
+    data.append(reinterpret_cast<const char*>(&v), 8);
+  }
+  const std::string body = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1000, 3), }", data);
+  z_stream z{};
+  REQUIRE(::deflateInit2(&z, 9, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  std::string packed(::deflateBound(&z, body.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
+  z.avail_in = static_cast<uInt>(body.size());
+  z.next_out = reinterpret_cast<Bytef*>(packed.data());
+  z.avail_out = static_cast<uInt>(packed.size());
+  REQUIRE(::deflate(&z, Z_FINISH) == Z_STREAM_END);
+  packed.resize(z.total_out);
+  ::deflateEnd(&z);
+  Member m{"x.npy", packed, 8, body.size(),
+           static_cast<std::uint32_t>(::crc32(0, reinterpret_cast<const Bytef*>(body.data()), body.size())), true};
+  std::string text;
+  for (const char c : std::string("net\0\0", 5)) put(text, static_cast<unsigned char>(c), 4);
+  const std::string tbody = npy("{'descr': '<U5', 'fortran_order': False, 'shape': (), }", text);
+  pmm::test::write_bytes(dir.file("c.npz"), zip({m, {"feature_model.npy", tbody}}));
+  const auto a = pmm::read_npz(dir.file("c.npz"));
+  REQUIRE(a.count("x") == 1);
+  CHECK(a.at("x").shape == std::vector<std::int64_t>{1000, 3});
+  CHECK(a.at("x").data.size() == 3000);
+  CHECK(a.at("x").data[2999] == 1499.5);
+  REQUIRE(a.count("feature_model") == 1);
+  CHECK(a.at("feature_model").text == std::vector<std::string>{"net"});
+  // The same member cut short: zlib reports the early end.
+  Member cut = m;
+  cut.body = packed.substr(0, packed.size() / 2);
+  refusal(dir, "cut.npz", zip({cut}));
+  // A wrong CRC.
+  Member bad = m;
+  bad.crc ^= 1;
+  CHECK(refusal(dir, "crc.npz", zip({bad})).find("CRC-32 mismatch") != std::string::npos);
+}
+
+TEST_CASE("npz: zip64 deflated members written by Python's zipfile read back") {
+  if (::access("/usr/bin/python3", X_OK) != 0) {
+    MESSAGE("SKIPPED: no /usr/bin/python3");
+    return;
+  }
+  TempDir dir;
+  REQUIRE(pmm::test::run_python(dir, R"(
+import zipfile, struct
+hdr = b"{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }"
+hdr = hdr + b' ' * ((64 - (10 + len(hdr) + 1) % 64) % 64) + b'\n'
+body = b'\x93NUMPY\x01\x00' + struct.pack('<H', len(hdr)) + hdr + struct.pack('<2d', 1.5, -2.0)
+with zipfile.ZipFile('z64.npz', 'w', compression=zipfile.ZIP_DEFLATED) as z:
+    with z.open('mu.npy', 'w', force_zip64=True) as f:
+        f.write(body)
+)") == 0);
+  const auto a = pmm::read_npz(dir.file("z64.npz"));
+  REQUIRE(a.count("mu") == 1);
+  CHECK(a.at("mu").data == std::vector<double>{1.5, -2.0});
+}
