@@ -13,6 +13,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include <pmm/io/atomic_file.hpp>
 #include <pmm/io/matrix_file.hpp>
 #include <pmm/io/npy.hpp>
 #include "apps/common/options.hpp"
@@ -68,14 +69,13 @@ void check_output_path(const std::string& path, const std::string& option, std::
           "directory '" + dir.string() + "' does not exist");
 }
 
-// Removes the outputs of this run if a later one fails: either every file is written or none.
+// Either every output of this run is written or none: the files are staged by an OutputTransaction
+// (apps/common/atomic_file.hpp) and renamed into place together, so a failure at a later output
+// leaves the earlier ones' pre-existing files as they were (removing them would destroy the user's).
 struct OutputSet {
+  OutputTransaction transaction;
   std::vector<std::string> written;
-  bool done = false;
-  ~OutputSet() {
-    if (!done)
-      for (const auto& p : written) std::remove(p.c_str());
-  }
+  void commit() { transaction.commit(); }
 };
 
 nlohmann::json process_json(const AnyProcess& process) {
@@ -147,6 +147,14 @@ int run_text(SolveArgs a, int argc, char** argv) {
   const std::string schedule = a.schedule.empty() ? "linear" : a.schedule;
   const DirichletCategoricalProcess process = dirichlet_categorical_process(
       alphabet.size(), a.length, parse_position_schedule(schedule, a.length, "--schedule"));
+  {
+    // Tokens of the samples and of x (int), the sampler's state (about 2 more), the masked fractions.
+    const double cells = static_cast<double>(a.paths) * static_cast<double>(a.length);
+    const double saves = a.trajectory.empty() ? 0.0 : std::max(2, a.save_every > 0 ? a.steps / a.save_every + 1 : 101);
+    const std::string what = fmt::format("{} paths of length {}", a.paths, a.length);
+    require_memory(4.0 * cells * (3.0 + (a.given_x ? 1.0 : 0.0)) + 8.0 * saves * static_cast<double>(a.paths),
+                   a.length > a.paths ? "--length" : "--paths", what);
+  }
   TokenOraclePtr oracle;
   if (!predictor) {
     oracle = load_token_target(a.target, alphabet, a.length, "--target", true);
@@ -201,7 +209,7 @@ int run_text(SolveArgs a, int argc, char** argv) {
     write_json_atomic(a.report, j);
     outputs.written.push_back(a.report);
   }
-  outputs.done = true;
+  outputs.commit();
   if (!a.quiet) {
     fmt::print("process dirichlet-categorical  solver {}  length {}  vocab {}  NFE mean {:.1f} max {}  paths {}  wall {:.3f} s\n",
                solver, a.length, alphabet.size(), r.nfe_mean, r.nfe_max, a.paths, r.seconds);
@@ -311,9 +319,18 @@ int run(int argc, char** argv) {
   PredictorPtr predictor;
   OraclePtr oracle;
   Batch x;
+  // Samples, solver state (about 4 batches), x with --given-x and the trajectory, before any is allocated.
+  auto check_memory = [&](Index dim) {
+    const double saves = a.trajectory.empty() ? 0.0 : static_cast<double>(a.steps / std::max(1, a.save_every) + 1);
+    const double batches = 4.0 + (a.given_x ? 1.0 : 0.0) + 2.0 * saves;
+    require_memory(8.0 * static_cast<double>(a.paths) * static_cast<double>(dim) * batches, "--paths",
+                   fmt::format("{} paths of dimension {}{}", a.paths, dim,
+                               saves > 0 ? fmt::format(" with {} trajectory saves", saves) : ""));
+  };
   if (!a.target.empty()) {
     oracle = load_target(process, a.target, a.target_weights);
     predictor = oracle;
+    check_memory(oracle->dim());
     if (a.given_x) {
       x = oracle->sample(static_cast<Index>(a.paths), a.seed);
       predictor = std::make_shared<GivenX>(x);
@@ -341,6 +358,7 @@ int run(int argc, char** argv) {
               "on the device the target must be a finite point set (or use --given-x)");
     }
   }
+  if (a.target.empty()) check_memory(predictor->dim());
 
   // ---- run ----
   PhiloxNoise noise(a.seed);
@@ -437,7 +455,7 @@ int run(int argc, char** argv) {
     write_json_atomic(a.report, j);
     outputs.written.push_back(a.report);
   }
-  outputs.done = true;
+  outputs.commit();
 
   if (!a.quiet) {
     fmt::print("process {}  solver {}  steps {}  NFE {}  paths {}  dim {}  wall {:.3f} s\n", pname, a.solver,

@@ -374,6 +374,14 @@ int run(int argc, char** argv) {
 #endif
   }
   const Index dim = predictor->dim();
+  {
+    // One run's samples and solver state (about 4 batches of --paths) and its reference, before any is allocated;
+    // KID keeps one estimate per subset.
+    const double runs = 8.0 * static_cast<double>(dim) * (4.0 * static_cast<double>(a.paths) + static_cast<double>(a.ref_paths));
+    const double kid = 8.0 * static_cast<double>(a.kid_subsets) * 4.0;
+    if (kid > runs) require_memory(runs + kid, "--kid-subsets", fmt::format("{} KID subsets", a.kid_subsets));
+    require_memory(runs + kid, "--paths", fmt::format("{} paths and {} reference paths of dimension {}", a.paths, a.ref_paths, dim));
+  }
   // A model run has one data set. Its rows are split once (seeded by --seed) into disjoint parts: `held` sets of
   // --paths rows for the noise floor and the reference of every run (the rest, or --ref-paths of it), so the floor
   // compares as many real samples as a run generates with the same reference, and never a row with itself.

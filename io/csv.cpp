@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <fstream>
@@ -98,6 +99,19 @@ bool no_numbers(const std::vector<std::string>& fields) {
   return true;
 }
 
+// A header of a numeric CSV: every field (blanks trimmed, quotes removed) a name that starts with a
+// letter or '_' and has no '.' ("x0", "sepal length", "b,c"). A first line that is neither numbers
+// nor such names ("O.7,2", "1.5e,x", ",") is a damaged data line, refused rather than dropped.
+bool column_names(const std::vector<std::string>& fields) {
+  for (const auto& f : fields) {
+    const std::string_view name = trim(f);
+    if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_') ||
+        name.find('.') != std::string_view::npos)
+      return false;
+  }
+  return true;
+}
+
 // np.savetxt(..., header=...) writes its header as "# ..." lines.
 bool comment(const Record& record) { return trim(record.fields[0]).substr(0, 1) == "#"; }
 
@@ -136,6 +150,10 @@ Batch read_csv_matrix(const std::string& path, const std::string& what, bool fin
     if (record.blank() || comment(record)) continue;
     // A header has no numbers: a first line with some would be data with a typo, reported below.
     if (first && no_numbers(record.fields)) {
+      if (!column_names(record.fields))
+        throw Error(context + ":" + std::to_string(record.line) +
+                    ": expected numbers or a header of column names (each starting with a letter, no '.'), got '" +
+                    std::string(trim(record.fields[0])) + (record.fields.size() > 1 ? ",...'" : "'"));
       dim = record.fields.size();
       dim_line = record.line;
       first = false;
@@ -313,6 +331,9 @@ void CsvTableWriter::append(const std::vector<CsvCell>& row) {
   for (const auto& cell : row) fields.push_back(cell.text);
   const std::string line = csv_line(fields);
   std::lock_guard<std::mutex> lock(mutex_);
+  // A failed write (disk full) is cut back to the last whole row: the file never holds a partial row.
+  struct stat before {};
+  const bool sized = ::fstat(fd_, &before) == 0;
   const char* data = line.data();
   std::size_t left = line.size();
   while (left > 0) {
@@ -320,6 +341,9 @@ void CsvTableWriter::append(const std::vector<CsvCell>& row) {
     if (n < 0) {
       if (errno == EINTR) continue;
       const int error_number = errno;
+      if (sized && ::ftruncate(fd_, before.st_size) != 0) {
+        // Nothing more to do: the next open cuts an unterminated last line off.
+      }
       throw Error(path_ + ": cannot append a row (" + error_text(error_number) + ")");
     }
     data += n;

@@ -227,28 +227,22 @@ DType parse_descr(const std::string& descr, const std::string& context) {
               ", little endian)");
 }
 
-// Opens the file, reads and checks the header, and checks that the data size matches the shape.
-// Leaves the file positioned at the first data byte.
-File open_npy(const std::string& path, const std::string& context, Header& header) {
-  File file(std::fopen(path.c_str(), "rb"));
-  if (!file) {
-    const int error_number = errno;
-    throw Error(context + ": cannot open for reading (" +
-                std::generic_category().message(error_number) + ")");
-  }
-  struct stat info {};
-  if (::fstat(::fileno(file.get()), &info) != 0 || !S_ISREG(info.st_mode))
-    throw Error(context + ": expected a regular .npy file");
-  const auto file_size = static_cast<std::uint64_t>(info.st_size);
+// Reads and checks the header of the .npy image in file (file_size bytes, positioned at its start):
+// magic, version, the header dict, and the shape: the product of the dimensions must fit in 64 bits,
+// and in an empty array the product of the non-zero ones (a loop bound for consumers that walk rows
+// or columns) must stay below kMaxEmptyExtent. The dtype is not looked at. Returns the data offset.
+constexpr std::uint64_t kMaxEmptyExtent = std::uint64_t{1} << 24;
 
+std::uint64_t read_header_fields(std::FILE* file, std::uint64_t file_size, const std::string& context,
+                                 Header& header) {
   auto read_exact = [&](void* dst, std::size_t n, const char* part) {
-    if (std::fread(dst, 1, n, file.get()) != n)
+    if (std::fread(dst, 1, n, file) != n)
       throw Error(context + ": truncated .npy file (" + std::to_string(file_size) +
                   " bytes, ends inside the " + part + ")");
   };
 
   char magic[kMagicSize] = {};
-  const std::size_t got = std::fread(magic, 1, kMagicSize, file.get());
+  const std::size_t got = std::fread(magic, 1, kMagicSize, file);
   if (got == 0) throw Error(context + ": empty file, expected a NumPy .npy file");
   if (std::memcmp(magic, kMagic, got) != 0)
     throw Error(context + ": not a NumPy .npy file (bad magic bytes; expected \\x93NUMPY)");
@@ -282,18 +276,31 @@ File open_npy(const std::string& path, const std::string& context, Header& heade
   read_exact(text.data(), header_size, "header");
 
   header = HeaderParser(text, context).parse();
-  header.type = parse_descr(header.descr, context);
 
-  std::uint64_t count = 1;
-  for (const auto dim : header.shape)
-    if (__builtin_mul_overflow(count, static_cast<std::uint64_t>(dim), &count))
+  // Checked before anything is allocated or looped over: (2^62, 0) has 0 elements but 2^62 rows.
+  std::uint64_t count = 1, extent = 1;
+  for (const auto dim : header.shape) {
+    if (__builtin_mul_overflow(count, static_cast<std::uint64_t>(dim), &count) ||
+        (dim != 0 && __builtin_mul_overflow(extent, static_cast<std::uint64_t>(dim), &extent)) ||
+        extent > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
       throw Error(context + ": shape " + format_shape(header.shape) + " is too large");
+  }
+  if (count == 0 && extent > kMaxEmptyExtent)
+    throw Error(context + ": shape " + format_shape(header.shape) +
+                " is empty but its other dimensions multiply to " + std::to_string(extent) +
+                " (more than 2^24): refused as a corrupt header");
   header.count = count;
-  if (__builtin_mul_overflow(count, static_cast<std::uint64_t>(header.type.size), &header.data_bytes) ||
+  return prefix + header_size;
+}
+
+// Checks the dtype and that the data size matches the shape (file_size - offset bytes follow).
+void check_data_size(Header& header, std::uint64_t file_size, std::uint64_t offset, const std::string& context) {
+  header.type = parse_descr(header.descr, context);
+  if (__builtin_mul_overflow(header.count, static_cast<std::uint64_t>(header.type.size), &header.data_bytes) ||
       header.data_bytes > std::numeric_limits<std::size_t>::max() / 2)
     throw Error(context + ": shape " + format_shape(header.shape) + " is too large");
 
-  const std::uint64_t available = file_size - prefix - header_size;
+  const std::uint64_t available = file_size - offset;
   const std::string described = "shape " + format_shape(header.shape) + " of " + header.type.name() +
                                 " needs " + std::to_string(header.data_bytes) + " bytes of data";
   if (available < header.data_bytes)
@@ -303,6 +310,31 @@ File open_npy(const std::string& path, const std::string& context, Header& heade
     throw Error(context + ": size mismatch: " + described + ", the file has " +
                 std::to_string(available) + " (" + std::to_string(available - header.data_bytes) +
                 " extra bytes)");
+}
+
+// Opens the file, reads and checks the header, and checks that the data size matches the shape.
+// Leaves the file positioned at the first data byte.
+File open_npy(const std::string& path, const std::string& context, Header& header) {
+  File file(std::fopen(path.c_str(), "rb"));
+  if (!file) {
+    const int error_number = errno;
+    throw Error(context + ": cannot open for reading (" +
+                std::generic_category().message(error_number) + ")");
+  }
+  struct stat info {};
+  if (::fstat(::fileno(file.get()), &info) != 0 || !S_ISREG(info.st_mode))
+    throw Error(context + ": expected a regular .npy file");
+  const auto file_size = static_cast<std::uint64_t>(info.st_size);
+  const std::uint64_t offset = read_header_fields(file.get(), file_size, context, header);
+  check_data_size(header, file_size, offset, context);
+  return file;
+}
+
+// A read-only FILE over bytes in memory (a .npz member), so that the file reader serves both.
+File open_memory(const void* data, std::size_t size, const std::string& context) {
+  if (size == 0) throw Error(context + ": empty file, expected a NumPy .npy file");
+  File file(::fmemopen(const_cast<void*>(data), size, "rb"));
+  if (!file) throw Error(context + ": cannot read the member (" + std::generic_category().message(errno) + ")");
   return file;
 }
 
@@ -450,6 +482,27 @@ NpyArray read_npy(const std::string& path) {
   read_as_double(file.get(), h, array.data.data(), path);
   if (h.fortran) array.data = fortran_to_c(array.data, h.shape);
   return array;
+}
+
+NpyArray read_npy_memory(const void* data, std::size_t size, const std::string& context) {
+  File file = open_memory(data, size, context);
+  Header h;
+  const std::uint64_t offset = read_header_fields(file.get(), size, context, h);
+  check_data_size(h, size, offset, context);
+  NpyArray array;
+  array.shape = h.shape;
+  array.dtype = h.descr;
+  array.data.resize(h.count);
+  read_as_double(file.get(), h, array.data.data(), context);
+  if (h.fortran) array.data = fortran_to_c(array.data, h.shape);
+  return array;
+}
+
+NpyHeader read_npy_header_memory(const void* data, std::size_t size, const std::string& context) {
+  File file = open_memory(data, size, context);
+  Header h;
+  const std::uint64_t offset = read_header_fields(file.get(), size, context, h);
+  return {h.descr, h.fortran, h.shape, h.count, static_cast<std::size_t>(offset)};
 }
 
 Batch read_npy_matrix(const std::string& path, const std::string& what, bool finite_only) {

@@ -4,7 +4,9 @@
 #include <pmm/processes/schedule.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -168,16 +170,27 @@ SchedulePtr piecewise_linear_schedule_from_file(const std::string& path) {
   std::vector<double> t, f;
   std::string line;
   int lineno = 0;
+  // Every line is blank, a comment, or exactly two finite numbers "t f" (blanks or a comma between):
+  // anything else (a header without '#', "nan 3", "O.7 2") is refused naming the line.
+  auto number = [&](const std::string& token, double& v) {
+    const char* begin = token.c_str();
+    char* end = nullptr;
+    errno = 0;
+    v = std::strtod(begin, &end);
+    return end != begin && *end == '\0' && errno != ERANGE && finite(v);
+  };
   while (std::getline(in, line)) {
     ++lineno;
     if (auto h = line.find('#'); h != std::string::npos) line.resize(h);
     std::replace(line.begin(), line.end(), ',', ' ');
     std::stringstream ss(line);
-    double a, b;
-    if (!(ss >> a)) continue;
-    std::string rest;
-    require(static_cast<bool>(ss >> b) && !(ss >> rest), path,
-            fmt::format("line {}: expected two numbers 't f'", lineno));
+    std::vector<std::string> tokens;
+    for (std::string token; ss >> token;) tokens.push_back(token);
+    if (tokens.empty()) continue;
+    double a = 0, b = 0;
+    require(tokens.size() == 2 && number(tokens[0], a) && number(tokens[1], b), path,
+            fmt::format("line {}: expected two finite numbers 't f' (comments start with '#'), got '{}'", lineno,
+                        line.substr(0, 60)));
     t.push_back(a);
     f.push_back(b);
   }
@@ -188,7 +201,32 @@ SchedulePtr piecewise_linear_schedule_from_file(const std::string& path) {
   }
 }
 
+void check_schedule(const Schedule& s, const std::string& what) {
+  constexpr int kPoints = 1024;
+  double last = 0;
+  for (int i = 0; i <= kPoints; ++i) {
+    const double t = static_cast<double>(i) / kPoints;
+    const double F = s.F(t), f = s.f(t);
+    require(std::isfinite(F) && std::isfinite(f) && f >= 0, what,
+            fmt::format("{}: f or F is not finite or f < 0 at t = {}", s.describe(), t));
+    require(F >= last, what, fmt::format("{}: F decreases at t = {}", s.describe(), t));
+    last = F;
+  }
+  require(s.F(0.0) == 0.0, what, fmt::format("{}: F(0) must be 0, got {}", s.describe(), s.F(0.0)));
+  require(last <= kMaxScheduleF, what,
+          fmt::format("{}: F(1) = {:g} is larger than {:g}: the solvers' coefficients (F^2, F x) would overflow",
+                      s.describe(), last, kMaxScheduleF));
+}
+
+static SchedulePtr parse_schedule_unchecked(const std::string& spec, const std::string& option);
+
 SchedulePtr parse_schedule(const std::string& spec, const std::string& option) {
+  SchedulePtr s = parse_schedule_unchecked(spec, option);
+  check_schedule(*s, option);
+  return s;
+}
+
+static SchedulePtr parse_schedule_unchecked(const std::string& spec, const std::string& option) {
   const auto colon = spec.find(':');
   const std::string name = spec.substr(0, colon);
   const std::string params = colon == std::string::npos ? "" : spec.substr(colon + 1);

@@ -16,25 +16,12 @@
 #include <pmm/core/batch.hpp>
 #include <pmm/core/error.hpp>
 #include <pmm/io/fingerprint.hpp>
+#include <pmm/io/npz.hpp>
 #include "validation/metric_frechet.hpp"
 
 namespace pmm {
 
-// ---- .npz files (zip archives of .npy arrays) ----
-// One array: numbers are converted to double (f8, f4, f2, i1..i8, u1..u8, b1), C order; text arrays (NumPy '<U'
-// and '|S' dtypes) keep their elements in `text` (shape as stored, usually () for a scalar string).
-struct NpzArray {
-  std::vector<std::int64_t> shape;
-  std::vector<double> data;
-  std::vector<std::string> text;
-  std::string dtype;  // as stored, e.g. "<f8", "<U21"
-};
-// Reads stored (np.savez) and deflated (np.savez_compressed) members, zip64 included; checks every CRC-32.
-// Keys are member names without ".npy". Errors are pmm::Error starting with "<path>: ".
-std::map<std::string, NpzArray> read_npz(const std::string& path);
-// Writes an uncompressed .npz (what np.savez writes), atomically: doubles as '<f8', text as '<U'.
-// An array with text set is written as text; otherwise data must have prod(shape) values.
-void write_npz(const std::string& path, const std::vector<std::pair<std::string, NpzArray>>& arrays);
+// ---- .npz files (zip archives of .npy arrays): NpzArray, read_npz, write_npz in apps/common/npz.hpp ----
 
 // ---- statistics ----
 struct FidStatistics {

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include <fmt/format.h>
+
 #include <pmm/io/number_text.hpp>
 #include <pmm/core/error.hpp>
 
@@ -175,6 +177,16 @@ CLI::Validator matrix_file_name() {
         return {};
       },
       "FILE.npy|FILE.csv", "a .npy or .csv file name");
+}
+
+void require_memory(double bytes, const std::string& option, const std::string& what) {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return;  // unknown: let the allocation decide
+  const double memory = static_cast<double>(pages) * static_cast<double>(page);
+  const double gib = 1024.0 * 1024.0 * 1024.0;
+  require(bytes <= memory, option,
+          fmt::format("{} need about {:.1f} GiB of memory, more than this machine's {:.1f} GiB; ask for less",
+                      what, bytes / gib, memory / gib));
 }
 
 void parse_args(CLI::App& app, int argc, char** argv) {

@@ -34,6 +34,11 @@ CLI::Validator positive_double();   // finite and > 0
 CLI::Validator readable_file();     // an existing regular file that can be opened for reading
 CLI::Validator matrix_file_name();  // name ending in .npy or .csv (for write_matrix / read_matrix)
 
+// Refuses a request that cannot fit before anything is allocated: bytes is the caller's estimate of
+// the memory its arrays need for what (e.g. "1e9 paths of dimension 3"); when it exceeds the
+// machine's physical memory, throws pmm::Error "<option>: <what> need about X GiB, more than ...".
+void require_memory(double bytes, const std::string& option, const std::string& what);
+
 // Parses argv into app. --help (and --version, if the app has one) print to stdout and end the run
 // with status 0 through run_app; parse errors propagate as CLI::ParseError for run_app to report.
 void parse_args(CLI::App& app, int argc, char** argv);

@@ -2,6 +2,7 @@
 #include "apps/common/targets.hpp"
 
 #include <fstream>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -39,11 +40,25 @@ OraclePtr load_mixture(const AnyProcess& process, const std::string& path) {
   std::ifstream in(path);
   require(in.good(), "--target", path + ": cannot open");
   nlohmann::json j;
+  // A repeated key is refused (nlohmann keeps the last one silently): one key set per open object.
+  std::vector<std::set<std::string>> keys;
+  std::string duplicate;
+  const nlohmann::json::parser_callback_t no_duplicates = [&](int, nlohmann::json::parse_event_t event,
+                                                              nlohmann::json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    if (event == E::object_start) keys.emplace_back();
+    if (event == E::object_end && !keys.empty()) keys.pop_back();
+    if (event == E::key && !keys.empty() && !keys.back().insert(parsed.get<std::string>()).second &&
+        duplicate.empty())
+      duplicate = parsed.get<std::string>();
+    return true;
+  };
   try {
-    j = nlohmann::json::parse(in);
+    j = nlohmann::json::parse(in, no_duplicates);
   } catch (const std::exception& e) {
     throw Error("--target: " + path + ": not valid JSON (" + e.what() + ")");
   }
+  require(duplicate.empty(), "--target: " + path, "the key \"" + duplicate + "\" appears twice in one object");
   const std::string where = "--target: " + path;
   require(j.is_object() && j.contains("type") && j["type"].is_string(), where, "needs a \"type\" string");
   require(j.contains("weights") && j["weights"].is_array(), where, "needs a \"weights\" array");

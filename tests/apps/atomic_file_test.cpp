@@ -165,3 +165,67 @@ TEST_CASE("matrix_file: write_matrix and read_matrix dispatch on .npy and .csv a
   }
   CHECK(dir.entries() == std::vector<std::string>{"x.csv", "x.npy"});
 }
+
+TEST_CASE("atomic_file: an OutputTransaction renames all outputs together or none") {
+  TempDir dir;
+  pmm::write_file_atomic(dir.file("a.txt"), "old a");
+  pmm::write_file_atomic(dir.file("b.txt"), "old b");
+  {
+    pmm::OutputTransaction t;
+    pmm::write_file_atomic(dir.file("a.txt"), "new a");
+    CHECK(read_bytes(dir.file("a.txt")) == "old a");  // staged, not yet in place
+    CHECK_THROWS_AS(pmm::write_file_atomic(dir.file("nodir/b.txt"), "x"), pmm::Error);
+  }  // the run failed: no commit
+  CHECK(read_bytes(dir.file("a.txt")) == "old a");
+  CHECK(dir.entries() == std::vector<std::string>{"a.txt", "b.txt"});
+  {
+    pmm::OutputTransaction t;
+    pmm::write_file_atomic(dir.file("a.txt"), "new a");
+    pmm::write_file_atomic(dir.file("b.txt"), "new b");
+    t.commit();
+  }
+  CHECK(read_bytes(dir.file("a.txt")) == "new a");
+  CHECK(read_bytes(dir.file("b.txt")) == "new b");
+  CHECK(dir.entries() == std::vector<std::string>{"a.txt", "b.txt"});
+}
+
+TEST_CASE("atomic_file: SIGTERM or SIGINT while writing removes the temporary; stale ones of dead processes go") {
+  TempDir dir;
+  const std::string path = dir.file("out.npy");
+  pmm::write_file_atomic(path, "old");
+  for (const int sig : {SIGTERM, SIGINT}) {
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      ::signal(sig, SIG_DFL);  // doctest's own handler is not the program's
+      pmm::AtomicFile file(path);
+      file.write("half of the new");
+      ::raise(sig);
+      ::_exit(3);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    CHECK(WIFSIGNALED(status));
+    CHECK(WTERMSIG(status) == sig);
+    CHECK(dir.entries() == std::vector<std::string>{"out.npy"});
+  }
+  // kill -9 cannot be caught: the temporary stays until the next write to the same target.
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    pmm::AtomicFile file(path);
+    file.write("half");
+    ::raise(SIGKILL);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK(dir.entries() == std::vector<std::string>{"out.npy", "out.npy.tmp." + std::to_string(child)});
+  pmm::write_npy_matrix(dir.file("other.npy"), pmm::Batch::Zero(1, 1));  // another target: not touched
+  CHECK(dir.entries().size() == 3);
+  pmm::write_file_atomic(path, "new");
+  CHECK(dir.entries() == std::vector<std::string>{"other.npy", "out.npy"});
+  CHECK(read_bytes(path) == "new");
+  // A temporary of a live process (this one's parent) is kept.
+  pmm::test::write_bytes(path + ".tmp." + std::to_string(::getppid()), "busy");
+  CHECK(pmm::remove_stale_temporaries(path) == 0);
+}

@@ -164,3 +164,16 @@ TEST_CASE("csv: rows appended from several threads stay whole") {
   for (const auto& row : table.rows) CHECK(row[2] == std::string(100, static_cast<char>('a' + std::stoi(row[0]))));
   CHECK(pmm::csv_line({"a", "b c", ""}) == "a,b c,\n");
 }
+
+TEST_CASE("csv: a damaged first data line is refused, not taken for a header") {
+  TempDir dir;
+  const std::string path = dir.file("in.csv");
+  for (const std::string first : {"O.7,2e", "l.5,x", "1.5e,abc", ",", "x.0,x.1"}) {
+    write_bytes(path, first + "\n1,2\n3,4\n");
+    INFO(first);
+    CHECK(error_of([&] { pmm::read_csv_matrix(path, "--data"); })
+              .rfind("--data: " + path + ":1: expected numbers or a header of column names", 0) == 0);
+  }
+  write_bytes(path, "x0, _y\n1,2\n");  // names: a header
+  CHECK(pmm::read_csv_matrix(path, "--data").cols() == 1);
+}

@@ -13,6 +13,7 @@
 
 #include <pmm/core/error.hpp>
 #include "tests/apps/test_files.hpp"
+#include "tests/test_helpers.hpp"
 
 using pmm::test::TempDir;
 
@@ -373,4 +374,24 @@ assert c.dtype == np.int32 and c.tolist() == [[-5, 0], [5, 2147483647]], c
 m = np.load('ours_matrix.npy')
 assert m.tolist() == [[1, 3, 5], [2, 4, 6]], m
 )") == 0);
+}
+
+using pmm_test::error_of;
+
+TEST_CASE("npy: an empty shape with a huge other dimension is refused at once (was a hang)") {
+  TempDir dir;
+  const std::string path = dir.file("empty_huge.npy");
+  // (2^62, 0) holds no element but gave read_npy_matrix a 0 x 2^62 batch whose finiteness check looped 2^62 times.
+  pmm::test::write_bytes(path, npy_file("{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 0), }", ""));
+  const std::string e = error_of([&] { pmm::read_npy_matrix(path, "--data"); });
+  CHECK(e.rfind("--data: " + path + ": shape (4611686018427387904, 0) is empty but", 0) == 0);
+  CHECK(error_of([&] { pmm::read_npy(path); }).rfind(path + ": ", 0) == 0);
+  // Products that overflow 64 bits, with and without a zero among them.
+  pmm::test::write_bytes(path, npy_file("{'descr': '<f8', 'fortran_order': True, 'shape': (4294967296, 4294967297), }", ""));
+  CHECK(error_of([&] { pmm::read_npy(path); }).find("is too large") != std::string::npos);
+  pmm::test::write_bytes(path, npy_file("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 4294967296, 4294967297), }", ""));
+  CHECK(error_of([&] { pmm::read_npy(path); }).find("is too large") != std::string::npos);
+  // Small empty arrays stay legal.
+  pmm::test::write_bytes(path, npy_file("{'descr': '<f8', 'fortran_order': False, 'shape': (1000, 0), }", ""));
+  CHECK(pmm::read_npy_matrix(path, "--data").cols() == 1000);
 }

@@ -175,3 +175,30 @@ TEST_CASE("grids: uniform, uniform-precision and power grids increase strictly f
     }
   }
 }
+
+TEST_CASE("schedules: garbage lines in a table and overflowing schedules are refused") {
+  const std::string path = temp_path("garbage_schedule");
+  for (const std::string line : {"hello world", "nan 3", "O.7 2", "0.5 inf", "0.5", "0.5 2 # ok", "1e999 2"}) {
+    {
+      std::ofstream out(path);
+      out << "# t f\n0 1\n" << line << "\n1 1\n";
+    }
+    INFO(line);
+    const std::string msg = error_of([&] { pmm::parse_schedule("table:" + path); });
+    if (line == "0.5 2 # ok") {
+      CHECK(msg == "<no pmm::Error thrown>");
+      continue;
+    }
+    CHECK(starts_with(msg, "--schedule: " + path + ": line 3: expected two finite numbers"));
+  }
+  std::remove(path.c_str());
+  // F(1) = 1e308 ran and returned samples of mean 6e288; F(1) is capped at kMaxScheduleF = 1e30.
+  for (const std::string spec : {"constant:c=1e308", "constant:c=1e31", "linear:a=1e300", "exponential:a=1e20,k=50"}) {
+    INFO(spec);
+    CHECK(error_of([&] { pmm::parse_schedule(spec); }).find("would overflow") != std::string::npos);
+  }
+  CHECK_NOTHROW(pmm::parse_schedule("constant:c=1e6"));
+  CHECK_NOTHROW(pmm::parse_schedule("exponential:a=1,k=50"));  // F(1) = 1e20
+  CHECK_NOTHROW(pmm::parse_schedule("constant:c=1e30"));
+  CHECK_NOTHROW(pmm::check_schedule(*pmm::exponential_schedule(), "--schedule"));
+}

@@ -18,8 +18,9 @@ namespace pmm {
 // Atomic write of a dim x n batch as n rows of dim columns.
 void write_csv_matrix(const std::string& path, const Batch& x);
 // dim x n batch from a numeric CSV; the first line is a header when none of its fields is a
-// number. Blank lines and lines starting with '#' are skipped. Errors start with
-// "<what>: <path>:<line>: ".
+// number and every field is a column name (starts with a letter or '_', has no '.'): any other
+// unparsable first line ("O.7,2") is an error, not a header. Blank lines and lines
+// starting with '#' are skipped. Errors start with "<what>: <path>:<line>: ".
 Batch read_csv_matrix(const std::string& path, const std::string& what, bool finite_only = true);
 
 // ---- tables ----
@@ -60,7 +61,8 @@ std::string csv_line(const std::vector<std::string>& fields);
 
 // Appends rows to a result file, one line per write() so that a killed run leaves whole rows only.
 // Opening an existing file checks that its header matches columns and reads its rows (existing());
-// a last line without its '\n' is the trace of an interrupted write and is cut off. A missing or
+// a last line without its '\n' is the trace of an interrupted write and is cut off; a failed append
+// (disk full) truncates the file back to its last whole row before throwing. A missing or
 // empty file is created with the header. append() is safe to call from several threads.
 class CsvTableWriter {
  public:

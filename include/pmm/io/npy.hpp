@@ -21,6 +21,23 @@ struct NpyArray {
 // Any supported dtype, converted to double (int64 beyond 2^53 rounds: use read_npy_int for ids).
 NpyArray read_npy(const std::string& path);
 
+// The same checks and conversions on a .npy image held in memory (a .npz member); errors start with
+// "<context>: ".
+NpyArray read_npy_memory(const void* data, std::size_t size, const std::string& context);
+
+// Only the checked header of an in-memory .npy image, for dtypes read_npy does not convert (the
+// .npz text arrays): the caller checks the dtype and that size - data_offset bytes hold the data.
+// count is the product of the shape (checked for overflow; an empty shape's other dimensions are
+// bounded as in read_npy).
+struct NpyHeader {
+  std::string descr;
+  bool fortran = false;
+  std::vector<std::int64_t> shape;
+  std::uint64_t count = 1;
+  std::size_t data_offset = 0;
+};
+NpyHeader read_npy_header_memory(const void* data, std::size_t size, const std::string& context);
+
 // dim x n batch from a float64 or float32 [n, dim] array; a 1-D [n] array is n points of dim 1.
 // Errors start with "<what>: <path>: ". With finite_only, NaN or infinity is an error.
 Batch read_npy_matrix(const std::string& path, const std::string& what, bool finite_only = true);

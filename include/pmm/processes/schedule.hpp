@@ -36,6 +36,16 @@ SchedulePtr staircase_schedule(double a, double b, double c);
 // "table:FILE", "staircase:a=3.5,b=100,c=0.985". Throws pmm::Error naming `option`.
 SchedulePtr parse_schedule(const std::string& spec, const std::string& option = "--schedule");
 
+// Largest accepted F(1). Products such as F^2 and F x in the solvers' coefficients overflow double
+// long before 1e308 (constant:c=1e308 gave samples of mean 6e288); 1e30 keeps them far from it and
+// is above every useful schedule (exponential k = 50, the largest k accepted, has F(1) = 5.4e18 and
+// samples right; a constant F(1) of 1e20 is already wrong with 20 steps: accuracy is not promised
+// near the bound).
+inline constexpr double kMaxScheduleF = 1e30;
+// Throws pmm::Error "<what>: ..." unless f and F are finite with f >= 0, F(0) = 0, F non-decreasing
+// (1025 points on [0, 1]) and F(1) <= kMaxScheduleF. parse_schedule applies it to every spec.
+void check_schedule(const Schedule& schedule, const std::string& what);
+
 // Time grids on [0, 1], n steps, n + 1 points, strictly increasing, first 0, last 1.
 enum class GridKind { kUniform, kUniformPrecision, kPower };
 struct GridSpec {
