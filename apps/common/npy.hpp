@@ -21,7 +21,8 @@ struct NpyArray {
 // Any supported dtype, converted to double (int64 beyond 2^53 rounds: use read_npy_int for ids).
 NpyArray read_npy(const std::string& path);
 
-// dim x n batch from a float64 or float32 [n, dim] array; a 1-D [n] array is n points of dim 1.
+// dim x n batch from an [n, dim] array of any supported dtype (integer and bool converted to double, int64 beyond
+// 2^53 rounding); a 1-D [n] array is n points of dim 1.
 // Errors start with "<what>: <path>: ". With finite_only, NaN or infinity is an error.
 Batch read_npy_matrix(const std::string& path, const std::string& what, bool finite_only = true);
 
