@@ -56,6 +56,15 @@ printf '{"type": "gaussian-mixture", "weights": [0.5, 0.5], "means": [[0, 0], [2
  "covariances": [[[1, 0.8], [0.8, 1]], [[1, 2], [2, 1]]]}' >"$T/notpd.json"
 bad "notpd.json: gaussian-mixture target: component 1: covariance is not positive definite" \
   --process normal --target "$T/notpd.json" --out "$T/out.npy"
+# dirichlet-categorical with a schedule that leaves positions masked at t = 1 (constant:c=1: each with probability
+# e^-1): stdout says how many, the report counts them; the linear default leaves none worth a line.
+printf 'abababcbcbcacabbbcbaab\n' >"$T/corpus.txt"
+ok "$S" --process dirichlet-categorical --target "markov:$T/corpus.txt" --alphabet chars:abc --length 8 \
+  --schedule constant:c=1 --paths 200 --seed 2 --report "$T/left.json"
+grep -q "^left masked at t = 1: [0-9]* positions" "$T/log" || { echo "FAIL: no leftover line"; cat "$T/log"; fail=1; }
+/usr/bin/python3 -c "import json, sys; r = json.load(open('$T/left.json'))
+sys.exit(0 if 0 < r['leftover_positions'] <= 1600 and r['leftover_paths'] <= 200 else 1)" \
+  || { echo "FAIL: report lacks leftover counts"; fail=1; }
 O=(--out "$T/out.npy" --trajectory "$T/traj.npy" --report "$T/run.json")
 bad --process   --process poisson --target builtin:atoms3 "${O[@]}"
 bad --solver    --solver rk4 --target builtin:atoms3 "${O[@]}"
