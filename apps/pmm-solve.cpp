@@ -202,6 +202,9 @@ int run_text(SolveArgs a, int argc, char** argv) {
     j["nfe_mean"] = r.nfe_mean;
     j["nfe_max"] = r.nfe_max;
     j["nfe"] = r.nfe_max;
+    // Positions the schedule left masked at t = 1, each filled through the predictor (1 NFE, included above).
+    j["leftover_positions"] = r.leftover;
+    j["leftover_paths"] = r.leftover_paths;
     j["wall_seconds"] = r.seconds;
     j["save_times"] = r.save_times;
     j["trajectory_content"] = "masked fraction per path [saves, paths]";
@@ -213,6 +216,11 @@ int run_text(SolveArgs a, int argc, char** argv) {
   if (!a.quiet) {
     fmt::print("process dirichlet-categorical  solver {}  length {}  vocab {}  NFE mean {:.1f} max {}  paths {}  wall {:.3f} s\n",
                solver, a.length, alphabet.size(), r.nfe_mean, r.nfe_max, a.paths, r.seconds);
+    if (r.leftover > 0)
+      fmt::print("left masked at t = 1: {} positions ({:.2f}% of {}) in {} paths, filled one at a time through the "
+                 "predictor ({} NFE, counted above)\n",
+                 r.leftover, 100.0 * static_cast<double>(r.leftover) / (static_cast<double>(r.paths) * a.length),
+                 static_cast<std::int64_t>(r.paths) * a.length, r.leftover_paths, r.leftover);
     fmt::print("predictor: {}\n", predictor->describe());
     const Index shown = std::min<Index>(a.show, r.paths);
     if (shown > 0) {
@@ -314,6 +322,11 @@ int run(int argc, char** argv) {
   const GridSpec grid_spec = parse_grid(a.grid, "--grid");
   std::vector<double> grid = make_grid(grid_spec, *std::visit([](const auto& p) { return p.schedule; }, process),
                                        a.steps);
+  {
+    const std::string warn =
+        first_step_warning(*std::visit([](const auto& p) { return p.schedule; }, process), grid, a.grid);
+    if (!warn.empty() && a.solver != "ode") fmt::print(stderr, "pmm-solve: {}\n", warn);
+  }
 
   // ---- predictor ----
   PredictorPtr predictor;

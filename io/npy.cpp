@@ -509,9 +509,10 @@ Batch read_npy_matrix(const std::string& path, const std::string& what, bool fin
   const std::string context = with_what(what, path);
   Header h;
   File file = open_npy(path, context, h);
-  if (h.type.kind != Kind::floating || h.shape.empty() || h.shape.size() > 2)
-    throw Error(context + ": expected a float64 or float32 array of 1 or 2 dimensions [n, dim], got " +
-                h.type.name() + " shape " + format_shape(h.shape));
+  // Any supported dtype: integer and bool arrays (counts, binary images) are converted to double.
+  if (h.shape.empty() || h.shape.size() > 2)
+    throw Error(context + ": expected an array of 1 or 2 dimensions [n, dim], got " + h.type.name() + " shape " +
+                format_shape(h.shape));
   const Index n = h.shape[0];
   const Index dim = h.shape.size() == 2 ? h.shape[1] : 1;
   Batch x(dim, n);

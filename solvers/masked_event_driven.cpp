@@ -1,5 +1,6 @@
 // Event-driven masked sampler: exact reveal times tau_c = F_c^{-1}(E_c), E_c = -log U; per path the distinct times in
 // increasing order are "groups"; round r sends every path's r-th group (each at its own time) in one batched call.
+// Positions never revealed (tau_c = +inf) are left to fill_leftovers (run_masked).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -15,7 +16,6 @@ void MaskedEventDriven::run(const DirichletCategoricalProcess& p, const TokenPre
   // order[j]: positions sorted by reveal time (never-revealed last); starts[j]: first index of each group.
   std::vector<std::vector<int>> order(static_cast<size_t>(ch.n));
   std::vector<std::vector<int>> starts(static_cast<size_t>(ch.n));
-  std::vector<char> has_final(static_cast<size_t>(ch.n), 0);
   for (Index j = 0; j < ch.n; ++j) {
     double* rev = ch.reveal.data() + j * C;
     auto& ord = order[static_cast<size_t>(j)];
@@ -31,10 +31,7 @@ void MaskedEventDriven::run(const DirichletCategoricalProcess& p, const TokenPre
     std::stable_sort(ord.begin(), ord.end(), [&](int a, int b) { return rev[a] < rev[b]; });
     for (int k = 0; k < C; ++k) {
       const double tau = rev[ord[k]];
-      if (!std::isfinite(tau)) {
-        has_final[static_cast<size_t>(j)] = 1;
-        break;
-      }
+      if (!std::isfinite(tau)) break;
       if (k == 0 || tau != rev[ord[k - 1]]) st.push_back(k);
     }
   }
@@ -47,8 +44,6 @@ void MaskedEventDriven::run(const DirichletCategoricalProcess& p, const TokenPre
       const int* row = ch.tokens.data() + j * C;
       if (r < st.size())
         batch.add(j, row, ch.reveal[static_cast<size_t>(j * C + order[static_cast<size_t>(j)][st[r]])], ch.path0 + j);
-      else if (r == st.size() && has_final[static_cast<size_t>(j)])
-        batch.add(j, row, 1.0, ch.path0 + j);
     }
     if (batch.size() == 0) break;
     batch.run(pred);
@@ -58,12 +53,12 @@ void MaskedEventDriven::run(const DirichletCategoricalProcess& p, const TokenPre
       const auto& ord = order[static_cast<size_t>(j)];
       ++ch.nfe[static_cast<size_t>(j)];
       int* row = ch.tokens.data() + j * C;
-      // this round's positions: group r, or (final draw) everything still masked
-      const int begin = r < st.size() ? st[r] : 0;
-      const int end = r < st.size() ? (r + 1 < st.size() ? st[r + 1] : C) : C;
+      // this round's positions: group r
+      const int begin = st[r];
+      const int end = r + 1 < st.size() ? st[r + 1] : C;
       for (int q = begin; q < end; ++q) {
         const int c = ord[static_cast<size_t>(q)];
-        if (r < st.size() && !std::isfinite(ch.reveal[static_cast<size_t>(j * C + c)])) break;
+        if (!std::isfinite(ch.reveal[static_cast<size_t>(j * C + c)])) break;
         if (row[c] != mask) continue;
         row[c] = draw_token(batch.probs(k, c), V, token_uniform(seed, path, c), pred, path, c);
       }

@@ -1,5 +1,6 @@
 // Fixed-grid masked sampler: per step, Bernoulli reveals with p_c = 1 - exp(-(F_c(t1) - F_c(t0))) (exact given x),
-// then one batched call g(mu(t0), t0) for the paths that reveal anything; tokens drawn in float64.
+// then one batched call g(mu(t0), t0) for the paths that reveal anything; tokens drawn in float64. Positions still
+// masked after the last step are left to fill_leftovers (run_masked).
 #include <limits>
 
 #include <pmm/solvers/masked_common.hpp>
@@ -17,7 +18,6 @@ void MaskedFixedGrid::run(const DirichletCategoricalProcess& p, const TokenPredi
   Index masked = ch.n * C;
   for (int s = 0; s < n_steps && masked > 0; ++s) {
     const double t0 = grid[s], t1 = grid[s + 1];
-    const bool last = s == n_steps - 1;
     for (int c = 0; c < C; ++c) prob[c] = p.reveal_probability(c, t0, t1);
     batch.clear();
     for (Index j = 0; j < ch.n; ++j) {
@@ -33,8 +33,6 @@ void MaskedFixedGrid::run(const DirichletCategoricalProcess& p, const TokenPredi
         if (u < prob[c]) {
           pend.push_back(c);
           rev[c] = t1;
-        } else if (last) {
-          pend.push_back(c);  // final draw: reveal time stays +infinity
         }
       }
       if (!pend.empty()) batch.add(j, row, t0, ch.path0 + j);

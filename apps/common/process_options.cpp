@@ -1,6 +1,9 @@
 // Builds a process from its command-line spelling; prior keys: b (normal), beta1, beta2 (the others).
 #include "apps/common/process_options.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "apps/common/options.hpp"
@@ -38,6 +41,18 @@ AnyProcess make_process(const std::string& name, const std::string& schedule_spe
   }
   throw Error("--process: unknown process '" + name +
               "' (expected normal, gamma-poisson, inverse-gamma-gamma or dirichlet-categorical)");
+}
+
+std::string first_step_warning(const Schedule& schedule, const std::vector<double>& grid, const std::string& grid_name) {
+  if (grid.size() < 3) return "";
+  const double total = std::log1p(schedule.F(grid.back())), first = std::log1p(schedule.F(grid[1]));
+  const double n = static_cast<double>(grid.size() - 1);
+  if (!(total > 0) || !(first / total > std::max(0.05, 10.0 / n))) return "";
+  return fmt::format(
+      "warning: --grid {}: the first of {} steps (t from 0 to {:.3g}, F from 0 to {:.3g}) carries {:.0f}% of the "
+      "log-precision log(1 + F(1)) = {:.3g}, {:.0f} times a step's share; its error will dominate: use a grid that "
+      "spreads log(1 + F) (with the exponential schedule: uniform), see docs/cli.md",
+      grid_name, grid.size() - 1, grid[1], schedule.F(grid[1]), 100 * first / total, total, first / total * n);
 }
 
 }  // namespace pmm

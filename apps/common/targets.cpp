@@ -36,6 +36,28 @@ Batch columns_of(const nlohmann::json& j, const std::string& key, const std::str
   return out;
 }
 
+// K matrices of d x d numbers (lists of rows).
+std::vector<Eigen::MatrixXd> matrices_of(const nlohmann::json& j, const std::string& key, Index d, const std::string& where) {
+  require(j[key].is_array() && !j[key].empty(), where, "'" + key + "' must be a non-empty list of matrices");
+  std::vector<Eigen::MatrixXd> out;
+  for (size_t k = 0; k < j[key].size(); ++k) {
+    const auto& a = j[key][k];
+    const std::string bad = "'" + key + "' entry " + std::to_string(k) + " must be a " + std::to_string(d) + " x " +
+                            std::to_string(d) + " list of rows of numbers";
+    require(a.is_array() && static_cast<Index>(a.size()) == d, where, bad);
+    Eigen::MatrixXd S(d, d);
+    for (Index r = 0; r < d; ++r) {
+      require(a[r].is_array() && static_cast<Index>(a[r].size()) == d, where, bad);
+      for (Index c = 0; c < d; ++c) {
+        require(a[r][c].is_number(), where, bad);
+        S(r, c) = a[r][c].get<double>();
+      }
+    }
+    out.push_back(std::move(S));
+  }
+  return out;
+}
+
 OraclePtr load_mixture(const AnyProcess& process, const std::string& path) {
   std::ifstream in(path);
   require(in.good(), "--target", path + ": cannot open");
@@ -72,11 +94,21 @@ OraclePtr load_mixture(const AnyProcess& process, const std::string& path) {
     if (type == "gaussian-mixture") {
       const auto* p = std::get_if<NormalProcess>(&process);
       require(p != nullptr, where, "a gaussian-mixture target needs --process normal");
-      return gaussian_mixture_oracle(*p, w, columns_of(j, "means", where), columns_of(j, "variances", where));
+      const bool full = j.contains("covariances");
+      require(full != j.contains("variances"), where,
+              "a gaussian-mixture needs either \"variances\" (diagonal, K lists of dim) or \"covariances\" (K dim x dim "
+              "matrices), not both");
+      Batch means = columns_of(j, "means", where);
+      if (full) return gaussian_mixture_oracle(*p, w, means, matrices_of(j, "covariances", means.rows(), where));
+      return gaussian_mixture_oracle(*p, w, means, columns_of(j, "variances", where));
     }
     if (type == "gamma-mixture") {
       const auto* p = std::get_if<GammaPoissonProcess>(&process);
       require(p != nullptr, where, "a gamma-mixture target needs --process gamma-poisson");
+      require(!j.contains("covariances"), where,
+              "a gamma-mixture takes no \"covariances\": its components are products of independent Gammas (a "
+              "covariance matrix fixes no multivariate Gamma law with a closed-form posterior mean); model "
+              "correlation with more components");
       return gamma_mixture_oracle(*p, w, columns_of(j, "shapes", where), columns_of(j, "rates", where));
     }
   } catch (const Error& e) {

@@ -1,8 +1,14 @@
 // Mixture oracles. Gaussian (Normal process): mu | k ~ N(c m_k, tau_k), tau_k = c^2 s2_k + v per coordinate,
 // E[x | mu, k] = m_k + s2_k (c / tau_k)(mu - c m_k). Gamma (Gamma-Poisson): N | k is negative binomial,
 // log p = lgamma(a + N) - lgamma(a) + a log(r/(r + F)) + N log(F/(r + F)), E[x | N, k] = (a + N)/(r + F).
+// Gaussian components may carry full covariances (GaussianMixtureFull). Gamma components stay products of
+// independent Gammas: a covariance matrix does not define a multivariate Gamma law (there are many with the same
+// covariance, none with a closed-form Poisson posterior mean), so correlation is expressed by more components.
+#include <algorithm>
 #include <cmath>
 #include <vector>
+
+#include <Eigen/Cholesky>
 
 #include <fmt/format.h>
 
@@ -100,6 +106,85 @@ class GaussianMixture final : public Oracle {
   Batch m_, s2_;
 };
 
+// Full-covariance components: per call, T_k = c^2 S_k + v I is factored once; each path is solved alone (vector
+// solves and plain loops), so that its result does not depend on the batch it sits in.
+class GaussianMixtureFull final : public Oracle {
+ public:
+  GaussianMixtureFull(const NormalProcess& p, Eigen::VectorXd w, Batch m, std::vector<Eigen::MatrixXd> S)
+      : p_(p), m_(std::move(m)), S_(std::move(S)) {
+    const std::string what = "gaussian-mixture target";
+    require(m_.rows() > 0 && m_.cols() > 0 && m_.allFinite(), what, "means must be finite, dim x K");
+    require(static_cast<Index>(S_.size()) == m_.cols(), what,
+            fmt::format("needs one covariance matrix per component: {} means, {} covariances", m_.cols(), S_.size()));
+    const Index d = m_.rows();
+    for (size_t k = 0; k < S_.size(); ++k) {
+      const auto& S = S_[k];
+      require(S.rows() == d && S.cols() == d, what,
+              fmt::format("component {}: covariance must be {} x {}, got {} x {}", k, d, d, S.rows(), S.cols()));
+      require(S.allFinite(), what, fmt::format("component {}: covariance must be finite", k));
+      const double scale = std::max(S.cwiseAbs().maxCoeff(), 1e-300);
+      require((S - S.transpose()).cwiseAbs().maxCoeff() <= 1e-12 * scale, what,
+              fmt::format("component {}: covariance is not symmetric", k));
+      Eigen::LLT<Eigen::MatrixXd> llt(S);
+      require(llt.info() == Eigen::Success, what,
+              fmt::format("component {}: covariance is not positive definite (Cholesky failed)", k));
+      L_.push_back(llt.matrixL());
+    }
+    w_ = checked_weights(w, m_.cols(), what);
+  }
+  Index dim() const override { return m_.rows(); }
+  void predict(const Batch& mu, double t, Index, Batch& out) const override {
+    const double F = p_.schedule->F(t);
+    const Index K = m_.cols(), n = mu.cols(), d = dim();
+    if (F <= 0) {
+      out = (m_.matrix() * w_).array().replicate(1, n);
+      return;
+    }
+    const double c = p_.c(F), v = p_.v(F);
+    Eigen::MatrixXd logp(K, n);
+    std::vector<Eigen::MatrixXd> post(static_cast<size_t>(K), Eigen::MatrixXd(d, n));
+    Eigen::VectorXd e(d), z(d);
+    for (Index k = 0; k < K; ++k) {
+      const Eigen::MatrixXd T = c * c * S_[static_cast<size_t>(k)] + v * Eigen::MatrixXd::Identity(d, d);
+      const Eigen::LLT<Eigen::MatrixXd> llt(T);
+      double logdet = 0;
+      for (Index i = 0; i < d; ++i) logdet += 2 * std::log(llt.matrixLLT()(i, i));
+      const Eigen::MatrixXd gain = c * S_[static_cast<size_t>(k)];
+      for (Index j = 0; j < n; ++j) {
+        for (Index i = 0; i < d; ++i) e[i] = mu(i, j) - c * m_(i, k);
+        z = llt.solve(e);
+        double s = 0;
+        for (Index i = 0; i < d; ++i) s += e[i] * z[i];
+        logp(k, j) = std::log(w_[k]) - 0.5 * logdet - 0.5 * s;
+        post[static_cast<size_t>(k)].col(j) = m_.matrix().col(k) + gain * z;
+      }
+    }
+    normalise_columns(logp);
+    out.setZero(d, n);
+    for (Index k = 0; k < K; ++k) out += post[static_cast<size_t>(k)].array().rowwise() * logp.row(k).array();
+  }
+  Batch sample(Index n, std::uint64_t seed, Index path0) const override {
+    Batch out(dim(), n);
+    Eigen::VectorXd xi(dim());
+    for (Index j = 0; j < n; ++j) {
+      UniformStream u(seed, static_cast<std::uint64_t>(path0 + j), 0, Stream::kInit, 0);
+      const Index k = draw_component(w_, u.next());
+      for (Index d = 0; d < dim(); ++d) xi[d] = normal_draw(u);
+      out.col(j) = (m_.matrix().col(k) + L_[static_cast<size_t>(k)] * xi).array();
+    }
+    return out;
+  }
+  std::string describe() const override {
+    return fmt::format("gaussian-mixture oracle ({} components, dim {}, full covariances)", m_.cols(), m_.rows());
+  }
+
+ private:
+  NormalProcess p_;
+  Eigen::VectorXd w_;
+  Batch m_;
+  std::vector<Eigen::MatrixXd> S_, L_;
+};
+
 class GammaMixture final : public Oracle {
  public:
   GammaMixture(const GammaPoissonProcess& p, Eigen::VectorXd w, Batch a, Batch r) : p_(p), a_(std::move(a)), r_(std::move(r)) {
@@ -160,6 +245,11 @@ class GammaMixture final : public Oracle {
 
 OraclePtr gaussian_mixture_oracle(const NormalProcess& p, Eigen::VectorXd weights, Batch means, Batch variances) {
   return std::make_shared<GaussianMixture>(p, std::move(weights), std::move(means), std::move(variances));
+}
+
+OraclePtr gaussian_mixture_oracle(const NormalProcess& p, Eigen::VectorXd weights, Batch means,
+                                  std::vector<Eigen::MatrixXd> covariances) {
+  return std::make_shared<GaussianMixtureFull>(p, std::move(weights), std::move(means), std::move(covariances));
 }
 
 OraclePtr gamma_mixture_oracle(const GammaPoissonProcess& p, Eigen::VectorXd weights, Batch shapes, Batch rates) {

@@ -159,7 +159,11 @@ struct PathFunctor {
         // Tau-leaping (plain or midpoint): Poisson counts on the kPoisson stream, mu rebuilt from the count.
         const double* rate = g;
         if constexpr (std::is_same_v<Solver, TauLeapMidpoint>) {
-          for (int d = 0; d < dim; ++d) tmp[d] = TauLeapMidpoint::midpoint_state(law, c, mu[d], g[d]);
+          for (int d = 0; d < dim; ++d) {
+            UniformStream half(seed, p, step | kHalfStepFlag, Stream::kPoisson, d);
+            const double K = poisson_draw(half, law.jump_mean(g[d], c.Fh - c.F0));
+            tmp[d] = TauLeapMidpoint::midpoint_state(law, c, mu[d], K);
+          }
           pred(law, p, dim, tmp, c.Fh, g2);
           rate = g2;
         }

@@ -236,10 +236,18 @@ TEST_CASE("npy: read_npy_matrix maps n x dim to a dim x n batch and checks dtype
   CHECK(pmm::read_npy(path).shape == std::vector<std::int64_t>{3, 2});
   CHECK((pmm::read_npy_matrix(path, "--data") == y).all());
 
-  const std::vector<std::int64_t> ints = {1, 2, 3};
-  pmm::write_npy_int64(path, ints.data(), {3});
-  check_error([&] { pmm::read_npy_matrix(path, "--data"); },
-              {"--data: " + path + ": expected a float64 or float32 array", "got int64 shape (3,)"});
+  // Integer count arrays (issue 16): int64, int32 and uint8 [n, dim] read as the same numbers, exactly (< 2^53).
+  const std::vector<std::int64_t> ints = {0, 2, 5, 0, 7, 1};
+  pmm::write_npy_int64(path, ints.data(), {3, 2});
+  pmm::Batch counts(2, 3);
+  counts << 0, 5, 7, 2, 0, 1;
+  CHECK((pmm::read_npy_matrix(path, "--data") == counts).all());
+  const std::vector<std::int32_t> ints32(ints.begin(), ints.end());
+  pmm::write_npy_int32(path, ints32.data(), {3, 2});
+  CHECK((pmm::read_npy_matrix(path, "--data") == counts).all());
+  pmm::test::write_bytes(path, npy_file(dict("|u1", false, "(3, 2)"), bytes_of(std::vector<std::uint8_t>{0, 2, 5, 0, 7, 255})));
+  counts(1, 2) = 255;
+  CHECK((pmm::read_npy_matrix(path, "--data") == counts).all());
   pmm::write_npy(path, rows.data(), {1, 2, 3});
   check_error([&] { pmm::read_npy_matrix(path, "--data"); }, {"--data: " + path, "float64 shape (1, 2, 3)"});
   pmm::write_npy(path, rows.data(), {});

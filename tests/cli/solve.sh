@@ -33,6 +33,38 @@ for s in ode ode-rk4; do
 sys.exit(0 if abs(x.mean() - 0.65) < 0.04 and abs(x.std() - 1.05) < 0.04 and r['solver']['kind'] == 'probability-flow ODE' else 1)" \
     || { echo "FAIL: --solver $s does not sample the target"; fail=1; }
 done
+# --grid: one stderr line warns when the first step carries a large share of log(1 + F) (uniform-precision with
+# the exponential schedule: F from 0 to 1.77 of 1770 in the first of 1,000 steps); the uniform grid does not.
+"$S" --process normal --target builtin:atoms3 --grid uniform-precision --steps 1000 --paths 20 --quiet 2>"$T/warn.log" \
+  || { echo "FAIL: uniform-precision run"; fail=1; }
+{ [ "$(wc -l <"$T/warn.log")" -eq 1 ] && grep -q "warning: --grid uniform-precision: the first of 1000 steps" "$T/warn.log"; } \
+  || { echo "FAIL: no one-line first-step warning"; cat "$T/warn.log"; fail=1; }
+"$S" --process normal --target builtin:atoms3 --grid uniform --steps 1000 --paths 20 --quiet 2>"$T/warn.log" \
+  || { echo "FAIL: uniform run"; fail=1; }
+[ ! -s "$T/warn.log" ] || { echo "FAIL: the uniform grid warned"; cat "$T/warn.log"; fail=1; }
+# integer count arrays as a gamma-poisson target (int64, int32, uint8), a full-covariance gaussian mixture, and the
+# errors naming the file and component for a matrix that is not positive definite
+/usr/bin/python3 -c "import numpy as np
+for t in ('int64', 'int32', 'uint8'): np.save('$T/cnt_%s.npy' % t, np.array([[0, 3], [2, 0], [5, 1]], dtype=t))"
+for t in int64 int32 uint8; do
+  ok "$S" --process gamma-poisson --target "$T/cnt_$t.npy" --solver tau-leap --steps 20 --paths 50 --out "$T/cnt.npy"
+done
+printf '{"type": "gaussian-mixture", "weights": [0.5, 0.5], "means": [[0, 0], [2, 1]],
+ "covariances": [[[1, 0.8], [0.8, 1]], [[0.5, 0], [0, 0.2]]]}' >"$T/full.json"
+ok "$S" --process normal --target "$T/full.json" --steps 20 --paths 50 --out "$T/full.npy"
+printf '{"type": "gaussian-mixture", "weights": [0.5, 0.5], "means": [[0, 0], [2, 1]],
+ "covariances": [[[1, 0.8], [0.8, 1]], [[1, 2], [2, 1]]]}' >"$T/notpd.json"
+bad "notpd.json: gaussian-mixture target: component 1: covariance is not positive definite" \
+  --process normal --target "$T/notpd.json" --out "$T/out.npy"
+# dirichlet-categorical with a schedule that leaves positions masked at t = 1 (constant:c=1: each with probability
+# e^-1): stdout says how many, the report counts them; the linear default leaves none worth a line.
+printf 'abababcbcbcacabbbcbaab\n' >"$T/corpus.txt"
+ok "$S" --process dirichlet-categorical --target "markov:$T/corpus.txt" --alphabet chars:abc --length 8 \
+  --schedule constant:c=1 --paths 200 --seed 2 --report "$T/left.json"
+grep -q "^left masked at t = 1: [0-9]* positions" "$T/log" || { echo "FAIL: no leftover line"; cat "$T/log"; fail=1; }
+/usr/bin/python3 -c "import json, sys; r = json.load(open('$T/left.json'))
+sys.exit(0 if 0 < r['leftover_positions'] <= 1600 and r['leftover_paths'] <= 200 else 1)" \
+  || { echo "FAIL: report lacks leftover counts"; fail=1; }
 O=(--out "$T/out.npy" --trajectory "$T/traj.npy" --report "$T/run.json")
 bad --process   --process poisson --target builtin:atoms3 "${O[@]}"
 bad --solver    --solver rk4 --target builtin:atoms3 "${O[@]}"

@@ -517,3 +517,61 @@ TEST_CASE("finite-set gamma-poisson oracle: when every atom is excluded the soft
   CHECK(got(1, 0) == doctest::Approx(want(0, 0)).epsilon(1e-12));
   CHECK(got(0, 0) == 0.0);
 }
+
+// Full covariances (issue 16): the Normal process adds isotropic noise, so the posterior mean is rotation
+// equivariant: with S_k = R diag(a_k) R^T, g_full(mu) = R g_diag(R^T mu) where g_diag has means R^T m_k and variances
+// a_k. Both sides are closed forms in double; 1e-9 absolute on values of order 1 allows the Cholesky round-off.
+TEST_CASE("gaussian-mixture oracle: full covariances match the rotated diagonal oracle; bad matrices are refused") {
+  const auto p = normal_process();
+  const double th = 0.6;
+  Eigen::Matrix2d R;
+  R << std::cos(th), -std::sin(th), std::sin(th), std::cos(th);
+  Batch means(2, 2), vars(2, 2);
+  means << -1.0, 1.5, 0.5, -0.2;
+  vars << 0.3, 0.05, 1.2, 0.6;
+  std::vector<Eigen::MatrixXd> cov;
+  for (Index k = 0; k < 2; ++k) cov.push_back(R * vars.col(k).matrix().asDiagonal() * R.transpose());
+  const Batch rmeans = (R.transpose() * means.matrix()).array();
+  const auto full = pmm::gaussian_mixture_oracle(p, vec({0.4, 0.6}), means, cov);
+  const auto diag = pmm::gaussian_mixture_oracle(p, vec({0.4, 0.6}), rmeans, vars);
+  Batch mu(2, 5);
+  mu << -1.0, 0.0, 0.3, 2.0, -3.0, 0.4, -0.5, 1.0, 0.2, 2.5;
+  for (double t : {0.0, 0.05, 0.3, 0.7, 1.0}) {
+    Batch a, b;
+    full->predict(mu, t, 0, a);
+    diag->predict((R.transpose() * mu.matrix()).array(), t, 0, b);
+    const Batch back = (R * b.matrix()).array();
+    INFO("t " << t);
+    CHECK((a - back).abs().maxCoeff() < 1e-9);
+  }
+  // Sampling: 40,000 draws; the mean of the target and its covariance entries (O(1)) have standard errors below
+  // 0.01, so 0.05 is a 5-se tolerance.
+  const Batch x = full->sample(40000, 7, 0);
+  const Eigen::Vector2d m = x.matrix().rowwise().mean();
+  const Eigen::MatrixXd centred = x.matrix().colwise() - m;
+  const Eigen::Matrix2d emp = centred * centred.transpose() / (x.cols() - 1.0);
+  Eigen::Vector2d m_true = 0.4 * means.matrix().col(0) + 0.6 * means.matrix().col(1);
+  Eigen::Matrix2d c_true = 0.4 * cov[0] + 0.6 * cov[1];
+  for (Index k = 0; k < 2; ++k) {
+    const Eigen::Vector2d dm = means.matrix().col(k) - m_true;
+    c_true += (k == 0 ? 0.4 : 0.6) * dm * dm.transpose();
+  }
+  CHECK((m - m_true).cwiseAbs().maxCoeff() < 0.05);
+  CHECK((emp - c_true).cwiseAbs().maxCoeff() < 0.05);
+
+  auto refused = [&](std::vector<Eigen::MatrixXd> bad, const std::string& piece) {
+    try {
+      pmm::gaussian_mixture_oracle(p, vec({0.4, 0.6}), means, std::move(bad));
+      FAIL("accepted a bad covariance: " << piece);
+    } catch (const pmm::Error& e) {
+      CHECK_MESSAGE(std::string(e.what()).find(piece) != std::string::npos, e.what());
+    }
+  };
+  Eigen::MatrixXd indefinite(2, 2), asym(2, 2);
+  indefinite << 1.0, 2.0, 2.0, 1.0;
+  asym << 1.0, 0.5, 0.1, 1.0;
+  refused({cov[0], indefinite}, "component 1: covariance is not positive definite");
+  refused({asym, cov[1]}, "component 0: covariance is not symmetric");
+  refused({cov[0]}, "one covariance matrix per component");
+  refused({cov[0], Eigen::MatrixXd::Identity(3, 3)}, "component 1: covariance must be 2 x 2");
+}

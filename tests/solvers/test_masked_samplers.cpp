@@ -188,12 +188,13 @@ TEST_CASE("masked samplers: event-driven and fixed grid agree in law; one step d
   const auto one = run_masked(p, *oracle, paths, options(MaskedSolver::kFixedGrid, 1, 7));
   CHECK(chi_square_homogeneity(sequence_counts(events, V), sequence_counts(grid, V)).p_value > kMinP);
   CHECK(chi_square_homogeneity(sequence_counts(events, V), sequence_counts(one, V)).p_value < 1e-6);
-  CHECK(one.nfe_max == 1);
+  // one call for the step, plus one per position left masked (the linear schedule leaves e^-10 of them)
+  CHECK(one.nfe_mean == doctest::Approx(1.0 + static_cast<double>(one.leftover) / paths).epsilon(1e-12));
 }
 
 TEST_CASE("masked samplers: NFE <= min(steps, C) and equals the number of distinct reveal times") {
-  // Grid: a path calls the predictor on a step only if something reveals in it (the final draw rides on the last
-  // step's call). Events: one call per distinct reveal time, plus one at t = 1 if anything is left masked.
+  // Grid: a path calls the predictor on a step only if something reveals in it. Events: one call per distinct reveal
+  // time. Both: plus one call per position left masked at t = 1 (filled one at a time).
   const int C = 8, V = 3;
   const Index paths = 300;
   const auto oracle = markov_chain_oracle(test_chain(), C);
@@ -205,25 +206,24 @@ TEST_CASE("masked samplers: NFE <= min(steps, C) and equals the number of distin
       o.save_reveal_times = true;
       const auto r = run_masked(p, *oracle, paths, o);
       CAPTURE(steps);
-      std::int64_t mx = 0;
+      std::int64_t mx = 0, left = 0;
       for (Index j = 0; j < paths; ++j) {
         std::set<double> times;
-        bool final_draw = false;
+        std::int64_t leftovers = 0;
         for (int c = 0; c < C; ++c) {
           const double tau = r.reveal_times[j * C + c];
           if (std::isinf(tau))
-            final_draw = true;
+            ++leftovers;
           else
             times.insert(tau);
         }
-        const bool last_step_reveals = times.count(1.0) > 0;
-        const std::int64_t expect =
-            static_cast<std::int64_t>(times.size()) + (final_draw && (steps == 0 || !last_step_reveals) ? 1 : 0);
-        CHECK(r.nfe[j] == expect);
-        CHECK(r.nfe[j] <= (steps > 0 ? std::min(steps, C) : C));
+        CHECK(r.nfe[j] == static_cast<std::int64_t>(times.size()) + leftovers);
+        CHECK(r.nfe[j] <= (steps > 0 ? std::min(steps, C) : C) + leftovers);
         mx = std::max(mx, r.nfe[j]);
+        left += leftovers;
       }
       CHECK(r.nfe_max == mx);
+      CHECK(r.leftover == left);
     }
   }
 }
@@ -306,4 +306,54 @@ TEST_CASE("masked_grid: uniform points, and uniform-precision steps of the mean 
   };
   for (size_t i = 1; i < g.size(); ++i)
     CHECK(meanF(g[i]) - meanF(g[i - 1]) == doctest::Approx(meanF(1.0) / 10).epsilon(1e-9));
+}
+
+TEST_CASE("masked samplers: positions left masked at t = 1 are filled exactly (a forbidden transition never appears)") {
+  // Schedules with F_c(1) < infinity leave positions masked at t = 1 (constant c = 1: each with probability e^-1;
+  // c = 0.2: 0.82; semi-ar width 0.3: the right half often). Drawing them all from one prediction (the old final draw)
+  // is a product of marginals: with a -> c forbidden it made thousands of "ac" bigrams and the sequence-law
+  // chi-square gave p ~ 0. Filled one at a time through the oracle, the law is the chain's exactly: zero forbidden
+  // bigrams with event-driven (an exact count) and the 243-cell chi-square at p > 1e-3 on 20000 paths. The fixed grid
+  // (1000 steps) adds its own error, two positions revealed in one step drawn independently: about 4 c_max^2 / 1000
+  // adjacent pairs per path (c_max the largest rate: 1 for constant:c=1, up to 1/(4 w) = 0.83 for semi-ar), of which
+  // < 1/4 form a forbidden pair: <= 1e-3 forbidden bigrams per path, so <= 60 of 20000 (the old final draw made
+  // thousands); without those paths (cells of probability 0, which would make any chi-square p = 0) its law passes
+  // the same chi-square, the grid error being below what 20000 paths resolve.
+  const int C = 5, V = 3;
+  const Index paths = 20000;
+  Eigen::MatrixXd P(3, 3);
+  P << 0.50, 0.50, 0.00,  // a -> c forbidden
+      0.30, 0.10, 0.60,   //
+      0.60, 0.30, 0.10;
+  const auto m = markov_chain(P);
+  const auto oracle = markov_chain_oracle(m, C);
+  const auto probs = chain_sequence_probs(m, C);
+  struct Case {
+    std::string name;
+    PositionSchedulePtr schedule;
+  };
+  const std::vector<Case> cases = {{"constant:c=1", parse_position_schedule("constant:c=1", C)},
+                                   {"constant:c=0.2", parse_position_schedule("constant:c=0.2", C)},
+                                   {"semi-ar:width=0.3", parse_position_schedule("semi-ar:width=0.3", C)}};
+  for (const auto& cs : cases)
+    for (auto solver : {MaskedSolver::kEventDriven, MaskedSolver::kFixedGrid}) {
+      CAPTURE(cs.name);
+      CAPTURE(masked_solver_name(solver));
+      const auto p = dirichlet_categorical_process(V, C, cs.schedule);
+      const auto r = run_masked(p, *oracle, paths, options(solver, 1000, 21));
+      std::int64_t forbidden = 0;
+      for (Index j = 0; j < paths; ++j)
+        for (int c = 0; c + 1 < C; ++c) forbidden += r.tokens[j * C + c] == 0 && r.tokens[j * C + c + 1] == 2;
+      auto counts = sequence_counts(r, V);
+      if (solver == MaskedSolver::kFixedGrid)
+        for (size_t k = 0; k < counts.size(); ++k)
+          if (probs[k] == 0) counts[k] = 0;
+      const double pv = chi_square_gof(counts, probs).p_value;
+      MESSAGE(cs.name << " " << masked_solver_name(solver) << ": " << forbidden << " forbidden bigrams, " << r.leftover
+                      << " leftovers, chi-square p " << pv);
+      CHECK(forbidden <= (solver == MaskedSolver::kEventDriven ? 0 : 60));
+      CHECK(pv > kMinP);
+      CHECK(r.leftover > paths / 2);  // the case is exercised: at least e^-1 of 5 positions per path on average
+      CHECK(r.leftover_paths <= paths);
+    }
 }

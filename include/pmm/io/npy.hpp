@@ -38,7 +38,8 @@ struct NpyHeader {
 };
 NpyHeader read_npy_header_memory(const void* data, std::size_t size, const std::string& context);
 
-// dim x n batch from a float64 or float32 [n, dim] array; a 1-D [n] array is n points of dim 1.
+// dim x n batch from an [n, dim] array of any supported dtype (integer and bool converted to double, int64 beyond
+// 2^53 rounding); a 1-D [n] array is n points of dim 1.
 // Errors start with "<what>: <path>: ". With finite_only, NaN or infinity is an error.
 Batch read_npy_matrix(const std::string& path, const std::string& what, bool finite_only = true);
 

@@ -21,6 +21,10 @@ enum class Stream : std::uint32_t {
   kUser = 16,     // first id free for extensions (trees, samplers)
 };
 
+// A step index with this bit set keys a scheme's half-step draws (tau-leap-midpoint's half-step count over
+// [t0, t_h]) apart from the step's own draws on the same stream; grids therefore have < 2^31 steps.
+constexpr std::uint32_t kHalfStepFlag = 0x80000000u;
+
 using Philox = r123::Philox4x32;
 
 PMM_HD inline Philox::ctr_type philox_counter(std::uint64_t path, std::uint32_t step, std::uint32_t block,

@@ -55,6 +55,7 @@ IntegrateResult integrate(const Stepper& stepper, const Process& process, const 
   require(paths >= 1 && paths < (Index(1) << 32), "paths", fmt::format("must be in [1, 2^32), got {}", paths));
   require(opt.grid.size() >= 2 && opt.grid.front() == 0.0 && opt.grid.back() == 1.0, "grid",
           "must start at 0, end at 1, and have at least one step");
+  require(opt.grid.size() - 1 < (std::size_t(1) << 31), "grid", "must have fewer than 2^31 steps (random.hpp: kHalfStepFlag)");
   require(opt.threads >= 1, "threads", fmt::format("must be >= 1, got {}", opt.threads));
   const Index dim = pred.dim();
   if (opt.initial) require(opt.initial->rows() == dim && opt.initial->cols() == paths, "initial", "must be dim x paths");

@@ -1,7 +1,8 @@
 // run_masked: the one driver of the Dirichlet-Categorical samplers (fixed grid, event-driven). It validates the
 // inputs, splits paths into chunks over threads (every draw keyed on the global path, so results do not depend on
 // threads or chunk size), and returns tokens [paths, C], NFE per path and masked fractions at save times
-// (masked at s <=> reveal time > s; positions filled by the final draw count as masked at every s <= 1).
+// (masked at s <=> reveal time > s; positions still masked at t = 1, the leftovers, count as masked at every s <= 1
+// and are then filled one at a time through the predictor at t = 1, 1 NFE each: exact, see masked_steppers.hpp).
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -36,11 +37,13 @@ struct MaskedResult {
   Index paths = 0;
   int length = 0, vocab = 0;
   std::vector<int> tokens;           // [paths, C], ids in [0, V)
-  std::vector<double> reveal_times;  // [paths, C] when save_reveal_times; +inf: filled by the final draw
+  std::vector<double> reveal_times;  // [paths, C] when save_reveal_times; +inf: a leftover (filled at t = 1)
   std::vector<double> save_times;
   std::vector<double> masked_fraction;  // [saves, paths]
   std::vector<std::int64_t> nfe;        // predictor evaluations per path
   std::int64_t nfe_max = 0;
+  std::int64_t leftover = 0;        // positions still masked at t = 1 over all paths (each filled with 1 NFE)
+  std::int64_t leftover_paths = 0;  // paths with at least one leftover
   double nfe_mean = 0;
   double seconds = 0;
 };

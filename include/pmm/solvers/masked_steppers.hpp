@@ -1,9 +1,12 @@
 // The two samplers of the Dirichlet-Categorical process, each run over one chunk of paths (run_masked drives them).
 // Fixed grid: on [t0, t1] a masked position reveals with probability 1 - exp(-(F_c(t1) - F_c(t0))), its token drawn
-// from g_c(mu(t0), t0); on the last step every position still masked is drawn from that same g (the final draw).
-// Event-driven: position c reveals at tau_c = F_c^{-1}(E_c), E_c ~ Exp(1) (exact); g is evaluated once per distinct
-// tau with the state just before it; positions with F_c(1) < E_c are drawn at t = 1 from g(mu(1), 1).
-// Both call g only when something is revealed, so a path's NFE <= min(steps, C) (grid) and <= C (events).
+// from g_c(mu(t0), t0). Event-driven: position c reveals at tau_c = F_c^{-1}(E_c), E_c ~ Exp(1) (exact); g is
+// evaluated once per distinct tau with the state just before it.
+// Both call g only when something is revealed, so a path's NFE <= min(steps, C) (grid) and <= C (events), plus one
+// per leftover. Leftovers: a schedule with F_c(1) < infinity (constant, semi-ar) leaves position c masked at t = 1
+// with probability exp(-F_c(1)); fill_leftovers draws them one position at a time (left to right), each from
+// g_c(state, 1) of the state with the previous ones filled: the exact conditional law, 1 NFE per position. (Drawing
+// them all from one g would be a product of marginals: with a Markov-chain target it made forbidden bigrams.)
 #pragma once
 #include <cstdint>
 #include <limits>
@@ -21,12 +24,14 @@ struct MaskedChunk {
   std::vector<int> tokens;
   std::vector<double> reveal;
   std::vector<std::int64_t> nfe;
+  std::vector<std::int32_t> leftover;  // positions still masked at t = 1, per path (set by fill_leftovers)
   void reset(const DirichletCategoricalProcess& p, Index first_path, Index count) {
     path0 = first_path;
     n = count;
     tokens.assign(static_cast<size_t>(n) * p.length, p.mask_id());
     reveal.assign(static_cast<size_t>(n) * p.length, std::numeric_limits<double>::infinity());
     nfe.assign(static_cast<size_t>(n), 0);
+    leftover.assign(static_cast<size_t>(n), 0);
   }
 };
 
@@ -41,5 +46,10 @@ struct MaskedEventDriven {
   void run(const DirichletCategoricalProcess& p, const TokenPredictor& pred, std::uint64_t seed,
            MaskedChunk& chunk) const;
 };
+
+// Draws every position still masked (token == mask id) one at a time through pred at t = 1, batched over paths
+// (round k: each path's k-th leftover); adds 1 NFE per position and records the counts in chunk.leftover.
+void fill_leftovers(const DirichletCategoricalProcess& p, const TokenPredictor& pred, std::uint64_t seed,
+                    MaskedChunk& chunk);
 
 }  // namespace pmm

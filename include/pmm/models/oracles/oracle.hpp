@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include <pmm/models/predictor.hpp>
 #include <pmm/processes/gamma_poisson.hpp>
@@ -34,6 +35,10 @@ OraclePtr finite_set_oracle(const InverseGammaGammaProcess& p, Batch points, Eig
 // Gaussian mixture with diagonal covariances for the Normal process: x ~ sum_k w_k N(m_k, diag s2_k).
 // means, variances: dim x K.
 OraclePtr gaussian_mixture_oracle(const NormalProcess& p, Eigen::VectorXd weights, Batch means, Batch variances);
+// Full covariances S_k (dim x dim each, symmetric positive definite, checked by Cholesky; the error names the component):
+// mu | k ~ N(c m_k, T_k = c^2 S_k + v I), E[x | mu, k] = m_k + c S_k T_k^{-1} (mu - c m_k).
+OraclePtr gaussian_mixture_oracle(const NormalProcess& p, Eigen::VectorXd weights, Batch means,
+                                  std::vector<Eigen::MatrixXd> covariances);
 
 // Product-Gamma mixture for Gamma-Poisson: x_d | k ~ Gamma(shape a_kd, rate r_kd). shapes, rates: dim x K.
 OraclePtr gamma_mixture_oracle(const GammaPoissonProcess& p, Eigen::VectorXd weights, Batch shapes, Batch rates);
