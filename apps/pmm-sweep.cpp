@@ -33,6 +33,7 @@
 #include <pmm/models/oracles/builtin.hpp>
 #include <pmm/core/error.hpp>
 #include <pmm/solvers/probability_flow.hpp>
+#include <pmm/device/device.hpp>
 #include <pmm/solvers/registry.hpp>
 #include <pmm/solvers/shared_noise.hpp>
 #include "validation/fid.hpp"
@@ -248,8 +249,15 @@ RunOutcome run_ode(const NormalProcess& p, const Predictor& pred, const NoiseSou
   return r;
 }
 
+// The device to run SDE cells on with an oracle target (--device other than cpu): the Thrust path kernels.
+struct DeviceRun {
+  DeviceSpec spec;
+  DevicePredictor pred;
+};
+
 RunOutcome run_sde(const AnyProcess& process, const Predictor& pred, const NoiseSource& noise, const SolverSpec& s,
-                   std::int64_t budget, Index paths, const SweepArgs& a, const GridSpec& grid) {
+                   std::int64_t budget, Index paths, const SweepArgs& a, const GridSpec& grid,
+                   const DeviceRun* device = nullptr) {
   const bool denoise = a.final_mode == "denoise";
   const int per = solver_nfe_per_step(s.name);
   RunOutcome r;
@@ -258,7 +266,8 @@ RunOutcome run_sde(const AnyProcess& process, const Predictor& pred, const Noise
   opt.grid = grid_for(process, grid, r.steps);
   opt.threads = a.threads;
   opt.denoise = denoise;
-  const auto res = solve(process, s.name, pred, noise, paths, opt);
+  const auto res = device ? device_solve(process, s.name, device->pred, noise.seed(), paths, opt, device->spec)
+                          : solve(process, s.name, pred, noise, paths, opt);
   r.samples = res.final;
   r.nfe = static_cast<double>(res.nfe);
   r.seconds = res.seconds;
@@ -287,7 +296,9 @@ int run(int argc, char** argv) {
   app.add_option("--target-weights", a.target_weights, "weights.npy for a .npy point set");
   app.add_option("--model", a.model, "TorchScript predictor (needs LibTorch); the reference is then --data");
   app.add_option("--data", a.data, "reference samples for --model, .npy or .csv [n, dim]");
-  app.add_option("--device", a.device, "cpu | cuda (for --model and --fid-features)");
+  app.add_option("--device", a.device,
+                 "cpu | cuda | cuda:N | thrust-cpp | thrust-omp: SDE cells of an oracle target run on the device path "
+                 "kernels (Philox noise only); with --model and --fid-features: where the networks run");
   app.add_option("--schedule", a.schedule, "as pmm-solve");
   app.add_option("--grid", a.grid, "SDE grid: uniform | uniform-precision | power:rho=R");
   app.add_option("--prior", a.prior, "prior parameters, as pmm-solve");
@@ -549,6 +560,17 @@ int run(int argc, char** argv) {
     }
   }
 
+  // ---- device (oracle targets): the SDE cells go through the path kernels ----
+  std::unique_ptr<DeviceRun> device_run;
+  if (a.model.empty() && a.device != "cpu") {
+    device_run = std::make_unique<DeviceRun>();
+    device_run->spec = parse_device(a.device, "--device");
+    require(a.noise != "tree", "--device", "the device draws Philox noise; use --noise philox");
+    device_run->pred.kind = DevicePredictor::Kind::kFiniteSet;
+    require(oracle->atoms(&device_run->pred.points, &device_run->pred.weights), "--device",
+            "on the device the target must be a finite point set");
+  }
+
   // ---- runs ----
   for (int s = 0; s < a.seeds; ++s) {
     std::unique_ptr<NoiseSource> noise;
@@ -572,7 +594,8 @@ int run(int argc, char** argv) {
         }
         if (ref.size() == 0) ref = reference_for(s);
         const RunOutcome r = sv.ode ? run_ode(std::get<NormalProcess>(process), *predictor, *noise, sv, budget, paths, a, !oracle)
-                                    : run_sde(process, *predictor, *noise, sv, budget, paths, a, grid_spec);
+                                    : run_sde(process, *predictor, *noise, sv, budget, paths, a, grid_spec,
+                                              device_run.get());
         require_finite(r.samples, "pmm-sweep: samples of " + sv.name);
         for (const auto& m : missing) {
           const double v = metric_value(m, r.samples, ref, ctx);

@@ -14,6 +14,11 @@ install(TARGETS ${PMM_INSTALL_TARGETS} EXPORT pmmTargets
 install(EXPORT pmmTargets NAMESPACE pmm:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/pmm)
 set(PMM_CONFIG_HAVE_TORCH ${PMM_HAVE_TORCH})
 set(PMM_CONFIG_HAVE_CUDA ${PMM_HAVE_CUDA})
+if(OpenMP_CXX_FOUND AND PMM_HAVE_THRUST)
+  set(PMM_CONFIG_HAVE_OMP ON)
+else()
+  set(PMM_CONFIG_HAVE_OMP OFF)
+endif()
 configure_package_config_file(cmake/pmmConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/pmmConfig.cmake
                               INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/pmm)
 write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/pmmConfigVersion.cmake COMPATIBILITY SameMinorVersion)

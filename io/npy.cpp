@@ -472,16 +472,23 @@ std::string format_shape(const std::vector<std::int64_t>& shape) {
   return s + ")";
 }
 
-NpyArray read_npy(const std::string& path) {
-  Header h;
-  File file = open_npy(path, path, h);
+namespace {
+// The data of a checked header, converted to double in C order.
+NpyArray read_array(std::FILE* file, const Header& h, const std::string& context) {
   NpyArray array;
   array.shape = h.shape;
   array.dtype = h.descr;
   array.data.resize(h.count);
-  read_as_double(file.get(), h, array.data.data(), path);
+  read_as_double(file, h, array.data.data(), context);
   if (h.fortran) array.data = fortran_to_c(array.data, h.shape);
   return array;
+}
+}  // namespace
+
+NpyArray read_npy(const std::string& path) {
+  Header h;
+  File file = open_npy(path, path, h);
+  return read_array(file.get(), h, path);
 }
 
 NpyArray read_npy_memory(const void* data, std::size_t size, const std::string& context) {
@@ -489,13 +496,7 @@ NpyArray read_npy_memory(const void* data, std::size_t size, const std::string& 
   Header h;
   const std::uint64_t offset = read_header_fields(file.get(), size, context, h);
   check_data_size(h, size, offset, context);
-  NpyArray array;
-  array.shape = h.shape;
-  array.dtype = h.descr;
-  array.data.resize(h.count);
-  read_as_double(file.get(), h, array.data.data(), context);
-  if (h.fortran) array.data = fortran_to_c(array.data, h.shape);
-  return array;
+  return read_array(file.get(), h, context);
 }
 
 NpyHeader read_npy_header_memory(const void* data, std::size_t size, const std::string& context) {

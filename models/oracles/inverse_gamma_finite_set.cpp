@@ -48,6 +48,11 @@ class InverseGammaFiniteSet final : public Oracle {
     for (Index i = 0; i < n; ++i) cdf_[i] = acc += std::exp(log_w_[i]);
   }
   Index dim() const override { return points_.rows(); }
+  bool atoms(Batch* points, Eigen::VectorXd* weights) const override {
+    *points = points_;
+    *weights = log_w_.array().exp().matrix();
+    return true;
+  }
   std::string describe() const override {
     return fmt::format("finite-set oracle (inverse-gamma-gamma, {} points, dim {})", points_.cols(), points_.rows());
   }

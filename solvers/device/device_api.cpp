@@ -19,6 +19,7 @@ namespace pmm {
 DeviceSpec parse_device(const std::string& spec, const std::string& what) {
   if (spec == "cpu") return {DeviceKind::kCpu, 0};
   if (spec == "thrust-cpp") return {DeviceKind::kThrustCpp, 0};
+  if (spec == "thrust-omp") return {DeviceKind::kThrustOmp, 0};
   if (spec == "cuda") return {DeviceKind::kCuda, 0};
   if (spec.rfind("cuda:", 0) == 0) {
     const std::string n = spec.substr(5);
@@ -26,13 +27,14 @@ DeviceSpec parse_device(const std::string& spec, const std::string& what) {
             "expected cuda:N with N a device number, got '" + spec + "'");
     return {DeviceKind::kCuda, std::stoi(n)};
   }
-  throw Error(ErrorKind::kInvalidArgument, what, "unknown device '" + spec + "' (expected cpu, cuda, cuda:N or thrust-cpp)");
+  throw Error(ErrorKind::kInvalidArgument, what, "unknown device '" + spec + "' (expected cpu, cuda, cuda:N, thrust-cpp or thrust-omp)");
 }
 
 std::string device_name(const DeviceSpec& d) {
   switch (d.kind) {
     case DeviceKind::kCpu: return "cpu";
     case DeviceKind::kThrustCpp: return "thrust-cpp";
+    case DeviceKind::kThrustOmp: return "thrust-omp";
     case DeviceKind::kCuda: return "cuda:" + std::to_string(d.index);
   }
   return "?";
@@ -67,6 +69,11 @@ std::int64_t run_paths_cpp(const PathJob&) {
   throw Error(ErrorKind::kInvalidArgument, "device", "the Thrust path kernels were not built (Thrust not found)");
 }
 #endif
+#if !defined(PMM_HAVE_THRUST_OMP)
+std::int64_t run_paths_omp(const PathJob&) {
+  throw Error(ErrorKind::kInvalidArgument, "device", "the OpenMP build of the path kernels was not built (no OpenMP)");
+}
+#endif
 #if !defined(PMM_HAVE_CUDA)
 std::int64_t run_paths_cuda(const PathJob&, int) {
   std::string why;
@@ -75,6 +82,30 @@ std::int64_t run_paths_cuda(const PathJob&, int) {
 }
 #endif
 }  // namespace device
+
+double device_normals_roofline(std::uint64_t seed, Index paths, int steps, const DeviceSpec& dev) {
+  require(dev.kind != DeviceKind::kCpu, "device", "needs a device (cuda, thrust-omp or thrust-cpp)");
+  require(paths >= 1 && steps >= 1, "paths", "paths and steps must be >= 1");
+  device::PathJob job;
+  job.roofline = true;
+  job.paths = paths;
+  job.n_steps = steps;
+  job.seed = seed;
+  double first = 0;
+  job.out = &first;
+  const auto start = std::chrono::steady_clock::now();
+  if (dev.kind == DeviceKind::kCuda) {
+    std::string why;
+    const bool ok = cuda_available(&why);
+    require(ok, "device", "cuda is not available: " + why);
+    device::run_paths_cuda(job, dev.index);
+  } else if (dev.kind == DeviceKind::kThrustOmp) {
+    device::run_paths_omp(job);
+  } else {
+    device::run_paths_cpp(job);
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 IntegrateResult device_solve(const AnyProcess& process, const std::string& solver, const DevicePredictor& pred,
                              std::uint64_t seed, Index paths, const IntegrateOptions& opt, const DeviceSpec& dev) {
@@ -148,8 +179,8 @@ IntegrateResult device_solve(const AnyProcess& process, const std::string& solve
     require(K >= 1 && pred.points.allFinite(), "target", "needs at least one finite point");
     if (job.process == device::ProcessId::kGammaPoisson)
       require((pred.points >= 0).all(), "target", "points must be >= 0 (Poisson rates)");
-    require(job.process != device::ProcessId::kInverseGammaGamma, "device",
-            "the inverse-gamma-gamma finite-set oracle is not on the device yet (given x is)");
+    if (job.process == device::ProcessId::kInverseGammaGamma)
+      require((pred.points > 0).all(), "target", "points must be > 0 (Gamma scales)");
     Eigen::VectorXd w = pred.weights.size() ? pred.weights : Eigen::VectorXd::Ones(K);
     require(w.size() == K && (w.array() >= 0).all() && w.sum() > 0, "weights",
             fmt::format("need {} non-negative weights with a positive sum", K));
@@ -172,8 +203,9 @@ IntegrateResult device_solve(const AnyProcess& process, const std::string& solve
   job.out = res.final.data();
 
   const auto start = std::chrono::steady_clock::now();
-  const std::int64_t nfe =
-      dev.kind == DeviceKind::kCuda ? device::run_paths_cuda(job, dev.index) : device::run_paths_cpp(job);
+  const std::int64_t nfe = dev.kind == DeviceKind::kCuda        ? device::run_paths_cuda(job, dev.index)
+                           : dev.kind == DeviceKind::kThrustOmp ? device::run_paths_omp(job)
+                                                                : device::run_paths_cpp(job);
   require(nfe >= 0, "device", "'" + solver + "' on the " + pname + " process has no device kernel");
   res.nfe = nfe;
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

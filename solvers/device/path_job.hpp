@@ -1,5 +1,5 @@
 // The plain description of one device run that the host API (device_api.cpp) hands to a path-kernel build
-// (paths_cpp.cpp: Thrust CPP system; paths_cuda.cu: CUDA). Raw host pointers and integers only, so the CUDA
+// (paths_cpp.cpp: Thrust CPP system; paths_omp.cpp: OpenMP system; paths_cuda.cu: CUDA). Raw host pointers and integers only, so the CUDA
 // translation unit needs neither Eigen nor the predictor classes.
 #pragma once
 #include <cstdint>
@@ -31,10 +31,12 @@ struct PathJob {
   double* trajectory = nullptr;         // [n_saves, paths, dim]
   bool denoise = false;
   double* out = nullptr;                // dim x paths
+  bool roofline = false;                // benchmark only: draw path_normal for every (path, step), nothing else
 };
 
 // Each returns the predictor evaluations per path.
 std::int64_t run_paths_cpp(const PathJob& job);
+std::int64_t run_paths_omp(const PathJob& job);
 std::int64_t run_paths_cuda(const PathJob& job, int device_index);
 
 }  // namespace pmm::device

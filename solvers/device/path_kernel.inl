@@ -37,7 +37,9 @@ struct GivenXPredictor {
 
 // Finite-set oracle: g = sum_i r_i x_i, r = softmax(log w_i + loglik_i(mu, F)) as models/oracles/finite_set.cpp
 // (Normal: (b + F) x_i . mu - F |x_i|^2 / 2; Gamma-Poisson: sum_d N_d log x_id - F x_id with N = mu (beta2 + F) -
-// beta1, atoms with x_id = 0 excluded when N_d >= 1/2 unless every atom is). Two passes: max, then weighted sums.
+// beta1, atoms with x_id = 0 excluded when N_d >= 1/2 unless every atom is; Inverse-Gamma-Gamma: -sum_d Y_d / x_id +
+// F log x_id with Y = max(mu (beta1 + F - 1) - beta2, 0), models/oracles/inverse_gamma_finite_set.cpp). Two passes:
+// max, then weighted sums.
 struct FiniteSetPredictor {
   const double* points;
   const double* log_w;
@@ -61,6 +63,16 @@ struct FiniteSetPredictor {
       const double xi = points[i * dim + d];
       if (xi == 0.0 && N >= 0.5) *excluded = true;
       s += N * std::log(xi > 1e-300 ? xi : 1e-300) - F * xi;
+    }
+    return s;
+  }
+  PMM_HD double loglik(const InverseGammaGammaLaw& law, const double* mu, double F, int dim, int i, bool* excluded) const {
+    double s = 0;
+    *excluded = false;
+    for (int d = 0; d < dim; ++d) {
+      const double Y = mu[d] * law.denominator(F) - law.beta2;
+      const double xi = points[i * dim + d];
+      s += -(Y > 0.0 ? Y : 0.0) / xi - F * std::log(xi);
     }
     return s;
   }
@@ -182,6 +194,19 @@ struct PathFunctor {
   }
 };
 
+// The roofline of a Normal SDE step: one counter-based normal per path-step and nothing else (summed so the
+// compiler cannot drop the draws).
+struct NormalsFunctor {
+  std::uint64_t seed;
+  int n_steps;
+  double* out;
+  PMM_HD void operator()(std::int64_t p) const {
+    double acc = 0;
+    for (int s = 0; s < n_steps; ++s) acc += path_normal(seed, p, static_cast<std::uint32_t>(s), 0);
+    out[p] = acc;
+  }
+};
+
 template <class T>
 thrust::device_vector<T> to_device(const T* src, std::size_t n) {
   return src ? thrust::device_vector<T>(src, src + n) : thrust::device_vector<T>();
@@ -223,13 +248,7 @@ std::int64_t launch(const PathJob& job, const Law& law, const Pred& pred_host_pt
 
 template <class Law, class Solver>
 std::int64_t with_predictor(const PathJob& job, const Law& law) {
-  if (job.finite_set) {
-    if constexpr (std::is_same_v<Law, InverseGammaGammaLaw>) {
-      return -1;  // no finite-set oracle for this process on the device
-    } else {
-      return launch<Law, Solver>(job, law, FiniteSetPredictor{nullptr, nullptr, job.n_points});
-    }
-  }
+  if (job.finite_set) return launch<Law, Solver>(job, law, FiniteSetPredictor{nullptr, nullptr, job.n_points});
   return launch<Law, Solver>(job, law, GivenXPredictor{nullptr});
 }
 
@@ -253,6 +272,14 @@ std::int64_t with_solver(const PathJob& job, const Law& law) {
 }  // namespace
 
 std::int64_t PMM_RUN_PATHS(const PathJob& job) {
+  if (job.roofline) {
+    thrust::device_vector<double> out(static_cast<std::size_t>(job.paths));
+    thrust::for_each(thrust::device, thrust::counting_iterator<std::int64_t>(0),
+                     thrust::counting_iterator<std::int64_t>(job.paths),
+                     NormalsFunctor{job.seed, job.n_steps, thrust::raw_pointer_cast(out.data())});
+    thrust::copy(out.begin(), out.begin() + 1, job.out);
+    return 0;
+  }
   switch (job.process) {
     case ProcessId::kNormal: {
       NormalLaw law;

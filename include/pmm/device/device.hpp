@@ -11,14 +11,14 @@
 
 namespace pmm {
 
-enum class DeviceKind { kCpu, kThrustCpp, kCuda };
+enum class DeviceKind { kCpu, kThrustCpp, kThrustOmp, kCuda };
 
 struct DeviceSpec {
   DeviceKind kind = DeviceKind::kCpu;
   int index = 0;  // CUDA device ordinal
 };
 
-// "cpu" | "thrust-cpp" | "cuda" | "cuda:N". Throws pmm::Error naming `what`.
+// "cpu" | "thrust-cpp" | "thrust-omp" | "cuda" | "cuda:N". Throws pmm::Error naming `what`.
 DeviceSpec parse_device(const std::string& spec, const std::string& what = "device");
 std::string device_name(const DeviceSpec& d);
 // True when the CUDA back end was built and a usable GPU is present; otherwise false with the reason in *why.
@@ -40,5 +40,9 @@ struct DevicePredictor {
 // Throws pmm::Error (argument "device") when the device is unavailable or the pair is not on the device.
 IntegrateResult device_solve(const AnyProcess& process, const std::string& solver, const DevicePredictor& pred,
                              std::uint64_t seed, Index paths, const IntegrateOptions& opt, const DeviceSpec& device);
+
+// Benchmark: seconds to draw one counter-based normal per (path, step) on the device and nothing else (the
+// throughput ceiling of a Normal SDE step).
+double device_normals_roofline(std::uint64_t seed, Index paths, int steps, const DeviceSpec& device);
 
 }  // namespace pmm
