@@ -91,3 +91,12 @@ def solvers(process: str) -> List[str]:
 def builtin_targets(process: str) -> List[str]:
     """Names of the built-in targets of a process."""
     ...
+
+def checks() -> List[Tuple[str, str]]:
+    """Names and short descriptions of pmm-validate's checks, in suite order."""
+    ...
+
+def validate(quick: bool = True, checks: Union[str, List[str], None] = None, seed: int = 0,
+             threads: Optional[int] = None) -> Any:
+    """Run pmm-validate's checks; the check table (a pandas DataFrame when pandas is importable, else a list of dicts)."""
+    ...

@@ -79,6 +79,18 @@ py::array own_vector(std::vector<double>&& v, std::vector<py::ssize_t> shape) {
   return py::array_t<double>(shape, owner->data(), base);
 }
 
+long long int_arg(py::handle obj, const std::string& name) {
+  if (py::isinstance<py::bool_>(obj) || !PyIndex_Check(obj.ptr()))
+    throw py::type_error(name + ": expected an integer, got " + std::string(py::str(py::type::of(obj).attr("__name__"))));
+  return obj.cast<long long>();
+}
+
+std::string str_arg(py::handle obj, const std::string& name) {
+  if (!py::isinstance<py::str>(obj))
+    throw py::type_error(name + ": expected a string, got " + std::string(py::str(py::type::of(obj).attr("__name__"))));
+  return obj.cast<std::string>();
+}
+
 std::string prior_string(const py::object& prior) {
   if (prior.is_none()) return "";
   if (!py::isinstance<py::dict>(prior))
@@ -100,7 +112,7 @@ std::string prior_string(const py::object& prior) {
 AnyProcess process_from(const std::string& process, const py::object& schedule, const py::object& prior) {
   if (process == "dirichlet-categorical")
     throw py::value_error("process: dirichlet-categorical (tokens) is not available from Python yet; use pmm-solve");
-  const std::string sched = schedule.is_none() ? "" : schedule.cast<std::string>();
+  const std::string sched = schedule.is_none() ? "" : str_arg(schedule, "schedule");
   return make_process(process, sched, prior_string(prior));
 }
 

@@ -27,6 +27,10 @@ Eigen::VectorXd to_vector(py::handle obj, const std::string& name, Index n);
 py::array own_batch(Batch&& b);                                          // dim x n -> [n, dim]
 py::array own_vector(std::vector<double>&& v, std::vector<py::ssize_t> shape);
 
+// An int / str keyword argument, TypeError naming it otherwise.
+long long int_arg(py::handle obj, const std::string& name);
+std::string str_arg(py::handle obj, const std::string& name);
+
 // "b=2" from {"b": 2}; None -> "".
 std::string prior_string(const py::object& prior);
 AnyProcess process_from(const std::string& process, const py::object& schedule, const py::object& prior);
@@ -55,5 +59,6 @@ void run_interruptible(const std::function<void()>& work, std::atomic<bool>* can
 
 void bind_solve(py::module_& m);
 void bind_extras(py::module_& m);
+void bind_validate(py::module_& m);
 
 }  // namespace pmm::py_bind

@@ -41,8 +41,11 @@ py::array oracle_predict(const PyOracle& self, py::handle mu_obj, py::handle t_o
   const Batch mu = checked_dim(mu_obj, "mu", self.o->dim());
   const Index n = mu.cols();
   std::vector<double> t;
-  if (PyFloat_Check(t_obj.ptr()) || PyLong_Check(t_obj.ptr())) {
-    t.assign(static_cast<size_t>(n), t_obj.cast<double>());
+  py::array t_arr = py::array::ensure(t_obj);
+  if (!t_arr) PyErr_Clear();
+  if (PyFloat_Check(t_obj.ptr()) || PyLong_Check(t_obj.ptr()) || (t_arr && t_arr.ndim() == 0)) {
+    t.assign(static_cast<size_t>(n), t_arr && t_arr.ndim() == 0 ? to_batch(t_arr.reshape({1}), "t")(0, 0)
+                                                                  : t_obj.cast<double>());
   } else {
     const Batch tb = to_batch(t_obj, "t");
     if (tb.size() != n || (tb.rows() != 1 && tb.cols() != 1))

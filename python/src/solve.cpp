@@ -84,23 +84,27 @@ ValueError, TypeError
     Bad arguments, naming the argument (``"steps: must be in [1, 1e7], got 0"``).
 )doc";
 
-py::dict py_solve(const std::string& process_name_arg, py::object target, py::object weights, py::object solver_arg,
-               int steps, long long paths, std::uint64_t seed, py::object threads_arg, py::object save_every_arg,
-               bool given_x, const std::string& final_mode, py::object prior, py::object schedule,
-               const std::string& grid_name, const std::string& device, py::object model, py::object dim_arg,
-               double ode_tol) {
-  require(steps >= 1 && steps <= 10000000, "steps", fmt::format("must be in [1, 1e7], got {}", steps));
+py::dict py_solve(py::object process_arg, py::object target, py::object weights, py::object solver_arg,
+                  py::object steps_arg, py::object paths_arg, std::uint64_t seed, py::object threads_arg,
+                  py::object save_every_arg, bool given_x, py::object final_arg, py::object prior, py::object schedule,
+                  py::object grid_arg, py::object device_arg, py::object model, py::object dim_arg, double ode_tol) {
+  const std::string process_name_arg = str_arg(process_arg, "process"), final_mode = str_arg(final_arg, "final");
+  const std::string grid_name = str_arg(grid_arg, "grid"), device = str_arg(device_arg, "device");
+  const long long steps_ll = int_arg(steps_arg, "steps"), paths = int_arg(paths_arg, "paths");
+  require(steps_ll >= 1 && steps_ll <= 10000000, "steps", fmt::format("must be in [1, 1e7], got {}", steps_ll));
+  const int steps = static_cast<int>(steps_ll);
   require(paths >= 1 && paths < (1ll << 32), "paths", fmt::format("must be in [1, 2^32), got {}", paths));
   const int threads = threads_arg.is_none() ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))
-                                            : threads_arg.cast<int>();
+                                            : static_cast<int>(std::clamp<long long>(int_arg(threads_arg, "threads"), -1, 1 << 20));
   require(threads >= 1 && threads <= 1024, "threads", fmt::format("must be in [1, 1024], got {}", threads));
-  int save_every = save_every_arg.is_none() ? std::max(1, steps / 100) : save_every_arg.cast<int>();
+  int save_every = save_every_arg.is_none() ? std::max(1, steps / 100)
+                                           : static_cast<int>(std::clamp<long long>(int_arg(save_every_arg, "save_every"), -1, 1 << 30));
   require(save_every >= 0, "save_every", fmt::format("must be >= 0, got {}", save_every));
   require(final_mode == "mean" || final_mode == "denoise", "final", "expected 'mean' or 'denoise', got '" + final_mode + "'");
   const DeviceSpec device_spec = parse_device(device, "device");
   const AnyProcess process = process_from(process_name_arg, schedule, prior);
   const std::string pname = process_name(process);
-  std::string solver = solver_arg.is_none() ? "" : solver_arg.cast<std::string>();
+  std::string solver = solver_arg.is_none() ? "" : str_arg(solver_arg, "solver");
   if (solver.empty()) solver = pname == "normal" ? "heun" : pname == "gamma-poisson" ? "tau-leap" : "exact";
   const bool ode = solver == "ode" || solver == "ode-rk4" || solver == "ode-heun";
   if (ode) {
@@ -132,9 +136,9 @@ py::dict py_solve(const std::string& process_name_arg, py::object target, py::ob
     if (!PyCallable_Check(model.ptr())) throw py::type_error("model: expected a callable model(mu, t) -> ndarray");
     py::object d = dim_arg.is_none() ? py::getattr(model, "dim", py::none()) : dim_arg;
     if (d.is_none()) throw py::value_error("dim: needed with a model that has no 'dim' attribute");
-    const Index dim = d.cast<Index>();
+    const Index dim = static_cast<Index>(int_arg(d, "dim"));
     require(dim >= 1, "dim", fmt::format("must be >= 1, got {}", dim));
-    const Index batch = py::getattr(model, "batch", py::int_(1024)).cast<Index>();
+    const Index batch = static_cast<Index>(int_arg(py::getattr(model, "batch", py::int_(1024)), "model.batch"));
     require(batch >= 1, "model", "its 'batch' attribute must be >= 1");
     if (!weights.is_none()) throw py::value_error("weights: only applies to a target");
     predictor = std::make_shared<CallablePredictor>(model, dim, batch);

@@ -93,6 +93,13 @@ def test_weights_array():
     (dict(target="builtin:atoms3", weights="w.npy"), ValueError, "^weights: only applies"),
     (dict(model=lambda mu, t: mu), ValueError, "dim"),
     (dict(model=3, dim=2), TypeError, "model"),
+    (dict(steps=2.5), TypeError, "^steps: expected an integer"),
+    (dict(paths="10"), TypeError, "^paths: expected an integer"),
+    (dict(threads=1.0), TypeError, "^threads: expected an integer"),
+    (dict(solver=3), TypeError, "^solver: expected a string"),
+    (dict(grid=3), TypeError, "^grid: expected a string"),
+    (dict(schedule=3), TypeError, "^schedule: expected a string"),
+    (dict(process=None), TypeError, "^process: expected a string"),
 ])
 def test_bad_arguments_raise_naming_the_argument(kwargs, exc, needle):
     kwargs = dict(dict(steps=5, paths=10), **kwargs)
