@@ -100,3 +100,12 @@ def validate(quick: bool = True, checks: Union[str, List[str], None] = None, see
              threads: Optional[int] = None) -> Any:
     """Run pmm-validate's checks; the check table (a pandas DataFrame when pandas is importable, else a list of dicts)."""
     ...
+
+def sweep(process: str = "normal", target: Union[str, ArrayLike] = "builtin:gmm2d",
+          weights: Union[str, ArrayLike, None] = None, solvers: Optional[List[str]] = None,
+          steps: Union[int, List[int], Tuple[int, ...]] = (10, 20, 50, 100), paths: int = 10000, seeds: int = 1,
+          seed: int = 0, metrics: Tuple[str, ...] = ("fd", "sw"), ref_paths: Optional[int] = None,
+          threads: Optional[int] = None, prior: Optional[Dict[str, float]] = None, schedule: str = "exponential",
+          grid: str = "uniform", final: str = "mean") -> Any:
+    """Sample quality against steps for several solvers; rows as a pandas DataFrame, else a dict of lists."""
+    ...
