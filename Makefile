@@ -9,7 +9,7 @@ setup:
 	@scripts/setup.sh --torch --plot
 
 configure: setup
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
 
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
