@@ -97,7 +97,20 @@ struct TempFile {
   }
 };
 
-std::string target_sample(const std::string& process_name, const std::string& spec, long long n, TempFile& tmp) {
+std::string temp_npy(TempFile& tmp, const std::string& what) {
+  char name[] = "/tmp/pmm-plot-target.XXXXXX";
+  const int fd = ::mkstemp(name);
+  require(fd >= 0, what, "cannot create a temporary file in /tmp");
+  ::close(fd);
+  tmp.path = std::string(name) + ".npy";
+  std::rename(name, tmp.path.c_str());
+  return tmp.path;
+}
+
+// The target for hist/scatter as a .npy: a point set's atoms themselves when atoms_out is given (then *weights_out
+// names their weights file, for a weighted histogram: the exact law), else n draws of the oracle (weighted).
+std::string target_sample(const std::string& process_name, const std::string& spec, const std::string& weights,
+                          long long n, TempFile& tmp, TempFile* weights_tmp, std::string* weights_out) {
   AnyProcess process;
   if (process_name == "normal") {
     NormalProcess p;
@@ -110,14 +123,17 @@ std::string target_sample(const std::string& process_name, const std::string& sp
   } else {
     throw Error("--process: expected normal or gamma-poisson, got '" + process_name + "'");
   }
-  const auto oracle = load_target(process, spec);
-  char name[] = "/tmp/pmm-plot-target.XXXXXX";
-  const int fd = ::mkstemp(name);
-  require(fd >= 0, "--target", "cannot create a temporary file in /tmp");
-  ::close(fd);
-  tmp.path = std::string(name) + ".npy";
-  std::rename(name, tmp.path.c_str());
-  write_npy_matrix(tmp.path, oracle->sample(static_cast<Index>(n), 12345));
+  const auto oracle = load_target(process, spec, weights);
+  Batch atoms;
+  Eigen::VectorXd w;
+  if (weights_tmp && oracle->atoms(&atoms, &w)) {
+    write_npy_matrix(temp_npy(tmp, "--target"), atoms);
+    Batch wb = w.transpose().array();
+    write_npy_matrix(temp_npy(*weights_tmp, "--target"), wb);
+    *weights_out = weights_tmp->path;
+    return tmp.path;
+  }
+  write_npy_matrix(temp_npy(tmp, "--target"), oracle->sample(static_cast<Index>(n), 12345));
   return tmp.path;
 }
 
@@ -129,7 +145,7 @@ int run(int argc, char** argv) {
                "  pmm-plot scatter samples.npy [--target ... | --reference ...] --out s.png\n"
                "  pmm-plot grid samples.npy --shape 28x28 --out grid.png"};
   app.require_subcommand(1);
-  std::string file, out, report, metric, metric_label, reference, target, process = "normal", shape, range = "-1,1", title;
+  std::string file, out, report, metric, metric_label, reference, target, target_weights, process = "normal", shape, range = "-1,1", title;
   int paths = 24, bins = 80, count = 64, points = 5000;
   long long target_n = 20000;
   bool steps = false;
@@ -150,6 +166,8 @@ int run(int argc, char** argv) {
   for (auto* s : {hist, scatter}) {
     s->add_option("file", file, "samples .npy or .csv [n, dim]")->required();
     s->add_option("--target", target, "draw a target sample from this oracle (builtin:NAME, .npy, .json)");
+    s->add_option("--target-weights", target_weights,
+                  "weights .npy or .csv [n] of a point-set --target (default: equal; repeated rows add up)");
     s->add_option("--process", process, "process of --target: normal | gamma-poisson");
     s->add_option("--target-samples", target_n, "size of the target sample")->check(positive_int());
     s->add_option("--reference", reference, "or a reference sample file .npy/.csv");
@@ -170,7 +188,7 @@ int run(int argc, char** argv) {
   check_in(file, cmd);
   check_out(out);
   std::vector<std::string> args = {python(), script_path(), cmd, file, "--out", out};
-  TempFile tmp;
+  TempFile tmp, weights_tmp;
   if (cmd == "trajectory") {
     require(ends_with(file, ".npy"), "trajectory", "'" + file + "' must be a .npy from pmm-solve --trajectory");
     if (!report.empty()) {
@@ -185,6 +203,7 @@ int run(int argc, char** argv) {
     if (!metric_label.empty()) args.push_back("--metric-label=" + metric_label);
   } else if (cmd == "hist" || cmd == "scatter") {
     require(target.empty() || reference.empty(), "--target", "give --target or --reference, not both");
+    require(target_weights.empty() || !target.empty(), "--target-weights", "needs --target (a .npy or .csv point set)");
     const Batch x = read_matrix(file, cmd);  // validates the file (shape, finite values) with pmm's messages
     if (cmd == "scatter")
       require(x.rows() >= 2, "scatter", fmt::format("'{}' has dimension {}; scatter needs 2 (use hist)", file, x.rows()));
@@ -192,8 +211,13 @@ int run(int argc, char** argv) {
       check_in(reference, "--reference");
       args.insert(args.end(), {"--reference", reference, "--reference-label", "reference"});
     } else if (!target.empty()) {
-      args.insert(args.end(), {"--reference", target_sample(process, target, target_n, tmp), "--reference-label",
-                               "target " + target});
+      // hist: a point set is drawn exactly (its atoms as a weighted histogram); scatter and other targets: a sample.
+      std::string wfile;
+      const std::string ref = target_sample(process, target, target_weights, target_n, tmp,
+                                            cmd == "hist" ? &weights_tmp : nullptr, &wfile);
+      args.insert(args.end(), {"--reference", ref, "--reference-label",
+                               "target " + target + (target_weights.empty() ? "" : " (weights " + target_weights + ")")});
+      if (!wfile.empty()) args.insert(args.end(), {"--reference-weights", wfile});
     }
     if (cmd == "hist") args.insert(args.end(), {"--bins", std::to_string(bins)});
     if (cmd == "scatter") args.insert(args.end(), {"--points", std::to_string(points)});

@@ -41,7 +41,7 @@ namespace {
 struct SolveArgs {
   std::string process = "normal", solver = "", schedule = "", grid = "uniform", prior;
   std::string target, target_weights, model, device = "cpu";
-  std::string out, trajectory, out_x, report, final_mode = "mean";
+  std::string out, trajectory, out_x, report, final_mode = kDefaultFinal;
   std::string alphabet = "text8";
   int length = 64, show = 5;
   int steps = 100, threads = 1, save_every = 0;
@@ -50,7 +50,7 @@ struct SolveArgs {
   long long paths = 1000, trajectory_paths = 0;
   std::uint64_t seed = 0;
   bool given_x = false, quiet = false;
-  bool alphabet_given = false, length_given = false;  // dirichlet-categorical --model: else taken from the file
+  bool alphabet_given = false, length_given = false, final_given = false;  // dirichlet-categorical --model: else taken from the file
 };
 
 bool has_ext(const std::string& path, const std::string& ext) {
@@ -107,7 +107,7 @@ void add_run_fields(nlohmann::json& j, const SolveArgs& a, const std::string& pr
 // any given explicitly must agree with it.
 int run_text(SolveArgs a, int argc, char** argv) {
   require(a.prior.empty(), "--prior", "the dirichlet-categorical process uses the non-informative prior (no parameters)");
-  require(a.final_mode == "mean", "--final", "denoise does not apply to tokens (every position is revealed at t = 1)");
+  require(!a.final_given || a.final_mode == "mean", "--final", "denoise does not apply to tokens (every position is revealed at t = 1)");
   require(!a.target.empty() || !a.model.empty(), "--target",
           "needs --target (markov:TEXTFILE, sequences.npy or a text file of sequences) or --model FILE.pt");
   require(a.target.empty() || a.model.empty(), "--model", "give --target or --model, not both");
@@ -141,7 +141,7 @@ int run_text(SolveArgs a, int argc, char** argv) {
   check_output_path(a.out_x, "--out-x", {".npy", ".txt"});
   check_output_path(a.trajectory, "--trajectory", {".npy"});
   check_output_path(a.report, "--report", {".json"});
-  const std::string solver = a.solver.empty() ? "event-driven" : a.solver;
+  const std::string solver = a.solver.empty() ? default_solver("dirichlet-categorical") : a.solver;
   MaskedOptions opt;
   opt.solver = parse_masked_solver(solver, "--solver");
   const std::string schedule = a.schedule.empty() ? "linear" : a.schedule;
@@ -254,8 +254,9 @@ int run(int argc, char** argv) {
                  "dirichlet-categorical also semi-ar[:width=W] (its default: linear = 0.01 (1 + 2000 t))");
   app.add_option("--grid", a.grid, "uniform | uniform-precision | power:rho=R");
   app.add_option("--prior", a.prior, "prior parameters: b=2 (normal); beta1=0.1,beta2=2 (gamma-poisson); beta1=2,beta2=1 (inverse-gamma-gamma)");
-  app.add_option("--target", a.target, "builtin:NAME | points.npy ([n, dim]) | mixture.json");
-  app.add_option("--target-weights", a.target_weights, "weights.npy ([n]) for a .npy point set");
+  app.add_option("--target", a.target, "builtin:NAME | points.npy or .csv ([n, dim]; repeated rows are merged into "
+                 "weighted points, the same law) | mixture.json");
+  app.add_option("--target-weights", a.target_weights, "weights .npy or .csv ([n]) for a point set");
   app.add_option("--model", a.model, "TorchScript predictor file: forward(mu [B, dim], t [B]) -> [B, dim]; "
                  "dirichlet-categorical: forward(mu [B, L, V], t [B]) -> probabilities [B, L, V] (pmm-train "
                  "--process categorical --net transformer); length, alphabet and schedule default to the file's");
@@ -264,12 +265,13 @@ int run(int argc, char** argv) {
                  "thrust-cpp runs the same kernels on the CPU) or where --model's network runs");
   app.add_option("--paths", a.paths, "number of sample paths");
   app.add_option("--seed", a.seed, "random seed: results depend on it alone");
-  app.add_option("--threads", a.threads, "CPU threads (results do not depend on it)");
+  app.add_option("--threads", a.threads, "CPU threads, 0: all cores (results do not depend on it)");
   app.add_option("--out", a.out, "final samples, .npy (float64 [paths, dim]) or .csv");
   app.add_option("--trajectory", a.trajectory, "mu(t) at save points, .npy float64 [saves, paths, dim]");
   app.add_option("--save-every", a.save_every, "save mu every K steps (with --trajectory; default: steps/100)");
   app.add_option("--trajectory-paths", a.trajectory_paths, "keep only the first K paths in --trajectory (0: all)");
-  app.add_option("--final", a.final_mode, "mean: output mu(1) | denoise: output g(mu(1), 1)");
+  app.add_option("--final", a.final_mode, "denoise: output g(mu(1), 1) (+1 NFE) | mean: output mu(1) "
+                 "(dirichlet-categorical: ignored, every position is revealed at t = 1)");
   app.add_flag("--given-x", a.given_x, "simulate the process conditional on x drawn from the target");
   app.add_option("--out-x", a.out_x, "with --given-x: the x of each path, .npy or .csv");
   app.add_option("--report", a.report, "JSON report: settings, seed, NFE, wall time, versions");
@@ -280,11 +282,12 @@ int run(int argc, char** argv) {
   parse_args(app, argc, argv);
   a.alphabet_given = app.count("--alphabet") > 0;
   a.length_given = app.count("--length") > 0;
+  a.final_given = app.count("--final") > 0;
 
   // ---- validate everything before any work ----
   require(a.steps >= 1 && a.steps <= 10000000, "--steps", fmt::format("must be in [1, 1e7], got {}", a.steps));
   require(a.paths >= 1 && a.paths < (1ll << 32), "--paths", fmt::format("must be in [1, 2^32), got {}", a.paths));
-  require(a.threads >= 1 && a.threads <= 1024, "--threads", fmt::format("must be in [1, 1024], got {}", a.threads));
+  a.threads = resolve_threads(a.threads);
   require(a.save_every >= 0, "--save-every", "must be >= 0");
   require(a.trajectory_paths >= 0, "--trajectory-paths", "must be >= 0");
   require(a.final_mode == "mean" || a.final_mode == "denoise", "--final",
@@ -293,7 +296,7 @@ int run(int argc, char** argv) {
   if (a.process == "dirichlet-categorical") return run_text(a, argc, argv);
   const AnyProcess process = make_process(a.process, a.schedule, a.prior);
   const std::string pname = process_name(process);
-  if (a.solver.empty()) a.solver = pname == "normal" ? "heun" : pname == "gamma-poisson" ? "tau-leap" : "exact";
+  if (a.solver.empty()) a.solver = default_solver(pname);
   // The probability-flow ODE: "ode" (dopri5), "ode-rk4", "ode-heun", as in pmm-sweep.
   const bool ode = a.solver == "ode" || a.solver == "ode-rk4" || a.solver == "ode-heun";
   const OdeMethod ode_method = a.solver == "ode" ? OdeMethod::kDopri5 : a.solver == "ode-rk4" ? OdeMethod::kRk4 : OdeMethod::kHeun;
@@ -331,6 +334,7 @@ int run(int argc, char** argv) {
   // ---- predictor ----
   PredictorPtr predictor;
   OraclePtr oracle;
+  TargetInfo target_info;
   Batch x;
   // Samples, solver state (about 4 batches), x with --given-x and the trajectory, before any is allocated.
   auto check_memory = [&](Index dim) {
@@ -341,7 +345,7 @@ int run(int argc, char** argv) {
                                saves > 0 ? fmt::format(" with {} trajectory saves", saves) : ""));
   };
   if (!a.target.empty()) {
-    oracle = load_target(process, a.target, a.target_weights);
+    oracle = load_target(process, a.target, a.target_weights, &target_info);
     predictor = oracle;
     check_memory(oracle->dim());
     if (a.given_x) {
@@ -455,6 +459,8 @@ int run(int argc, char** argv) {
     j["device"] = a.device;
     j["grid"] = {{"spec", a.grid}, {"steps", a.steps}};
     add_run_fields(j, a, predictor->describe());
+    if (target_info.rows > 0) j["target_points"] = {{"rows", target_info.rows}, {"distinct", target_info.points},
+                                                    {"note", target_info.note()}};
     j["final"] = a.final_mode;
     j["nfe"] = res.nfe;  // per path (the ODE: the largest chunk's; adaptive steps are shared within a chunk)
     j["nfe_mean"] = nfe_mean;
@@ -475,6 +481,7 @@ int run(int argc, char** argv) {
                a.solver == "ode" ? std::string("adaptive") : std::to_string(a.steps), res.nfe, a.paths, dim,
                res.seconds);
     fmt::print("predictor: {}\n", predictor->describe());
+    if (target_info.merged()) fmt::print("target: {}\n", target_info.note());
     for (Index d = 0; d < std::min<Index>(dim, 8); ++d)
       fmt::print("  x{}: mean {:+.4f}  std {:.4f}\n", d, summary["mean"][d].get<double>(),
                  summary["std"][d].get<double>());

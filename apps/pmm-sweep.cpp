@@ -49,8 +49,8 @@ namespace {
 struct SweepArgs {
   std::string process = "normal", schedule = "exponential", grid = "uniform", prior;
   std::string target, target_weights, model, data, device = "cpu";
-  std::string solvers = "exact,euler-maruyama,heun,ode", nfe = "10,20,50,100,200,500,1000", metric = "fd";
-  std::string out, plot, atoms, noise = "tree", final_mode = "denoise", ode_clock = "time";
+  std::string solvers, nfe = "10,20,50,100,200,500,1000", metric = "fd";
+  std::string out, plot, atoms, noise = "tree", final_mode = kDefaultFinal, ode_clock = "time";
   std::string fid_features, fid_ref, fid_ref_out, fid_layout = "mu-sigma", image_shape, pixel_range = "-1,1";
   long long paths = 10000, ref_paths = 0;
   int seeds = 3, threads = 1, kid_subsets = 100, kid_subset_size = 1000, sw_projections = 128;
@@ -287,7 +287,9 @@ int run(int argc, char** argv) {
   app.add_option("--process", a.process, "normal | gamma-poisson | inverse-gamma-gamma");
   app.add_option("--solvers", a.solvers,
                  "comma list: exact, euler-maruyama, heun (normal), tau-leap, tau-leap-midpoint (gamma-poisson), "
-                 "ode (adaptive dopri5), ode-rk4, ode-heun (normal)");
+                 "ode (adaptive dopri5), ode-rk4, ode-heun (normal); default: the solvers that converge to the process's law "
+                 "(normal: exact, euler-maruyama, heun, ode; gamma-poisson: exact, tau-leap, tau-leap-midpoint; "
+                 "inverse-gamma-gamma: exact)");
   app.add_option("--nfe", a.nfe, "comma list of NFE budgets (predictor evaluations per path, >= 1)");
   app.add_option("--metric", a.metric,
                  "comma list of fd (Frechet), kid, sw (sliced W2^2), energy, tv (nearest-atom weights), fid "
@@ -308,7 +310,7 @@ int run(int argc, char** argv) {
   app.add_option("--seed", a.seed, "base seed");
   app.add_option("--noise", a.noise, "tree: Brownian/Poisson trees shared across step counts | philox: independent");
   app.add_option("--poisson-layer", a.poisson_layer, "Poisson tree layer height (rate units)");
-  app.add_option("--final", a.final_mode, "denoise: output g(mu(1), 1) (+1 NFE) | mean: output mu(1)");
+  app.add_option("--final", a.final_mode, "denoise: output g(mu(1), 1) (+1 NFE) | mean: output mu(1) (as pmm-solve)");
   app.add_option("--ode-clock", a.ode_clock, "time | log-precision (the ODE's integration variable)");
   app.add_option("--ode-start", a.ode_start, "F(t_start) of the ODE's exact first step");
   app.add_option("--atoms", a.atoms, "tv: centres .npy/.csv [K, dim] (default: the reference's distinct points)");
@@ -323,7 +325,7 @@ int run(int argc, char** argv) {
   app.add_option("--fid-layout", a.fid_layout, "fid: layout of --fid-ref-out: mu-sigma (edm) | sums (BSI)");
   app.add_option("--image-shape", a.image_shape, "fid: CxHxW of a sample, e.g. 3x32x32");
   app.add_option("--pixel-range", a.pixel_range, "fid: sample values mapped to 0..255, e.g. -1,1");
-  app.add_option("--threads", a.threads, "CPU threads (results do not depend on it)");
+  app.add_option("--threads", a.threads, "CPU threads, 0: all cores (results do not depend on it)");
   app.add_option("--out", a.out, "result table, .csv (appended to; existing rows are skipped)")->required();
   app.add_option("--plot", a.plot, "also render the table with pmm-plot sweep (.png or .svg)");
   app.add_flag("--quiet", a.quiet, "print nothing on stdout");
@@ -335,7 +337,7 @@ int run(int argc, char** argv) {
   const bool ref_paths_given = a.ref_paths != 0;
   if (a.ref_paths == 0) a.ref_paths = a.paths;
   require(a.seeds >= 1 && a.seeds <= 1000, "--seeds", fmt::format("must be in [1, 1000], got {}", a.seeds));
-  require(a.threads >= 1 && a.threads <= 1024, "--threads", "must be in [1, 1024]");
+  a.threads = resolve_threads(a.threads);
   require(a.noise == "tree" || a.noise == "philox", "--noise", "expected tree or philox, got '" + a.noise + "'");
   require(a.final_mode == "denoise" || a.final_mode == "mean", "--final", "expected denoise or mean");
   require(std::isfinite(a.ode_start) && a.ode_start > 0, "--ode-start", "must be > 0");
@@ -345,6 +347,7 @@ int run(int argc, char** argv) {
   if (!a.plot.empty()) check_output(a.plot, "--plot", {".png", ".svg"});
   const AnyProcess process = make_process(a.process, a.schedule, a.prior);
   const std::string pname = process_name(process);
+  if (a.solvers.empty()) a.solvers = default_sweep_solvers(pname);
   std::vector<SolverSpec> solvers;
   for (const auto& name : parse_string_list(a.solvers, "--solvers")) {
     solvers.push_back(parse_solver(name, pname));
@@ -372,8 +375,10 @@ int run(int argc, char** argv) {
   OraclePtr oracle;
   Batch data;
   if (!a.target.empty()) {
-    oracle = load_target(process, a.target, a.target_weights);
+    TargetInfo info;
+    oracle = load_target(process, a.target, a.target_weights, &info);
     predictor = oracle;
+    if (info.merged() && !a.quiet) fmt::print("pmm-sweep: target: {}\n", info.note());
   } else {
 #ifdef PMM_HAVE_TORCH
     predictor = load_torchscript_predictor(a.model, a.device, 0);

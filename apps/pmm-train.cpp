@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <pmm/io/matrix_file.hpp>
 #include <pmm/io/npy.hpp>
 #include "apps/common/options.hpp"
 #include "apps/common/progress.hpp"
@@ -50,6 +51,13 @@ TrainData load_data(const std::string& spec, const LawParams& law, std::int64_t 
     if (a.dtype == "|u1" && d.event_shape.size() == 3) map_pixels(d, law.process);
     return d;
   }
+  if (ends_with(spec, ".csv")) {  // a table [n, dim] with a header line, as pmm-solve --out writes it
+    TrainData d;
+    d.name = spec;
+    d.x = read_matrix(spec, "--data");
+    d.event_shape = {static_cast<std::int64_t>(d.x.rows())};
+    return d;
+  }
   if (ends_with(spec, "-ubyte") || ends_with(spec, ".idx")) {
     auto d = load_idx_images(spec);
     map_pixels(d, law.process);
@@ -60,7 +68,7 @@ TrainData load_data(const std::string& spec, const LawParams& law, std::int64_t 
     map_pixels(d, law.process);
     return d;
   }
-  throw Error("--data: " + spec + ": unknown format (expected builtin:NAME, .npy, MNIST IDX *-ubyte, CIFAR-10 .bin, "
+  throw Error("--data: " + spec + ": unknown format (expected builtin:NAME, .npy, .csv, MNIST IDX *-ubyte, CIFAR-10 .bin, "
               "or .txt)");
 }
 
@@ -102,7 +110,7 @@ int main(int argc, char** argv) {
     std::int64_t seq_len = 32, preview_n = 0;
     int preview_steps = 200, threads = 0;
     app.add_option("--process", process, "normal | gamma-poisson | inverse-gamma-gamma | categorical")->capture_default_str();
-    app.add_option("--data", data_spec, "builtin:NAME | FILE.npy (uint8 [n, C, H, W]: pixels) | MNIST *-ubyte | CIFAR-10 .bin | FILE.txt")->required();
+    app.add_option("--data", data_spec, "builtin:NAME | FILE.npy (uint8 [n, C, H, W]: pixels) | FILE.csv ([n, dim], header x0,...) | MNIST *-ubyte | CIFAR-10 .bin | FILE.txt")->required();
     app.add_option("--net", o.net.kind, "mlp | unet | transformer")->capture_default_str();
     app.add_option("--width", o.net.width, "mlp hidden width")->capture_default_str();
     app.add_option("--depth", o.net.depth, "mlp hidden layers")->capture_default_str();

@@ -72,12 +72,12 @@ int run(int argc, char** argv) {
   app.add_option("--seed", a.seed, "random seed: every statistic depends on it and the check's name only")
       ->check(non_negative_int());
   app.add_option("--report", a.report, "JSON report with every statistic, p-value and size");
-  app.add_option("--threads", a.threads, "threads over paths (results do not depend on it)");
+  app.add_option("--threads", a.threads, "threads over paths, 0: all cores (results do not depend on it)");
   app.add_flag("--list", a.list, "list the checks and what each computes, then exit");
   parse_args(app, argc, argv);
 
   require(!(a.quick && a.full), "--full", "give --quick or --full, not both");
-  require(a.threads >= 1 && a.threads <= 1024, "--threads", fmt::format("must be in [1, 1024], got {}", a.threads));
+  a.threads = resolve_threads(a.threads);
   std::vector<std::string> names;
   for (const auto& item : a.checks)
     for (const auto& n : parse_string_list(item, "--check")) names.push_back(n);

@@ -155,18 +155,19 @@ def cmd_trajectory(a):
         ax = axes[row][0]
         x = traj[:, :, d]
         lo5, lo25, med, hi75, hi95 = np.percentile(x, [5, 25, 50, 75, 95], axis=1)
-        step = "post" if jumps else None
-        ax.fill_between(times, lo5, hi95, color="#1f77b4", alpha=0.15, step=step, label="5-95%% of %d paths" % paths)
-        ax.fill_between(times, lo25, hi75, color="#1f77b4", alpha=0.25, step=step, label="25-75%")
+        # Bands, mean and median are statistics over paths whose jumps fall anywhere between saves: drawn as
+        # lines through the save times, never as steps (which would put every jump at a save time).
+        ax.fill_between(times, lo5, hi95, color="#1f77b4", alpha=0.15, label="5-95%% of %d paths" % paths)
+        ax.fill_between(times, lo25, hi75, color="#1f77b4", alpha=0.25, label="25-75%")
         for j in range(shown):
             ax.plot(times, x[:, j], color="0.35", lw=0.5, alpha=0.6, **style)
-        ax.plot(times, x.mean(axis=1), color="#d62728", lw=1.8, label="mean", **style)
-        ax.plot(times, med, color="#1f77b4", lw=1.0, ls="--", label="median", **style)
+        ax.plot(times, x.mean(axis=1), color="#d62728", lw=1.8, label="mean")
+        ax.plot(times, med, color="#1f77b4", lw=1.0, ls="--", label="median")
         ax.set_ylabel("mu_%d(t)" % d)
         ax.grid(alpha=0.3)
         if row == 0:
             ax.legend(loc="upper left", fontsize=8, ncol=2)
-            ax.set_title("%s: %d of %d sample paths%s" % (title, shown, paths, " (jumps drawn as steps)" if jumps else ""))
+            ax.set_title("%s: %d of %d sample paths%s" % (title, shown, paths, " (each path as steps between saves)" if jumps else ""))
     axes[-1][0].set_xlabel(xlabel)
     save(fig, a.out)
 
@@ -210,27 +211,33 @@ def cmd_sweep(a):
         floor = [r for r in summary if r["solver"] == "reference"]
         solvers = [s for s in dict.fromkeys(r["solver"] for r in summary) if s != "reference"]
         positive = all(float(r["value"]) > 0 for r in summary)
-        em_ref = None
+        curves = {}
         for s in solvers:
-            pts = sorted((float(r["nfe"]), float(r["value"]), float(r["se"] or 0)) for r in summary if r["solver"] == s)
+            curves[s] = sorted((float(r["nfe"]), float(r["value"]), float(r["se"] or 0))
+                               for r in summary if r["solver"] == s)
+        drawn = []
+        for k_s, s in enumerate(solvers):
+            pts = curves[s]
             x = np.array([p[0] for p in pts])
             y = np.array([p[1] for p in pts])
             e = np.array([p[2] for p in pts])
-            c = COLORS.get(s)
-            ax.errorbar(x, y, yerr=e, marker="o", ms=4, lw=1.5, capsize=2, label=s, color=c)
-            if s == "euler-maruyama" and len(pts):
-                em_ref = pts[-1]
-        if em_ref is not None:
-            ax.axhline(em_ref[1], color=COLORS["euler-maruyama"], ls=":", lw=1,
-                       label="euler-maruyama at NFE %d" % round(em_ref[0]))
-            ax.axvline(em_ref[0] / 5, color="0.5", ls=":", lw=1)
-            ax.text(em_ref[0] / 5, ax.get_ylim()[1] if not positive else em_ref[1], " NFE/5 of EM@%d" % em_ref[0],
-                    fontsize=7, color="0.35", va="bottom", rotation=90)
+            # A curve equal to one drawn before (Gamma-Poisson exact and tau-leap are one algorithm in law and use the
+            # same draws) would hide under it: say so, and draw it dashed with open markers so both show.
+            same = [t for t in drawn if len(curves[t]) == len(pts) and all(
+                p[0] == q[0] and abs(p[1] - q[1]) <= 1e-6 * max(abs(p[1]), abs(q[1]), 1e-300)
+                for p, q in zip(pts, curves[t]))]
+            label = s if not same else "%s (coincides with %s)" % (s, same[0])
+            style = dict(marker="o", ms=4, lw=1.5) if not same else dict(marker="s", ms=7, lw=1.2, ls="--", mfc="none")
+            ax.errorbar(x, y, yerr=e, capsize=2, label=label, color=COLORS.get(s), zorder=3 + k_s, **style)
+            drawn.append(s)
         if floor:
             fv, fe = float(floor[0]["value"]), float(floor[0]["se"] or 0)
             ax.axhspan(fv - fe, fv + fe, color="0.6", alpha=0.35, lw=0)
+            model = head["target"].endswith(".pt")
             ax.axhline(fv, color="0.3", lw=1, ls="--",
-                       label="noise floor (%s vs %s real samples)" % (floor[0]["paths"], ref_size(floor[0])))
+                       label="noise floor (%s %s vs %s reference)" % (floor[0]["paths"],
+                                                                    "held-out data rows" if model else "oracle draws",
+                                                                    ref_size(floor[0])))
         ax.set_xscale("log")
         if positive:
             ax.set_yscale("log")
@@ -251,6 +258,11 @@ def cmd_hist(a):
     ref = load_points(a.reference, "--reference") if a.reference else None
     if ref is not None and ref.shape[1] != x.shape[1]:
         fail("--reference: dimension %d differs from the samples' %d" % (ref.shape[1], x.shape[1]))
+    w = None
+    if a.reference_weights:  # the target's atoms with their weights: the histogram of the exact law
+        w = load_points(a.reference_weights, "--reference-weights").ravel()
+        if ref is None or len(w) != len(ref) or np.any(w < 0) or not w.sum() > 0:
+            fail("--reference-weights: expected %s weights >= 0, not all 0" % (len(ref) if ref is not None else "?"))
     coords = list(range(min(x.shape[1], a.max_coords)))
     fig, axes = plt.subplots(1, len(coords), figsize=(5 * len(coords), 3.8), squeeze=False)
     for k, d in enumerate(coords):
@@ -259,8 +271,9 @@ def cmd_hist(a):
         bins = np.linspace(allv.min(), allv.max(), a.bins + 1) if allv.max() > allv.min() else a.bins
         ax.hist(x[:, d], bins=bins, density=True, alpha=0.55, color="#1f77b4", label="samples (%d)" % len(x))
         if ref is not None:
-            ax.hist(ref[:, d], bins=bins, density=True, histtype="step", lw=1.5, color="k",
-                    label="%s (%d)" % (a.reference_label, len(ref)))
+            what = "%d weighted atoms, exact" % len(ref) if w is not None else "%d draws" % len(ref)
+            ax.hist(ref[:, d], bins=bins, weights=w, density=True, histtype="step", lw=1.5, color="k",
+                    label="%s (%s)" % (a.reference_label, what))
         ax.set_xlabel("x_%d" % d)
         ax.set_ylabel("density")
         ax.grid(alpha=0.3)
@@ -276,10 +289,12 @@ def cmd_scatter(a):
     ref = load_points(a.reference, "--reference") if a.reference else None
     fig, ax = plt.subplots(figsize=(6, 6))
     n = min(len(x), a.points)
-    if ref is not None:
+    ax.scatter(x[:n, 0], x[:n, 1], s=2, color="#1f77b4", alpha=0.35, label="samples (%d of %d shown)" % (n, len(x)),
+               zorder=2)
+    if ref is not None:  # drawn above the samples, in a contrasting colour, so that both stay visible
         m = min(len(ref), a.points)
-        ax.scatter(ref[:m, 0], ref[:m, 1], s=2, color="0.6", alpha=0.5, label="%s (%d shown)" % (a.reference_label, m))
-    ax.scatter(x[:n, 0], x[:n, 1], s=2, color="#1f77b4", alpha=0.6, label="samples (%d of %d shown)" % (n, len(x)))
+        ax.scatter(ref[:m, 0], ref[:m, 1], s=1.5, color="#ff7f0e", alpha=0.5, zorder=3,
+                   label="%s (%d shown, drawn on top)" % (a.reference_label, m))
     ax.set_xlabel("x_0")
     ax.set_ylabel("x_1")
     ax.set_aspect("equal", adjustable="datalim")
@@ -334,6 +349,7 @@ def main(argv):
         h.add_argument("file")
         h.add_argument("--reference")
         h.add_argument("--reference-label", default="target")
+        h.add_argument("--reference-weights")
         h.add_argument("--out", required=True)
         h.add_argument("--bins", type=int, default=80)
         h.add_argument("--points", type=int, default=5000)

@@ -5,9 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -187,6 +189,13 @@ void require_memory(double bytes, const std::string& option, const std::string& 
   require(bytes <= memory, option,
           fmt::format("{} need about {:.1f} GiB of memory, more than this machine's {:.1f} GiB; ask for less",
                       what, bytes / gib, memory / gib));
+}
+
+int resolve_threads(int threads, const std::string& option) {
+  require(threads >= 0 && threads <= 1024, option,
+          fmt::format("must be in [0, 1024] (0: all {} cores), got {}", std::thread::hardware_concurrency(), threads));
+  if (threads > 0) return threads;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 void parse_args(CLI::App& app, int argc, char** argv) {

@@ -39,6 +39,10 @@ CLI::Validator matrix_file_name();  // name ending in .npy or .csv (for write_ma
 // machine's physical memory, throws pmm::Error "<option>: <what> need about X GiB, more than ...".
 void require_memory(double bytes, const std::string& option, const std::string& what);
 
+// --threads: 0 means every core of the machine (std::thread::hardware_concurrency(), at least 1); otherwise
+// 1..1024. Throws pmm::Error naming option for anything else. Returns the number of threads to use.
+int resolve_threads(int threads, const std::string& option = "--threads");
+
 // Parses argv into app. --help (and --version, if the app has one) print to stdout and end the run
 // with status 0 through run_app; parse errors propagate as CLI::ParseError for run_app to report.
 void parse_args(CLI::App& app, int argc, char** argv);

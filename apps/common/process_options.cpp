@@ -43,6 +43,21 @@ AnyProcess make_process(const std::string& name, const std::string& schedule_spe
               "' (expected normal, gamma-poisson, inverse-gamma-gamma or dirichlet-categorical)");
 }
 
+std::string default_solver(const std::string& process) {
+  if (process == "normal") return "heun";
+  if (process == "gamma-poisson") return "tau-leap";
+  if (process == "dirichlet-categorical") return "event-driven";
+  return "exact";
+}
+
+std::string default_sweep_solvers(const std::string& process) {
+  std::string list;
+  for (const auto& s : sde_solvers_for(process))
+    if (solver_orders(process, s).converges) list += (list.empty() ? "" : ",") + s;
+  if (process == "normal") list += ",ode";
+  return list;
+}
+
 std::string first_step_warning(const Schedule& schedule, const std::vector<double>& grid, const std::string& grid_name) {
   if (grid.size() < 3) return "";
   const double total = std::log1p(schedule.F(grid.back())), first = std::log1p(schedule.F(grid[1]));

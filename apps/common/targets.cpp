@@ -1,12 +1,16 @@
 // Target loading: validates files before building an oracle, and names the option and file in errors.
 #include "apps/common/targets.hpp"
 
+#include <algorithm>
 #include <fstream>
+#include <numeric>
 #include <set>
+
+#include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
-#include <pmm/io/npy.hpp>
+#include <pmm/io/matrix_file.hpp>
 #include <pmm/models/oracles/builtin.hpp>
 #include <pmm/core/error.hpp>
 
@@ -121,10 +125,49 @@ OraclePtr load_mixture(const AnyProcess& process, const std::string& path) {
 
 }  // namespace
 
-OraclePtr load_target(const AnyProcess& process, const std::string& spec, const std::string& weights_path) {
-  require(!spec.empty(), "--target", "needs builtin:NAME, a .npy point set or a .json mixture");
+std::string TargetInfo::note() const {
+  if (!merged()) return "";
+  return fmt::format("merged {} rows into {} distinct points (weights: the rows' total; the same law)", rows, points);
+}
+
+Index merge_duplicate_points(Batch& points, Eigen::VectorXd& weights) {
+  const Index n = points.cols(), d = points.rows();
+  std::vector<Index> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), Index{0});
+  auto less = [&](Index a, Index b) {
+    for (Index i = 0; i < d; ++i)
+      if (points(i, a) != points(i, b)) return points(i, a) < points(i, b);
+    return false;
+  };
+  std::stable_sort(order.begin(), order.end(), less);
+  // first[j]: the first row equal to row j.
+  std::vector<Index> first(static_cast<size_t>(n));
+  Index distinct = 0;
+  for (size_t k = 0; k < order.size(); ++k) {
+    const bool same = k > 0 && !less(order[k - 1], order[k]);
+    first[static_cast<size_t>(order[k])] = same ? first[static_cast<size_t>(order[k - 1])] : order[k];
+    distinct += same ? 0 : 1;
+  }
+  if (distinct == n) return n;
+  std::vector<Index> slot(static_cast<size_t>(n), -1);
+  Batch merged(d, distinct);
+  Eigen::VectorXd w = Eigen::VectorXd::Zero(distinct);
+  Index next = 0;
+  for (Index j = 0; j < n; ++j) {
+    Index& s = slot[static_cast<size_t>(first[static_cast<size_t>(j)])];
+    if (s < 0) merged.col(s = next++) = points.col(j);
+    w[s] += weights.size() == 0 ? 1.0 : weights[j];
+  }
+  points = std::move(merged);
+  weights = std::move(w);
+  return distinct;
+}
+
+OraclePtr load_target(const AnyProcess& process, const std::string& spec, const std::string& weights_path,
+                      TargetInfo* info) {
+  require(!spec.empty(), "--target", "needs builtin:NAME, a .npy or .csv point set or a .json mixture");
   if (spec.rfind("builtin:", 0) == 0) {
-    require(weights_path.empty(), "--target-weights", "only applies to a .npy point set");
+    require(weights_path.empty(), "--target-weights", "only applies to a .npy or .csv point set");
     const std::string name = spec.substr(8);
     return std::visit(
         [&](const auto& p) -> OraclePtr {
@@ -135,19 +178,24 @@ OraclePtr load_target(const AnyProcess& process, const std::string& spec, const 
         process);
   }
   if (ends_with(spec, ".json")) {
-    require(weights_path.empty(), "--target-weights", "only applies to a .npy point set");
+    require(weights_path.empty(), "--target-weights", "only applies to a .npy or .csv point set");
     return load_mixture(process, spec);
   }
-  require(ends_with(spec, ".npy"), "--target", "'" + spec + "' is neither builtin:NAME, FILE.npy nor FILE.json");
-  Batch points = read_npy_matrix(spec, "--target");
+  require(ends_with(spec, ".npy") || ends_with(spec, ".csv"), "--target",
+          "'" + spec + "' is neither builtin:NAME, FILE.npy, FILE.csv nor FILE.json");
+  Batch points = read_matrix(spec, "--target");
   require(points.cols() > 0, "--target", spec + ": has no points");
   Eigen::VectorXd w;
   if (!weights_path.empty()) {
-    const Batch wb = read_npy_matrix(weights_path, "--target-weights");
+    const Batch wb = read_matrix(weights_path, "--target-weights");
     require(wb.rows() == 1 && wb.cols() == points.cols(), "--target-weights",
             weights_path + ": expected shape (" + std::to_string(points.cols()) + ",) to match --target");
     w = wb.row(0).transpose().matrix();
   }
+  // Weights are checked by the oracle; a negative or NaN one must reach it unmerged to be named there.
+  const Index rows = points.cols();
+  if (w.size() == 0 || (w.array().isFinite() && w.array() >= 0).all()) merge_duplicate_points(points, w);
+  if (info) *info = TargetInfo{rows, points.cols()};
   try {
     return std::visit(
         [&](const auto& p) -> OraclePtr {

@@ -1,6 +1,8 @@
 // Target specifications on the command line -> exact oracles:
 //   builtin:NAME            a built-in target (models/oracles/builtin.hpp)
-//   FILE.npy [+ weights]    a finite weighted point set, float [n, dim] (weights: float [n], >= 0)
+//   FILE.npy|FILE.csv [+ weights]  a finite weighted point set [n, dim] (weights: [n], >= 0, .npy or .csv);
+//                           repeated rows are merged into one point whose weight is the sum of theirs (the same
+//                           law, and the oracle's cost is per distinct point)
 //   FILE.json               a mixture: {"type": "gaussian-mixture", "weights": [..], "means": [[..]..],
 //                           "variances": [[..]..]} (Normal) or {"type": "gamma-mixture", "weights", "shapes", "rates"}
 #pragma once
@@ -11,6 +13,19 @@
 
 namespace pmm {
 
-OraclePtr load_target(const AnyProcess& process, const std::string& spec, const std::string& weights_path = "");
+// What load_target did to a point-set target (rows == points when nothing was merged; both 0 for other targets).
+struct TargetInfo {
+  Index rows = 0, points = 0;
+  bool merged() const { return points < rows; }
+  // "merged 500 rows into 23 distinct points (weights: the rows' total; the same law)", or "" when none were.
+  std::string note() const;
+};
+
+OraclePtr load_target(const AnyProcess& process, const std::string& spec, const std::string& weights_path = "",
+                      TargetInfo* info = nullptr);
+
+// Merges equal columns of points (dim x n) into one, in order of first appearance, with the sum of their weights
+// (weights empty: 1 each). Returns the number of distinct points; points and weights are replaced only if fewer.
+Index merge_duplicate_points(Batch& points, Eigen::VectorXd& weights);
 
 }  // namespace pmm

@@ -44,6 +44,29 @@ if [ -x "$B/pmm-solve" ]; then
   ok "$P" trajectory "$T/gp.npy" --report "$T/gp.json" --out "$T/gp.png"; png "$T/gp.png"
   bad "save_times" trajectory "$T/trajectory.npy" --report "$T/gp.json" --out "$T/bad.png"  # report of another run
 fi
+# hist --target atoms --target-weights (issue 17): the script gets the atoms and their weights (a weighted, exact
+# histogram), repeated rows add up; a stand-in Python records what pmm-plot hands over.
+/usr/bin/python3 -c "import numpy as np; np.save('$T/at.npy', np.array([0.0, 1.0, 3.0, 1.0])); np.save('$T/aw.npy', np.array([0.1, 0.2, 0.6, 0.1]))"
+printf '#!/bin/sh\nwhile [ $# -gt 0 ]; do case $1 in --reference) cp "$2" %s/got_ref.npy;; --reference-weights) cp "$2" %s/got_w.npy;; esac; shift; done\nexit 0\n' "$T" "$T" >"$T/fakepy"
+chmod +x "$T/fakepy"
+PMM_PYTHON="$T/fakepy" "$P" hist "$T/at.npy" --target "$T/at.npy" --target-weights "$T/aw.npy" --out "$T/hw.png" \
+  >"$T/log" 2>&1 || { echo "FAIL: hist --target-weights"; cat "$T/log"; fail=1; }
+/usr/bin/python3 -c "import numpy as np, sys; x = np.load('$T/got_ref.npy').ravel(); w = np.load('$T/got_w.npy').ravel()
+sys.exit(0 if list(x) == [0, 1, 3] and np.allclose(w / w.sum(), [0.1, 0.3, 0.6]) else 1)" 2>/dev/null \
+  || { echo "FAIL: hist --target-weights did not hand over the weighted atoms"; fail=1; }
+ok "$P" hist "$T/at.npy" --target "$T/at.npy" --target-weights "$T/aw.npy" --out "$T/hw.png"; png "$T/hw.png"
+bad "--target-weights" hist "$T/at.npy" --target-weights "$T/aw.npy" --out "$T/bad.png"
+# sweep figures name what they show (SVG text kept as text): Gamma-Poisson exact and tau-leap coincide by design and
+# the legend says so; the noise floor is "oracle draws" for a target, not "real samples"
+mkdir -p "$T/mpl"; echo "svg.fonttype: none" >"$T/mpl/matplotlibrc"
+if [ -x "$B/pmm-sweep" ]; then
+  ok "$B/pmm-sweep" --process gamma-poisson --target builtin:counts3 --solvers exact,tau-leap --nfe 5,10 --metric fd \
+     --paths 200 --seeds 1 --out "$T/gps.csv" --quiet
+  MATPLOTLIBRC="$T/mpl" ok "$P" sweep "$T/gps.csv" --out "$T/gps.svg"
+  grep -q "tau-leap (coincides with exact)" "$T/gps.svg" || { echo "FAIL: coinciding curves not noted"; fail=1; }
+  grep -q "oracle draws" "$T/gps.svg" && ! grep -q "real samples" "$T/gps.svg" \
+    || { echo "FAIL: noise floor label"; fail=1; }
+fi
 if [ -x "$B/pmm-sweep" ]; then
   ok "$B/pmm-sweep" --target builtin:atoms3 --solvers euler-maruyama,heun --nfe 10,20 --metric fd,tv --paths 200 \
      --seeds 2 --out "$T/sweep.csv" --quiet

@@ -65,6 +65,36 @@ grep -q "^left masked at t = 1: [0-9]* positions" "$T/log" || { echo "FAIL: no l
 /usr/bin/python3 -c "import json, sys; r = json.load(open('$T/left.json'))
 sys.exit(0 if 0 < r['leftover_positions'] <= 1600 and r['leftover_paths'] <= 200 else 1)" \
   || { echo "FAIL: report lacks leftover counts"; fail=1; }
+# a data set as the target (issue 17): 500 integer counts with 23 distinct values are merged into 23 weighted points
+# (stdout and report say so), the run is bitwise the run with those 23 atoms and their counts as --target-weights,
+# and the same counts as a .csv target (and .csv weights) give the same bytes again.
+/usr/bin/python3 -c "import numpy as np
+rng = np.random.default_rng(5); v = np.arange(23) * 3 + 1
+c = v[rng.integers(0, 23, 500)]; c[:23] = v; np.save('$T/counts.npy', c.astype('int64'))
+u, first, n = np.unique(c, return_index=True, return_counts=True); o = np.argsort(first)
+np.save('$T/atoms.npy', u[o].astype(float)); np.save('$T/atom_w.npy', n[o].astype(float))
+np.savetxt('$T/counts.csv', c, fmt='%d', header='x0', comments=''); np.savetxt('$T/atom_w.csv', n[o], fmt='%d', header='x0', comments='')"
+G=(--process gamma-poisson --solver tau-leap --steps 20 --paths 400 --seed 3)
+ok "$S" "${G[@]}" --target "$T/counts.npy" --out "$T/m1.npy" --report "$T/m1.json"
+grep -q "^target: merged 500 rows into 23 distinct points" "$T/log" || { echo "FAIL: no merge line"; cat "$T/log"; fail=1; }
+/usr/bin/python3 -c "import json, sys; r = json.load(open('$T/m1.json'))['target_points']
+sys.exit(0 if r['rows'] == 500 and r['distinct'] == 23 else 1)" || { echo "FAIL: report lacks target_points"; fail=1; }
+ok "$S" "${G[@]}" --target "$T/atoms.npy" --target-weights "$T/atom_w.npy" --out "$T/m2.npy"
+! grep -q "merged" "$T/log" || { echo "FAIL: distinct atoms reported as merged"; fail=1; }
+cmp -s "$T/m1.npy" "$T/m2.npy" || { echo "FAIL: merged rows differ from the weighted atoms"; fail=1; }
+ok "$S" "${G[@]}" --target "$T/counts.csv" --out "$T/m3.npy"
+cmp -s "$T/m1.npy" "$T/m3.npy" || { echo "FAIL: the .csv target differs from the .npy one"; fail=1; }
+ok "$S" "${G[@]}" --target "$T/atoms.npy" --target-weights "$T/atom_w.csv" --out "$T/m4.npy"
+cmp -s "$T/m1.npy" "$T/m4.npy" || { echo "FAIL: .csv weights differ from .npy weights"; fail=1; }
+# one set of defaults (issue 17): --final is denoise in pmm-solve as in pmm-sweep (NFE = steps + 1 for exact);
+# --threads 0 means every core and gives the same bytes as one thread
+ok "$S" --process normal --target builtin:atoms3 --solver exact --steps 20 --paths 100 --seed 2 --out "$T/d0.npy" \
+  --report "$T/d0.json" --threads 0
+/usr/bin/python3 -c "import json, sys; r = json.load(open('$T/d0.json'))
+sys.exit(0 if r['final'] == 'denoise' and r['nfe'] == 21 and r['threads'] >= 1 else 1)" \
+  || { echo "FAIL: default --final is not denoise, or --threads 0 not resolved"; fail=1; }
+ok "$S" --process normal --target builtin:atoms3 --solver exact --steps 20 --paths 100 --seed 2 --out "$T/d1.npy" --threads 1
+cmp -s "$T/d0.npy" "$T/d1.npy" || { echo "FAIL: --threads 0 changed the result"; fail=1; }
 O=(--out "$T/out.npy" --trajectory "$T/traj.npy" --report "$T/run.json")
 bad --process   --process poisson --target builtin:atoms3 "${O[@]}"
 bad --solver    --solver rk4 --target builtin:atoms3 "${O[@]}"
@@ -72,7 +102,7 @@ bad --solver    --process gamma-poisson --solver heun --target builtin:counts3 "
 bad --steps     --steps 0 --target builtin:atoms3 "${O[@]}"
 bad --steps     --steps abc --target builtin:atoms3 "${O[@]}"
 bad --paths     --paths -5 --target builtin:atoms3 "${O[@]}"
-bad --threads   --threads 0 --target builtin:atoms3 "${O[@]}"
+bad --threads   --threads -1 --target builtin:atoms3 "${O[@]}"
 bad --schedule  --schedule cosine --target builtin:atoms3 "${O[@]}"
 bad --schedule  --schedule exponential:a=nan --target builtin:atoms3 "${O[@]}"
 bad --prior     --prior b=-1 --target builtin:atoms3 "${O[@]}"
@@ -80,6 +110,8 @@ bad --prior     --prior beta3=1 --process gamma-poisson --target builtin:counts3
 bad --prior     --process inverse-gamma-gamma --prior beta1=0.5 --target builtin:scales3 "${O[@]}"
 bad --target    --target builtin:nope "${O[@]}"
 bad --target    --target "$T/missing.npy" "${O[@]}"
+bad --target    --target "$T/missing.csv" "${O[@]}"
+bad --target    --target "$T/points.txt" "${O[@]}"
 bad --target    "${O[@]}"
 bad --final     --final median --target builtin:atoms3 "${O[@]}"
 bad --solver    --process gamma-poisson --solver ode --target builtin:counts3 --out "$T/out.npy"

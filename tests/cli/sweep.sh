@@ -51,8 +51,20 @@ ok "$S" "${C[@]}" --nfe 10,40 --threads 2 --out "$T/t2.csv"
 cut -d, -f1-13 "$T/s.csv" | head -55 | sort > "$T/a"; cut -d, -f1-13 "$T/t2.csv" | sort > "$T/b"
 grep -v ',80,' "$T/a" > "$T/a2"
 cmp -s "$T/a2" "$T/b" || { echo "FAIL: --threads changed the numbers"; diff "$T/a2" "$T/b" | head; fail=1; }
+# per-process defaults (issue 17): gamma-poisson's default solvers are the ones that converge to its law (not
+# heun); --threads 0 (every core) gives the numbers of one thread; --final defaults to denoise as in pmm-solve
+ok "$S" --process gamma-poisson --target builtin:counts3 --nfe 10 --paths 100 --seeds 1 --metric fd --quiet \
+  --threads 0 --out "$T/gp.csv"
+got=$(awk -F, 'NR > 1 && $4 != "reference" {print $4}' "$T/gp.csv" | sort -u | tr '\n' ' ')
+[ "$got" = "exact tau-leap tau-leap-midpoint " ] || { echo "FAIL: gamma-poisson default solvers: $got"; fail=1; }
+ok "$S" --process gamma-poisson --target builtin:counts3 --nfe 10 --paths 100 --seeds 1 --metric fd --quiet \
+  --threads 1 --out "$T/gp1.csv"
+cmp -s <(cut -d, -f1-10 "$T/gp.csv") <(cut -d, -f1-10 "$T/gp1.csv") || { echo "FAIL: --threads 0 changed numbers"; fail=1; }
+"$S" --help | grep -q -- '--final TEXT=denoise' || { echo "FAIL: sweep --final default"; fail=1; }
+"$B/pmm-solve" --help | grep -q -- '--final TEXT=denoise' || { echo "FAIL: solve --final default"; fail=1; }
 # bad input
 O=(--target builtin:atoms3 --paths 50 --seeds 1 --nfe 10 --out "$T/bad.csv")
+bad --threads --threads -2 "${O[@]}"
 bad --solvers --solvers rk45 "${O[@]}"
 bad --solvers --solvers tau-leap "${O[@]}"
 bad --solvers --process gamma-poisson --target builtin:counts3 --solvers ode --paths 50 --nfe 10 --out "$T/bad.csv"

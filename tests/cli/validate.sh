@@ -25,7 +25,7 @@ expect_error() {
 expect_error 2 --check --check no-such-check
 expect_error 2 --check --check order
 expect_error 2 --full --quick --full
-expect_error 2 --threads --threads 0
+expect_error 2 --threads --threads -1  # 0 means every core (issue 17: one meaning in every app)
 expect_error 2 --threads --threads x
 expect_error 2 --seed --seed -1
 expect_error 2 --report --check errata.eq160 --report "$tmp/no/such/dir/r.json"
