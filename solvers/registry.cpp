@@ -103,7 +103,6 @@ IntegrateResult solve(const AnyProcess& process, const std::string& solver, cons
   check_solver(process_name(process), solver);
   return std::visit(
       [&](const auto& p) -> IntegrateResult {
-        using P = std::decay_t<decltype(p)>;
         using Law = std::decay_t<decltype(p.law())>;
         p.check("prior");
         IntegrateResult out;
@@ -118,7 +117,6 @@ IntegrateResult solve(const AnyProcess& process, const std::string& solver, cons
           }
         };
         std::apply([&](auto... s) { (one(s), ...); }, SdeSolvers{});
-        (void)sizeof(P);
         return out;
       },
       process);

@@ -38,7 +38,7 @@ def _reference_seed(base, s):
 
 def sweep(process="normal", target="builtin:gmm2d", weights=None, solvers=None, steps=(10, 20, 50, 100),
           paths=10000, seeds=1, seed=0, metrics=("fd", "sw"), ref_paths=None, threads=None, prior=None,
-          schedule="exponential", grid="uniform", final="mean"):
+          schedule="exponential", grid="uniform", final="denoise"):
     """Sample quality against steps for several solvers, as ``pmm-sweep`` does with an oracle target.
 
     For every solver (default: the process's SDE solvers and, for normal, ode-rk4), every entry of ``steps``

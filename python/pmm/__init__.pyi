@@ -35,7 +35,7 @@ def solve(
     threads: Optional[int] = None,
     save_every: Optional[int] = None,
     given_x: bool = False,
-    final: str = "mean",
+    final: str = "denoise",
     prior: Optional[Dict[str, float]] = None,
     schedule: str = "exponential",
     grid: str = "uniform",
@@ -106,6 +106,6 @@ def sweep(process: str = "normal", target: Union[str, ArrayLike] = "builtin:gmm2
           steps: Union[int, List[int], Tuple[int, ...]] = (10, 20, 50, 100), paths: int = 10000, seeds: int = 1,
           seed: int = 0, metrics: Tuple[str, ...] = ("fd", "sw"), ref_paths: Optional[int] = None,
           threads: Optional[int] = None, prior: Optional[Dict[str, float]] = None, schedule: str = "exponential",
-          grid: str = "uniform", final: str = "mean") -> Any:
+          grid: str = "uniform", final: str = "denoise") -> Any:
     """Sample quality against steps for several solvers; rows as a pandas DataFrame, else a dict of lists."""
     ...

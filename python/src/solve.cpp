@@ -52,7 +52,7 @@ save_every : int, optional
 given_x : bool
     Simulate conditional on x drawn from the target (returned as ``x``).
 final : str
-    ``"mean"``: samples are mu(1); ``"denoise"``: g(mu(1), 1).
+    ``"denoise"`` (default, as pmm-solve): g(mu(1), 1), one more NFE; ``"mean"``: samples are mu(1).
 prior : dict, optional
     Prior parameters, e.g. ``{"b": 2}`` (normal), ``{"beta1": 0.1, "beta2": 2}`` (gamma-poisson).
 schedule : str
@@ -244,7 +244,7 @@ void bind_solve(py::module_& m) {
   m.def("solve", &py_solve, kSolveDoc, py::arg("process") = "normal", py::arg("target") = py::none(),
         py::arg("weights") = py::none(), py::arg("solver") = py::none(), py::arg("steps") = 100,
         py::arg("paths") = 10000, py::arg("seed") = 0, py::arg("threads") = py::none(),
-        py::arg("save_every") = py::none(), py::arg("given_x") = false, py::arg("final") = "mean",
+        py::arg("save_every") = py::none(), py::arg("given_x") = false, py::arg("final") = "denoise",
         py::arg("prior") = py::none(), py::arg("schedule") = "exponential", py::arg("grid") = "uniform",
         py::arg("device") = "cpu", py::arg("model") = py::none(), py::arg("dim") = py::none(),
         py::arg("ode_tol") = 1e-5);

@@ -117,12 +117,8 @@ IntegrateResult device_solve(const AnyProcess& process, const std::string& solve
   }
   const std::string pname = process_name(process);
   check_solver(pname, solver);
-  require(paths >= 1 && paths < (Index(1) << 32), "paths", fmt::format("must be in [1, 2^32), got {}", paths));
-  require(opt.grid.size() >= 2 && opt.grid.front() == 0.0 && opt.grid.back() == 1.0, "grid",
-          "must start at 0, end at 1, and have at least one step");
   const Index dim = pred.dim();
-  require(dim >= 1 && dim < (1 << 24), "target", "dimension must be in [1, 2^24)");
-  if (opt.initial) require(opt.initial->rows() == dim && opt.initial->cols() == paths, "initial", "must be dim x paths");
+  check_request(paths, dim, opt);
 
   device::PathJob job;
   const Schedule* schedule = nullptr;
@@ -159,11 +155,7 @@ IntegrateResult device_solve(const AnyProcess& process, const std::string& solve
 
   const int n_steps = static_cast<int>(opt.grid.size()) - 1;
   std::vector<StepCoefficients> steps(static_cast<size_t>(n_steps));
-  for (int s = 0; s < n_steps; ++s) {
-    const double t0 = opt.grid[s], t1 = opt.grid[s + 1];
-    steps[s] = {t0, t1, t1 - t0, schedule->F(t0), schedule->F(t1), schedule->f(t0), schedule->f(t1),
-                schedule->F(0.5 * (t0 + t1))};
-  }
+  for (int s = 0; s < n_steps; ++s) steps[s] = step_coefficients(*schedule, opt.grid[s], opt.grid[s + 1]);
   const auto saves = save_steps(n_steps, opt.save_every);
   IntegrateResult res;
   res.final.resize(dim, paths);

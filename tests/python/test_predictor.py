@@ -23,7 +23,7 @@ def test_wrapped_oracle_gives_the_oracles_samples_bitwise():
     assert got["samples"].tobytes() == ref["samples"].tobytes()
     assert got["trajectory"].tobytes() == ref["trajectory"].tobytes()
     assert got["nfe"] == ref["nfe"]
-    assert len(calls) == 2 * 25 * 4  # heun: 2 evaluations per step, 400 paths in batches of 128
+    assert len(calls) == (2 * 25 + 1) * 4  # heun: 2 evaluations per step + the final denoise, 400 paths in batches of 128
     # pmm.Oracle itself is a model (it has dim and batch).
     direct = pmm.solve(model=oracle, steps=25, paths=400, seed=3)
     assert direct["samples"].tobytes() == ref["samples"].tobytes()

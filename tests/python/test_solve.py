@@ -38,7 +38,7 @@ def test_normal_heun_same_bytes_as_cli(pmm_solve, tmp_path):
     same_bytes(tmp_path / "traj.npy", r["trajectory"])
     assert r["trajectory"].shape == (11, 3000, 2)
     np.testing.assert_array_equal(r["times"], pmm.make_grid(60)[::6])
-    assert r["nfe"] == 2 * 60  # heun: two evaluations per step
+    assert r["nfe"] == 2 * 60 + 1  # heun: two evaluations per step, plus the final denoise (the default, as pmm-solve)
 
 
 def test_gamma_poisson_tau_leap_same_bytes_as_cli(pmm_solve, tmp_path):

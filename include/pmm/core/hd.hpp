@@ -9,8 +9,3 @@
 #else
 #define PMM_HD
 #endif
-
-namespace pmm {
-// Math functions callable from both sides without std:: (device code has no std::sqrt overload set in C++17
-// mode of every nvcc; the global ::sqrt, ::log, ... are declared by CUDA's math headers and by <cmath>).
-}  // namespace pmm

@@ -49,16 +49,23 @@ inline std::vector<int> save_steps(int n_steps, int every) {
   return out;
 }
 
-template <class Stepper, class Process>
-IntegrateResult integrate(const Stepper& stepper, const Process& process, const Predictor& pred,
-                          const NoiseSource& noise, Index paths, const IntegrateOptions& opt) {
+// The checks every back end applies to a run (the CPU driver below and device_solve()): paths and coordinates fit
+// the counters (path < 2^32, coordinate < 2^24, steps < 2^31), the grid spans [0, 1], the start state fits.
+inline void check_request(Index paths, Index dim, const IntegrateOptions& opt) {
   require(paths >= 1 && paths < (Index(1) << 32), "paths", fmt::format("must be in [1, 2^32), got {}", paths));
+  require(dim >= 1 && dim < (Index(1) << 24), "target", fmt::format("dimension must be in [1, 2^24), got {}", dim));
   require(opt.grid.size() >= 2 && opt.grid.front() == 0.0 && opt.grid.back() == 1.0, "grid",
           "must start at 0, end at 1, and have at least one step");
   require(opt.grid.size() - 1 < (std::size_t(1) << 31), "grid", "must have fewer than 2^31 steps (random.hpp: kHalfStepFlag)");
   require(opt.threads >= 1, "threads", fmt::format("must be >= 1, got {}", opt.threads));
-  const Index dim = pred.dim();
   if (opt.initial) require(opt.initial->rows() == dim && opt.initial->cols() == paths, "initial", "must be dim x paths");
+}
+
+template <class Stepper, class Process>
+IntegrateResult integrate(const Stepper& stepper, const Process& process, const Predictor& pred,
+                          const NoiseSource& noise, Index paths, const IntegrateOptions& opt) {
+  const Index dim = pred.dim();
+  check_request(paths, dim, opt);
   const int n_steps = static_cast<int>(opt.grid.size()) - 1;
   const auto saves = save_steps(n_steps, opt.save_every);
   Index chunk = opt.chunk > 0 ? opt.chunk : (pred.preferred_batch() > 0 ? pred.preferred_batch() : paths);

@@ -39,10 +39,10 @@ struct SolverEntry {
 const std::vector<SolverEntry>& solver_registry();
 
 std::string process_name(const AnyProcess& p);
-// Solvers that fit a process, by name ("normal" -> exact, euler-maruyama, heun, ode, ode-rk4, ode-heun).
-// family_only restricts to one family (the SDE ones for solve()).
-std::vector<std::string> solvers_for(const std::string& process);
+// The SDE solvers that fit a process, by name ("normal" -> exact, euler-maruyama, heun); the ODE and masked
+// entries are in solver_registry().
 std::vector<std::string> sde_solvers_for(const std::string& process);
+std::vector<std::string> solvers_for(const std::string& process);  // = sde_solvers_for (the apps' name)
 std::vector<std::string> all_solvers();
 // Throws pmm::Error naming "solver" when the solver is unknown or does not fit the process ("process" when the
 // process is unknown).
