@@ -191,8 +191,7 @@ double dopri5_log_tolerance(const NormalProcess& p, const Predictor& pred, const
     try {
       return probability_flow(p, pred, noise, plan.paths, o).nfe_mean;
     } catch (const Error& e) {
-      const std::string what = e.what();
-      if (what.find("max_steps") == std::string::npos && what.find("step size") == std::string::npos) throw;
+      if (e.kind != ErrorKind::kDidNotConverge) throw;
       return std::numeric_limits<double>::infinity();  // aborted: over the budget
     }
   };

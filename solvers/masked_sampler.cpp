@@ -1,4 +1,4 @@
-// Chunked, threaded driver of the masked-token samplers (same scheme as integrate(): dynamic chunk queue,
+// The masked-token samplers on the one chunk driver (solvers/driver.hpp: dynamic chunk queue,
 // first error rethrown, chunk results written at their global path offsets).
 #include <pmm/solvers/masked_sampler.hpp>
 
@@ -14,7 +14,7 @@
 
 #include <pmm/core/error.hpp>
 #include <pmm/solvers/masked_steppers.hpp>
-#include <pmm/core/parallel.hpp>
+#include <pmm/solvers/driver.hpp>
 #include <pmm/solvers/masked_common.hpp>
 
 namespace pmm {
@@ -86,10 +86,7 @@ MaskedResult run_masked(const DirichletCategoricalProcess& p, const TokenPredict
     require(s >= 0.0 && s <= 1.0, "save times", fmt::format("must lie in [0, 1], got {}", s));
 
   const int C = p.length;
-  Index chunk = opt.chunk > 0 ? opt.chunk : (pred.preferred_batch() > 0 ? pred.preferred_batch() : paths);
-  chunk = std::min(chunk, paths);
-  const Index n_chunks = (paths + chunk - 1) / chunk;
-  const int threads = pred.concurrent() ? static_cast<int>(std::min<Index>(opt.threads, n_chunks)) : 1;
+  const ChunkPlan plan = plan_chunks(paths, opt.chunk, opt.threads, pred.concurrent(), pred.preferred_batch());
   const size_t saves = opt.save_times.size();
 
   MaskedResult res;
@@ -103,10 +100,8 @@ MaskedResult run_masked(const DirichletCategoricalProcess& p, const TokenPredict
   res.nfe.resize(static_cast<size_t>(paths));
 
   std::atomic<std::int64_t> res_leftover{0}, res_leftover_paths{0};
-  const auto start = std::chrono::steady_clock::now();
-  parallel_chunks(n_chunks, threads, [&](Index k) {
+  res.seconds = drive_chunks(paths, plan, [&](Index, Index p0, Index n) {
     MaskedChunk ch;
-    const Index p0 = k * chunk, n = std::min(chunk, paths - p0);
     ch.reset(p, p0, n);
     if (opt.solver == MaskedSolver::kFixedGrid)
       MaskedFixedGrid{}.run(p, pred, opt.grid, opt.seed, ch);
@@ -142,7 +137,6 @@ MaskedResult run_masked(const DirichletCategoricalProcess& p, const TokenPredict
   res.nfe_mean = total / static_cast<double>(paths);
   res.leftover = res_leftover;
   res.leftover_paths = res_leftover_paths;
-  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return res;
 }
 

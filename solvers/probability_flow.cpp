@@ -3,6 +3,7 @@
 // The only translation unit that includes Boost.Odeint: dopri5 (controlled, RMS error norm), RK4, and Heun as the
 // explicit generic RK with tableau c = (0, 1), a21 = 1, b = (1/2, 1/2).
 #include <pmm/solvers/probability_flow.hpp>
+#include <pmm/solvers/driver.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -169,11 +170,13 @@ OdeSolveResult ode_solve(const OdeRhs& rhs, std::vector<double>& y, double s0, d
           } else {
             ++res.rejected;
           }
-          require(res.accepted + res.rejected <= o.max_steps, fn + "max_steps",
+          if (res.accepted + res.rejected > o.max_steps)
+            throw Error(ErrorKind::kDidNotConverge, fn + "max_steps",
                   fmt::format("{} steps reached at s = {} of [{}, {}] (rtol {}, atol {}): loosen the tolerances or "
                               "raise max_steps",
                               o.max_steps, before, s0, s1, o.rtol, o.atol));
-          require(dt > 1e-14 * span, fn + "step size",
+          if (!(dt > 1e-14 * span))
+            throw Error(ErrorKind::kDidNotConverge, fn + "step size",
                   fmt::format("underflow at s = {} (step {} in [{}, {}]): the solution is not smooth there", s, dt,
                               s0, s1));
         }
@@ -183,7 +186,7 @@ OdeSolveResult ode_solve(const OdeRhs& rhs, std::vector<double>& y, double s0, d
   } catch (const NonFinite& e) {
     throw Error(fn + fmt::format("rhs returned a non-finite value at s = {} (integrating [{}, {}])", e.s, s0, s1));
   } catch (const odeint::odeint_error& e) {
-    throw Error(fn + "Boost.Odeint failed: " + e.what());
+    throw Error(ErrorKind::kDidNotConverge, "", fn + "Boost.Odeint failed: " + e.what());
   }
   require(all_finite(y), fn + "y", fmt::format("became non-finite while integrating [{}, {}]", s0, s1));
   return res;
@@ -225,18 +228,15 @@ ProbabilityFlowResult probability_flow(const NormalProcess& process, const Predi
   const bool log_clock = opt.clock == OdeClock::kLogPrecision;
   const double s0 = log_clock ? lambda0 : t_start, s1 = log_clock ? lambda1 : 1.0;
 
-  const Index chunk = std::min(opt.chunk, paths);
-  const Index n_chunks = (paths + chunk - 1) / chunk;
-  const int threads = pred.concurrent() ? static_cast<int>(std::min<Index>(opt.threads, n_chunks)) : 1;
+  const ChunkPlan plan = plan_chunks(paths, opt.chunk, opt.threads, pred);
+  const Index chunk = plan.chunk, n_chunks = plan.n_chunks;
 
   ProbabilityFlowResult res;
   res.final.resize(dim, paths);
   res.t_start = t_start;
   std::vector<std::int64_t> nfe(static_cast<size_t>(n_chunks), 0), rejected(static_cast<size_t>(n_chunks), 0);
-  const auto start = std::chrono::steady_clock::now();
-  parallel_chunks(n_chunks, threads, [&](Index c) {
+  res.seconds = drive_chunks(paths, plan, [&](Index c, Index p0, Index n) {
     Batch mu, g, xi;
-    const Index p0 = c * chunk, n = std::min(chunk, paths - p0);
     // Exact stochastic first step over [0, t_start] with x := g(0, 0).
     mu.setZero(dim, n);
     g.resize(dim, n);
@@ -291,7 +291,6 @@ ProbabilityFlowResult probability_flow(const NormalProcess& process, const Predi
     res.rejected += rejected[static_cast<size_t>(c)];
   }
   res.nfe_mean = weighted / static_cast<double>(paths);
-  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return res;
 }
 

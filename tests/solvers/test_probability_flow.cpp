@@ -133,6 +133,13 @@ TEST_CASE("probability flow: ode_solve checks its inputs and reports failures as
   bad.max_steps = 20;
   std::vector<double> one{0.0};
   CHECK(error_of([&] { pmm::ode_solve(stiff, one, 0.0, 1.0, bad); }).find("ode_solve: max_steps: 20 steps") == 0);
+  // Callers (pmm-sweep's budget pilots) tell "did not converge" from bad arguments by kind, not by message text.
+  try {
+    pmm::ode_solve(stiff, one, 0.0, 1.0, bad);
+    FAIL("expected an error");
+  } catch (const pmm::Error& e) {
+    CHECK(e.kind == pmm::ErrorKind::kDidNotConverge);
+  }
   CHECK_THROWS_AS(pmm::parse_ode_method("rk45"), pmm::Error);
   CHECK(pmm::parse_ode_method("rk4") == pmm::OdeMethod::kRk4);
   CHECK(pmm::parse_ode_clock("time") == pmm::OdeClock::kTime);

@@ -18,7 +18,7 @@
 #include <pmm/models/predictor.hpp>
 #include <pmm/core/error.hpp>
 #include <pmm/random/noise.hpp>
-#include <pmm/core/parallel.hpp>
+#include <pmm/solvers/driver.hpp>
 #include <pmm/solvers/stepper.hpp>
 
 namespace pmm {
@@ -68,22 +68,17 @@ IntegrateResult integrate(const Stepper& stepper, const Process& process, const 
   check_request(paths, dim, opt);
   const int n_steps = static_cast<int>(opt.grid.size()) - 1;
   const auto saves = save_steps(n_steps, opt.save_every);
-  Index chunk = opt.chunk > 0 ? opt.chunk : (pred.preferred_batch() > 0 ? pred.preferred_batch() : paths);
-  chunk = std::min(chunk, paths);
-  const Index n_chunks = (paths + chunk - 1) / chunk;
-  const int threads = pred.concurrent() ? static_cast<int>(std::min<Index>(opt.threads, n_chunks)) : 1;
+  const ChunkPlan plan = plan_chunks(paths, opt.chunk, opt.threads, pred);
 
   IntegrateResult res;
   res.final.resize(dim, paths);
   for (int s : saves) res.save_times.push_back(opt.grid[s]);
   res.trajectory.resize(saves.size() * static_cast<size_t>(paths * dim));
   std::atomic<std::int64_t> nfe0{0};
-  const auto start = std::chrono::steady_clock::now();
 
-  parallel_chunks(n_chunks, threads, [&](Index c) {
+  res.seconds = drive_chunks(paths, plan, [&](Index c, Index p0, Index n) {
     Workspace ws;  // per chunk: a small allocation next to a whole grid of steps
     Batch mu;
-    const Index p0 = c * chunk, n = std::min(chunk, paths - p0);
     ws.resize(dim, n);
     if (opt.initial)
       mu = opt.initial->middleCols(p0, n);
@@ -115,7 +110,6 @@ IntegrateResult integrate(const Stepper& stepper, const Process& process, const 
     if (c == 0) nfe0 = evals;
   });
   res.nfe = nfe0;
-  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return res;
 }
 
