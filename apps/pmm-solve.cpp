@@ -174,7 +174,7 @@ int run_text(SolveArgs a, int argc, char** argv) {
   opt.seed = a.seed;
   ProgressBar bar(static_cast<std::int64_t>(a.paths), ProgressOptions{"pmm-solve"});
   if (bar.enabled()) opt.progress = bar.callback();
-  const MaskedResult r = run_masked(process, *predictor, static_cast<Index>(a.paths), opt);
+  const Solution r = run_masked(process, *predictor, static_cast<Index>(a.paths), opt);
   bar.finish();
 
   OutputSet outputs;
@@ -187,7 +187,7 @@ int run_text(SolveArgs a, int argc, char** argv) {
     outputs.written.push_back(a.out_x);
   }
   if (!a.trajectory.empty()) {
-    write_npy(a.trajectory, r.masked_fraction.data(),
+    write_npy(a.trajectory, r.trajectory.data(),
               {static_cast<std::int64_t>(r.save_times.size()), static_cast<std::int64_t>(r.paths)});
     outputs.written.push_back(a.trajectory);
   }
@@ -298,8 +298,7 @@ int run(int argc, char** argv) {
   const std::string pname = process_name(process);
   if (a.solver.empty()) a.solver = default_solver(pname);
   // The probability-flow ODE: "ode" (dopri5), "ode-rk4", "ode-heun", as in pmm-sweep.
-  const bool ode = a.solver == "ode" || a.solver == "ode-rk4" || a.solver == "ode-heun";
-  const OdeMethod ode_method = a.solver == "ode" ? OdeMethod::kDopri5 : a.solver == "ode-rk4" ? OdeMethod::kRk4 : OdeMethod::kHeun;
+  const bool ode = is_ode_solver(a.solver);
   if (ode) {
     require(pname == "normal", "--solver",
             "'" + a.solver + "' (the probability-flow ODE) is for the normal process; use one of: " +
@@ -384,34 +383,18 @@ int run(int argc, char** argv) {
   opt.threads = a.threads;
   opt.save_every = a.trajectory.empty() ? 0 : a.save_every;
   opt.denoise = a.final_mode == "denoise";
-  IntegrateResult res;
-  double nfe_mean = 0;
+  ProbabilityFlowOptions flow;
   if (ode) {
-    ProbabilityFlowOptions po;
-    po.ode.method = ode_method;
-    po.ode.steps = a.steps;
-    po.ode.rtol = po.ode.atol = a.ode_tol;
-    po.clock = parse_ode_clock(a.ode_clock, "--ode-clock");
-    po.start_precision = a.ode_start;
-    po.threads = a.threads;
-    po.denoise = opt.denoise;
-    ProgressBar ode_bar(static_cast<std::int64_t>(a.paths), ProgressOptions{"pmm-solve (paths)"});
-    if (ode_bar.enabled()) po.progress = ode_bar.callback();
-    const auto pr = probability_flow(std::get<NormalProcess>(process), *predictor, noise,
-                                     static_cast<Index>(a.paths), po);
-    ode_bar.finish();
-    res.final = pr.final;
-    res.nfe = pr.nfe_max;
-    res.seconds = pr.seconds;
-    nfe_mean = pr.nfe_mean;
-  } else {
-    ProgressBar bar(static_cast<std::int64_t>(a.paths) * a.steps, ProgressOptions{"pmm-solve"});
-    if (bar.enabled()) opt.progress = bar.callback();
-    res = on_device ? device_solve(process, a.solver, device_pred, a.seed, static_cast<Index>(a.paths), opt, device_spec)
-                    : solve(process, a.solver, *predictor, noise, static_cast<Index>(a.paths), opt);
-    bar.finish();
-    nfe_mean = static_cast<double>(res.nfe);
+    flow.ode.rtol = flow.ode.atol = a.ode_tol;
+    flow.clock = parse_ode_clock(a.ode_clock, "--ode-clock");
+    flow.start_precision = a.ode_start;
   }
+  ProgressBar bar(static_cast<std::int64_t>(a.paths) * a.steps, ProgressOptions{"pmm-solve"});
+  if (bar.enabled()) opt.progress = bar.callback();
+  const Solution res =
+      on_device ? device_solve(process, a.solver, device_pred, a.seed, static_cast<Index>(a.paths), opt, device_spec)
+                : solve(process, a.solver, *predictor, noise, static_cast<Index>(a.paths), opt, flow);
+  bar.finish();
   require_finite(res.final, "pmm-solve: final samples");
 
   // ---- outputs: all or none ----
@@ -447,7 +430,7 @@ int run(int argc, char** argv) {
     if (ode)
       j["solver"] = {{"name", a.solver}, {"kind", "probability-flow ODE"}, {"ode_tol", a.ode_tol},
                      {"ode_clock", a.ode_clock}, {"ode_start_precision", a.ode_start},
-                     {"method_order", ode_method_order(ode_method)}};
+                     {"method_order", ode_method_order(ode_method_of(a.solver))}};
     else {
       const SolverOrders orders = solver_orders(pname, a.solver);
       j["solver"] = {{"name", a.solver},
@@ -462,8 +445,8 @@ int run(int argc, char** argv) {
     if (target_info.rows > 0) j["target_points"] = {{"rows", target_info.rows}, {"distinct", target_info.points},
                                                     {"note", target_info.note()}};
     j["final"] = a.final_mode;
-    j["nfe"] = res.nfe;  // per path (the ODE: the largest chunk's; adaptive steps are shared within a chunk)
-    j["nfe_mean"] = nfe_mean;
+    j["nfe"] = res.nfe_max;  // per path (the ODE: the largest chunk's; adaptive steps are shared within a chunk)
+    j["nfe_mean"] = res.nfe_mean;
     j["wall_seconds"] = res.seconds;
     j["path_steps_per_second"] = static_cast<double>(a.paths) * a.steps / std::max(res.seconds, 1e-12);
     j["dim"] = dim;
@@ -478,7 +461,7 @@ int run(int argc, char** argv) {
 
   if (!a.quiet) {
     fmt::print("process {}  solver {}  steps {}  NFE {}  paths {}  dim {}  wall {:.3f} s\n", pname, a.solver,
-               a.solver == "ode" ? std::string("adaptive") : std::to_string(a.steps), res.nfe, a.paths, dim,
+               a.solver == "ode" ? std::string("adaptive") : std::to_string(a.steps), res.nfe_max, a.paths, dim,
                res.seconds);
     fmt::print("predictor: {}\n", predictor->describe());
     if (target_info.merged()) fmt::print("target: {}\n", target_info.note());

@@ -217,7 +217,7 @@ RunOutcome run_ode(const NormalProcess& p, const Predictor& pred, const NoiseSou
   const int extra = 1 + (opt.denoise ? 1 : 0);  // the exact first step (+ the denoising evaluation)
   RunOutcome r;
   const auto start = std::chrono::steady_clock::now();
-  ProbabilityFlowResult res;
+  Solution res;
   if (s.method == OdeMethod::kDopri5) {
     // Oracles: 256 pilot paths, 14 bisection steps (the tolerances of docs/sweep.md). A network is expensive:
     // 64 pilot paths and 8 bisection steps (log10 tolerance to 0.05).
@@ -268,7 +268,7 @@ RunOutcome run_sde(const AnyProcess& process, const Predictor& pred, const Noise
   const auto res = device ? device_solve(process, s.name, device->pred, noise.seed(), paths, opt, device->spec)
                           : solve(process, s.name, pred, noise, paths, opt);
   r.samples = res.final;
-  r.nfe = static_cast<double>(res.nfe);
+  r.nfe = res.nfe_mean;
   r.seconds = res.seconds;
   r.setting = "grid=" + a.grid;
   return r;

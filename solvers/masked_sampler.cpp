@@ -61,8 +61,8 @@ void fill_leftovers(const DirichletCategoricalProcess& p, const TokenPredictor& 
   }
 }
 
-MaskedResult run_masked(const DirichletCategoricalProcess& p, const TokenPredictor& pred, Index paths,
-                        const MaskedOptions& opt) {
+Solution run_masked(const DirichletCategoricalProcess& p, const TokenPredictor& pred, Index paths,
+                    const MaskedOptions& opt) {
   require(p.schedule != nullptr, "schedule", "the dirichlet-categorical process needs a schedule");
   require(p.vocab >= 1 && p.length >= 1 && p.length < (1 << 24), "dirichlet-categorical process",
           fmt::format("needs vocabulary >= 1 and length in [1, 2^24), got {} and {}", p.vocab, p.length));
@@ -89,15 +89,15 @@ MaskedResult run_masked(const DirichletCategoricalProcess& p, const TokenPredict
   const ChunkPlan plan = plan_chunks(paths, opt.chunk, opt.threads, pred.concurrent(), pred.preferred_batch());
   const size_t saves = opt.save_times.size();
 
-  MaskedResult res;
+  Solution res;
   res.paths = paths;
   res.length = C;
   res.vocab = p.vocab;
   res.tokens.resize(static_cast<size_t>(paths) * C);
   if (opt.save_reveal_times) res.reveal_times.resize(static_cast<size_t>(paths) * C);
   res.save_times = opt.save_times;
-  res.masked_fraction.resize(saves * static_cast<size_t>(paths));
-  res.nfe.resize(static_cast<size_t>(paths));
+  res.trajectory.resize(saves * static_cast<size_t>(paths));
+  res.nfe_per_path.resize(static_cast<size_t>(paths));
 
   std::atomic<std::int64_t> res_leftover{0}, res_leftover_paths{0};
   res.seconds = drive_chunks(paths, plan, [&](Index, Index p0, Index n) {
@@ -117,20 +117,20 @@ MaskedResult run_masked(const DirichletCategoricalProcess& p, const TokenPredict
     res_leftover_paths += left_paths;
     std::copy(ch.tokens.begin(), ch.tokens.end(), res.tokens.begin() + p0 * C);
     if (opt.save_reveal_times) std::copy(ch.reveal.begin(), ch.reveal.end(), res.reveal_times.begin() + p0 * C);
-    std::copy(ch.nfe.begin(), ch.nfe.end(), res.nfe.begin() + p0);
+    std::copy(ch.nfe.begin(), ch.nfe.end(), res.nfe_per_path.begin() + p0);
     for (size_t s = 0; s < saves; ++s)
       for (Index j = 0; j < n; ++j) {
         const double* rev = ch.reveal.data() + j * C;
         int masked = 0;
         for (int c = 0; c < C; ++c) masked += rev[c] > opt.save_times[s];
-        res.masked_fraction[s * static_cast<size_t>(paths) + static_cast<size_t>(p0 + j)] =
+        res.trajectory[s * static_cast<size_t>(paths) + static_cast<size_t>(p0 + j)] =
             static_cast<double>(masked) / C;
       }
     if (opt.progress) opt.progress(n);
   });
 
   double total = 0;
-  for (auto v : res.nfe) {
+  for (auto v : res.nfe_per_path) {
     res.nfe_max = std::max(res.nfe_max, v);
     total += static_cast<double>(v);
   }
@@ -167,7 +167,7 @@ std::vector<double> masked_grid(const GridSpec& spec, const DirichletCategorical
   return make_grid(spec, MeanPositionSchedule(p), steps);
 }
 
-std::vector<int> tokens_at(const MaskedResult& r, double t) {
+std::vector<int> tokens_at(const Solution& r, double t) {
   require(r.reveal_times.size() == r.tokens.size(), "tokens_at",
           "needs reveal times: run with MaskedOptions::save_reveal_times = true");
   std::vector<int> out(r.tokens.size());

@@ -206,8 +206,8 @@ double schedule_time_of_precision(const Schedule& schedule, double value) {
   return hi;
 }
 
-ProbabilityFlowResult probability_flow(const NormalProcess& process, const Predictor& pred, const NoiseSource& noise,
-                                       Index paths, const ProbabilityFlowOptions& opt) {
+Solution probability_flow(const NormalProcess& process, const Predictor& pred, const NoiseSource& noise, Index paths,
+                          const ProbabilityFlowOptions& opt) {
   require(paths >= 1 && paths < (Index(1) << 32), "paths", fmt::format("must be in [1, 2^32), got {}", paths));
   require(static_cast<bool>(process.schedule), "schedule", "the process has no schedule");
   require(process.b > 0 && std::isfinite(process.b), "b", fmt::format("prior precision must be > 0, got {}", process.b));
@@ -231,7 +231,8 @@ ProbabilityFlowResult probability_flow(const NormalProcess& process, const Predi
   const ChunkPlan plan = plan_chunks(paths, opt.chunk, opt.threads, pred);
   const Index chunk = plan.chunk, n_chunks = plan.n_chunks;
 
-  ProbabilityFlowResult res;
+  Solution res;
+  res.paths = paths;
   res.final.resize(dim, paths);
   res.t_start = t_start;
   std::vector<std::int64_t> nfe(static_cast<size_t>(n_chunks), 0), rejected(static_cast<size_t>(n_chunks), 0);

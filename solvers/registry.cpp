@@ -98,14 +98,44 @@ int solver_nfe_per_step(const std::string& solver) {
   throw Error(ErrorKind::kInvalidArgument, "solver", "unknown solver '" + solver + "'");
 }
 
-IntegrateResult solve(const AnyProcess& process, const std::string& solver, const Predictor& pred,
-                      const NoiseSource& noise, Index paths, const IntegrateOptions& opt) {
+bool is_ode_solver(const std::string& solver) {
+  return solver == "ode" || solver == "ode-rk4" || solver == "ode-heun";
+}
+
+OdeMethod ode_method_of(const std::string& solver) {
+  if (solver == "ode") return OdeMethod::kDopri5;
+  if (solver == "ode-rk4") return OdeMethod::kRk4;
+  if (solver == "ode-heun") return OdeMethod::kHeun;
+  throw Error(ErrorKind::kInvalidArgument, "solver", "'" + solver + "' is not an ODE solver (ode, ode-rk4, ode-heun)");
+}
+
+Solution solve(const AnyProcess& process, const std::string& solver, const Predictor& pred, const NoiseSource& noise,
+               Index paths, const IntegrateOptions& opt, const ProbabilityFlowOptions& flow) {
+  if (is_ode_solver(solver)) {
+    const auto* normal = std::get_if<NormalProcess>(&process);
+    require(normal != nullptr, "solver",
+            "'" + solver + "' (the probability-flow ODE) fits the normal process only; the " + process_name(process) +
+                " process takes one of: " + join(sde_solvers_for(process_name(process))));
+    normal->check("prior");
+    require(opt.save_every <= 0, "save_every", "the probability-flow ODE keeps no trajectory");
+    require(opt.initial == nullptr, "initial", "the probability-flow ODE starts from its own exact first step");
+    check_request(paths, pred.dim(), opt);
+    ProbabilityFlowOptions po = flow;
+    const std::int64_t steps = static_cast<std::int64_t>(opt.grid.size()) - 1;
+    po.ode.method = ode_method_of(solver);
+    po.ode.steps = static_cast<int>(steps);
+    po.threads = opt.threads;
+    if (opt.chunk > 0) po.chunk = opt.chunk;
+    po.denoise = opt.denoise;
+    if (opt.progress) po.progress = [&](std::int64_t n) { opt.progress(n * steps); };
+    return probability_flow(*normal, pred, noise, paths, po);
+  }
   check_solver(process_name(process), solver);
   return std::visit(
-      [&](const auto& p) -> IntegrateResult {
+      [&](const auto& p) -> Solution {
         using Law = std::decay_t<decltype(p.law())>;
         p.check("prior");
-        IntegrateResult out;
+        Solution out;
         bool done = false;
         auto one = [&](auto stepper) {
           using S = decltype(stepper);

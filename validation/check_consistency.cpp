@@ -237,7 +237,7 @@ CheckOutcome consistency_inverse_gamma_gamma(const CheckContext& ctx) {
 }
 
 // Masked count over all paths and positions at time t: sum of independent Bernoulli(exp(-F_c(t))).
-double masked_z(const MaskedResult& r, size_t save, const DirichletCategoricalProcess& p, double& observed,
+double masked_z(const Solution& r, size_t save, const DirichletCategoricalProcess& p, double& observed,
                 double& expected) {
   double mean = 0, var = 0;
   for (int c = 0; c < p.length; ++c) {
@@ -247,7 +247,7 @@ double masked_z(const MaskedResult& r, size_t save, const DirichletCategoricalPr
   }
   const double n = static_cast<double>(r.paths);
   double total = 0;
-  for (Index j = 0; j < r.paths; ++j) total += r.masked_fraction[save * static_cast<size_t>(r.paths) + j] * p.length;
+  for (Index j = 0; j < r.paths; ++j) total += r.trajectory[save * static_cast<size_t>(r.paths) + j] * p.length;
   observed = total / (n * p.length);
   expected = mean / p.length;
   return var > 0 ? (total - n * mean) / std::sqrt(n * var) : (std::abs(total - n * mean) < 0.5 ? 0.0 : INFINITY);
@@ -284,7 +284,7 @@ CheckOutcome consistency_dirichlet_categorical(const CheckContext& ctx) {
     opt.save_times = saves;
     opt.threads = ctx.threads;
     opt.seed = ctx.seed + i;
-    const MaskedResult r = run_masked(p, given, n, opt);
+    const Solution r = run_masked(p, given, n, opt);
     for (size_t k = 0; k < x.size(); ++k) mismatches += r.tokens[k] != x[k];
     nlohmann::json pts = nlohmann::json::array();
     for (size_t s = 0; s < saves.size(); ++s) {

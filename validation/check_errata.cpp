@@ -96,7 +96,7 @@ CheckOutcome errata_eq119(const CheckContext& ctx) {
   for (size_t s = 0; s < opt.save_times.size(); ++s) {
     const double t = opt.save_times[s], F = p.schedule->F(0, t);
     double masked = 0;
-    for (Index j = 0; j < n; ++j) masked += r.masked_fraction[s * static_cast<size_t>(n) + j] * C;
+    for (Index j = 0; j < n; ++j) masked += r.trajectory[s * static_cast<size_t>(n) + j] * C;
     const double total = static_cast<double>(n) * C, frac = masked / total;
     const auto bc = binomial_test(static_cast<std::int64_t>(std::llround(masked)), static_cast<std::int64_t>(total),
                                   std::exp(-F), BinomialMethod::kNormal);

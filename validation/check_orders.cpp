@@ -364,9 +364,12 @@ CheckOutcome weak_order_gamma_poisson(const CheckContext& ctx) {
                      [&p](int k) { return gamma_poisson_exact_moment(p, k); }, std::move(out));
 }
 
-}  // namespace
-
-std::vector<CheckSpec> order_checks() {
+// The order checks of one registered pair, when its process has a ladder: the Normal ladders (nested Brownian
+// grids, exact mixture moments) and the Gamma-Poisson ladders (time-changed Poisson coupling, exact moments).
+// A process without a ladder (inverse-gamma-gamma: a nested Gamma-subordinator coupling is not written) gets none.
+template <class Stepper>
+void add_order_checks(const SolverEntry& e, std::vector<CheckSpec>& strong, std::vector<CheckSpec>& weak) {
+  if (e.solver != Stepper::kName) return;
   const std::string sn = "Normal given x (atoms3), f = e^{3t}, nested Brownian grids: RMS error at t = 1, slope ~ declared strong order";
   const std::string sg = "Gamma-Poisson with a 3-atom oracle (0.5, 2, 5), f = 2, counts from one time-changed unit Poisson "
                          "process, against the exact jump process on the same one: RMS error at t = 1, slope ~ declared";
@@ -374,20 +377,33 @@ std::vector<CheckSpec> order_checks() {
                          "(coupled differences), slope ~ declared weak order; finest grid matches the exact law";
   const std::string wg = "Gamma-Poisson with the counts3 oracle, f = e^{3t}, time-changed Poisson coupling: weak error of "
                          "E cos mu(1), slope ~ declared weak order; finest grid matches the exact law";
-  return {
-      {"orders.strong.normal.euler-maruyama", "strong order (RMS), given x", sn, strong_order_normal<EulerMaruyama>},
-      {"orders.strong.normal.heun", "strong order (RMS), given x", sn, strong_order_normal<Heun>},
-      {"orders.strong.normal.exact", "strong order (RMS), given x", sn, strong_order_normal<ExactStep>},
-      {"orders.strong.gamma-poisson.tau-leap", "strong order (RMS), oracle", sg, strong_order_gamma_poisson<TauLeap>},
-      {"orders.strong.gamma-poisson.tau-leap-midpoint", "strong order (RMS), oracle", sg, strong_order_gamma_poisson<TauLeapMidpoint>},
-      {"orders.strong.gamma-poisson.exact", "strong order (RMS), oracle", sg, strong_order_gamma_poisson<ExactStep>},
-      {"orders.weak.normal.euler-maruyama", "weak order, oracle drift", wn, weak_order_normal<EulerMaruyama>},
-      {"orders.weak.normal.heun", "weak order, oracle drift", wn, weak_order_normal<Heun>},
-      {"orders.weak.normal.exact", "weak order, oracle drift", wn, weak_order_normal<ExactStep>},
-      {"orders.weak.gamma-poisson.tau-leap", "weak order, oracle drift", wg, weak_order_gamma_poisson<TauLeap>},
-      {"orders.weak.gamma-poisson.tau-leap-midpoint", "weak order, oracle drift", wg, weak_order_gamma_poisson<TauLeapMidpoint>},
-      {"orders.weak.gamma-poisson.exact", "weak order, oracle drift", wg, weak_order_gamma_poisson<ExactStep>},
-  };
+  if constexpr (Stepper::template fits<NormalLaw>()) {
+    if (e.process == NormalLaw::kName) {
+      strong.push_back({"orders.strong.normal." + e.solver, "strong order (RMS), given x", sn, strong_order_normal<Stepper>});
+      weak.push_back({"orders.weak.normal." + e.solver, "weak order, oracle drift", wn, weak_order_normal<Stepper>});
+    }
+  }
+  if constexpr (Stepper::template fits<GammaPoissonLaw>()) {
+    if (e.process == GammaPoissonLaw::kName) {
+      strong.push_back({"orders.strong.gamma-poisson." + e.solver, "strong order (RMS), oracle", sg,
+                        strong_order_gamma_poisson<Stepper>});
+      weak.push_back({"orders.weak.gamma-poisson." + e.solver, "weak order, oracle drift", wg,
+                      weak_order_gamma_poisson<Stepper>});
+    }
+  }
+}
+
+}  // namespace
+
+// Generated from the registry: every SDE pair that converges to its process's law, with the orders it declares.
+std::vector<CheckSpec> order_checks() {
+  std::vector<CheckSpec> strong, weak;
+  for (const auto& e : solver_registry()) {
+    if (e.family != SolverFamily::kSde || !e.orders.converges) continue;
+    std::apply([&](auto... s) { (add_order_checks<decltype(s)>(e, strong, weak), ...); }, SdeSolvers{});
+  }
+  strong.insert(strong.end(), weak.begin(), weak.end());
+  return strong;
 }
 
 }  // namespace pmm

@@ -161,27 +161,38 @@ CheckOutcome recovery_gamma_poisson(const CheckContext& ctx, const std::string& 
                         ctx.size<Index>(10000, 40000), std::move(out));
 }
 
+// A Gamma-Poisson finite target 0.3 d(a) + 0.4 d(b) + 0.3 d(c) (paper schedule): where mu(1) lands for each
+// atom (centre (beta1 + x F1)/(beta2 + F1), spread sqrt(x F1)/(beta2 + F1)) and its finite-set oracle.
+struct GammaPoissonAtoms {
+  GammaPoissonProcess p;
+  FiniteTarget target;
+  OraclePtr oracle;
+};
+GammaPoissonAtoms gamma_poisson_atoms(double a, double b, double c) {
+  GammaPoissonAtoms g;
+  g.p.schedule = exponential_schedule();
+  const double F1 = g.p.schedule->F(1.0);
+  Batch pts(1, 3);
+  pts << a, b, c;
+  Eigen::VectorXd w(3);
+  w << 0.3, 0.4, 0.3;
+  for (Index k = 0; k < 3; ++k) {
+    g.target.centre.push_back((g.p.beta1 + pts(0, k) * F1) / (g.p.beta2 + F1));
+    g.target.sd.push_back(std::sqrt(pts(0, k) * F1) / (g.p.beta2 + F1));
+  }
+  g.target.weight = {0.3, 0.4, 0.3};
+  g.oracle = finite_set_oracle(g.p, pts, w);
+  return g;
+}
+
 // Count data with zeros: atoms {0, 2, 5}. An atom with x = 0 is excluded by the oracle as soon as a path's count is
 // positive, so a midpoint evaluated at a fractional count (the old tau-leap-midpoint) starved it (0.047 for 0.3).
 CheckOutcome recovery_gamma_poisson_zeros(const CheckContext& ctx, const std::string& solver, int quick_steps,
                                           int full_steps) {
-  GammaPoissonProcess p;
-  p.schedule = exponential_schedule();
-  const double F1 = p.schedule->F(1.0);
-  Batch pts(1, 3);
-  pts << 0.0, 2.0, 5.0;
-  Eigen::VectorXd w(3);
-  w << 0.3, 0.4, 0.3;
-  FiniteTarget t;
-  for (Index k = 0; k < 3; ++k) {
-    t.centre.push_back((p.beta1 + pts(0, k) * F1) / (p.beta2 + F1));
-    t.sd.push_back(std::sqrt(pts(0, k) * F1) / (p.beta2 + F1));
-  }
-  t.weight = {0.3, 0.4, 0.3};
-  const auto oracle = finite_set_oracle(p, pts, w);
+  const auto g = gamma_poisson_atoms(0.0, 2.0, 5.0);
   CheckOutcome out;
   out.details["target"] = "0.3 d(0) + 0.4 d(2) + 0.3 d(5), paper schedule, uniform grid";
-  return recover_finite(ctx, p, solver, *oracle, t, {{10, 30, 100}, ctx.size(quick_steps, full_steps)},
+  return recover_finite(ctx, g.p, solver, *g.oracle, g.target, {{10, 30, 100}, ctx.size(quick_steps, full_steps)},
                         ctx.size<Index>(10000, 40000), std::move(out));
 }
 
@@ -253,6 +264,51 @@ CheckOutcome recovery_inverse_gamma_gamma(const CheckContext& ctx, const std::st
                 " (p " + check::num(p_pred, 2) + ")";
   o.tolerance = "plug-in TV > 0.03 and predictive p >= 1e-3";
   return o;
+}
+
+// Euler-Maruyama on Gamma-Poisson steps the diffusion approximation dmu = f (x - mu)/(beta2 + F) dt
+// + sqrt(f x)/(beta2 + F) dW of the jump process; its law at t = 1 is not the jump process's, at any step size
+// (issue 16, item 3: atoms {0.5, 2, 5} gave 0.275/0.394/0.331 for 0.3/0.4/0.3 at both 500 and 2,000 steps). A
+// documented limitation (--help, the report's converges_to_process_law = false, docs/solvers.md). PASS when the
+// limitation is still there and the jump solver is not to blame: the EM weights fail the chi-square at the finer
+// grid (p < 1e-3) and its TV does not shrink by half from the coarse to the fine grid, while tau-leaping on the
+// same grid, target and paths passes. Should EM ever recover the law, this check fails and the docs must change.
+CheckOutcome limitation_gamma_poisson_euler_maruyama(const CheckContext& ctx, int quick_steps, int full_steps) {
+  const auto g = gamma_poisson_atoms(0.5, 2.0, 5.0);
+  const GammaPoissonProcess& p = g.p;
+  const FiniteTarget& t = g.target;
+  const auto& oracle = g.oracle;
+  const Index n = ctx.size<Index>(20000, 40000);
+  const int fine = ctx.size(quick_steps, full_steps), coarse = fine / 4;
+  auto run = [&](const std::string& solver, int steps) {
+    IntegrateOptions opt;
+    opt.grid = check::uniform_grid(steps);
+    opt.threads = ctx.threads;
+    const Batch s = solve(AnyProcess{p}, solver, *oracle, PhiloxNoise(ctx.seed + static_cast<std::uint64_t>(steps)), n, opt).final;
+    return assign_to_target(s, t);
+  };
+  const auto em_coarse = run("euler-maruyama", coarse), em_fine = run("euler-maruyama", fine);
+  const auto tau = run("tau-leap", fine);
+  const double p_em = em_fine.chi_square_valid ? em_fine.chi_square.p_value : 1.0;
+  const double p_tau = tau.chi_square_valid ? tau.chi_square.p_value : 0.0;
+  CheckOutcome out;
+  auto weights = [](const auto& a) { return std::vector<double>(a.weights.data(), a.weights.data() + a.weights.size()); };
+  out.details["target"] = "0.3 d(0.5) + 0.4 d(2) + 0.3 d(5), finite-set oracle, paper schedule, uniform grid";
+  out.details["paths"] = n;
+  out.details["euler_maruyama"] = {{"steps", {coarse, fine}},
+                                   {"total_variation", {em_coarse.total_variation, em_fine.total_variation}},
+                                   {"weights_fine", weights(em_fine)},
+                                   {"chi_square_p_fine", p_em}};
+  out.details["tau_leap"] = {{"steps", fine}, {"total_variation", tau.total_variation}, {"weights", weights(tau)},
+                             {"chi_square_p", p_tau}};
+  const bool em_wrong = p_em < check::kMinP;
+  const bool em_stuck = em_fine.total_variation > 0.5 * em_coarse.total_variation;
+  out.pass = em_wrong && em_stuck && p_tau >= check::kMinP;
+  out.statistic = fmt::format("EM TV {}/{} at {}/{} steps (p {}); tau-leap TV {} (p {})",
+                              check::num(em_coarse.total_variation, 2), check::num(em_fine.total_variation, 2), coarse,
+                              fine, check::num(p_em, 2), check::num(tau.total_variation, 2), check::num(p_tau, 2));
+  out.tolerance = "EM p < 1e-3, EM TV fine > TV coarse / 2, tau-leap p >= 1e-3";
+  return out;
 }
 
 // Dirichlet-Categorical: a 3-token Markov chain over 4 positions (81 sequences), paper's linear text schedule.
@@ -352,6 +408,10 @@ std::vector<CheckSpec> recovery_checks() {
       {"recovery.gamma-poisson.tau-leap.zeros", "atoms {0, 2, 5}: weights, TV falls", z, gz("tau-leap", 400, 1000)},
       {"recovery.gamma-poisson.tau-leap-midpoint.zeros", "atoms {0, 2, 5}: weights, TV falls", z,
        gz("tau-leap-midpoint", 200, 500)},
+      {"limitation.gamma-poisson.euler-maruyama", "diffusion approx.: wrong law at any step",
+       "atoms {0.5, 2, 5}, finite-set oracle (paper schedule): EM weights by chi-square at N and N/4 steps (must fail "
+       "and not shrink), tau-leap at N steps (must pass)",
+       [](const CheckContext& c) { return limitation_gamma_poisson_euler_maruyama(c, 2000, 4000); }},
       {"limitation.inverse-gamma-gamma.mean-plugin", "mean plug-in biased, predictive exact", i, igg("exact", 400, 1000)},
       {"recovery.dirichlet-categorical.fixed-grid", "Markov chain: 81 sequence freqs", d, dc("fixed-grid", 200, 1000)},
       {"recovery.dirichlet-categorical.event-driven", "Markov chain: 81 sequence freqs", d, dc("event-driven", 0, 0)},

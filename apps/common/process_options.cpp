@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -11,36 +14,43 @@
 
 namespace pmm {
 
+namespace {
+
+// One registered process P built from --prior k=v,... with the keys its law lists (absent keys keep the law's
+// defaults), checked by the law itself.
+template <class P>
+void make_if(const std::string& name, const SchedulePtr& schedule, const std::string& prior,
+             std::optional<AnyProcess>& out) {
+  using Law = std::decay_t<decltype(std::declval<P>().law())>;
+  if (out || name != Law::kName) return;
+  std::set<std::string> keys;
+  for (const auto& q : Law::prior_parameters()) keys.insert(q.name);
+  auto kv = parse_kv_list(prior, "--prior", keys);
+  P p;
+  p.schedule = schedule;
+  for (const auto& q : Law::prior_parameters())
+    if (kv.count(q.name)) p.*(q.member) = kv[q.name];
+  p.check("--prior");
+  out = p;
+}
+
+template <class... P>
+std::optional<AnyProcess> make_any(const std::string& name, const SchedulePtr& schedule, const std::string& prior,
+                                   std::tuple<P...>*) {
+  std::optional<AnyProcess> out;
+  (make_if<P>(name, schedule, prior, out), ...);
+  return out;
+}
+
+}  // namespace
+
 AnyProcess make_process(const std::string& name, const std::string& schedule_spec, const std::string& prior) {
   const SchedulePtr schedule = parse_schedule(schedule_spec.empty() ? "exponential" : schedule_spec, "--schedule");
-  if (name == "normal") {
-    auto kv = parse_kv_list(prior, "--prior", {"b"});
-    NormalProcess p;
-    p.schedule = schedule;
-    if (kv.count("b")) p.b = kv["b"];
-    require(p.b > 0, "--prior", fmt::format("b must be > 0, got {}", p.b));
-    return p;
-  }
-  if (name == "gamma-poisson") {
-    auto kv = parse_kv_list(prior, "--prior", {"beta1", "beta2"});
-    GammaPoissonProcess p;
-    p.schedule = schedule;
-    if (kv.count("beta1")) p.beta1 = kv["beta1"];
-    if (kv.count("beta2")) p.beta2 = kv["beta2"];
-    require(p.beta1 > 0 && p.beta2 > 0, "--prior", "beta1 and beta2 must be > 0");
-    return p;
-  }
-  if (name == "inverse-gamma-gamma") {
-    auto kv = parse_kv_list(prior, "--prior", {"beta1", "beta2"});
-    InverseGammaGammaProcess p;
-    p.schedule = schedule;
-    if (kv.count("beta1")) p.beta1 = kv["beta1"];
-    if (kv.count("beta2")) p.beta2 = kv["beta2"];
-    p.check("--prior");
-    return p;
-  }
-  throw Error("--process: unknown process '" + name +
-              "' (expected normal, gamma-poisson, inverse-gamma-gamma or dirichlet-categorical)");
+  if (auto p = make_any(name, schedule, prior, static_cast<SdeProcesses*>(nullptr))) return *p;
+  std::string names;
+  std::apply([&](const auto&... p) { ((names += std::string(p.law().kName) + ", "), ...); }, SdeProcesses{});
+  throw Error(ErrorKind::kInvalidArgument, "--process",
+              "unknown process '" + name + "' (expected " + names + "or dirichlet-categorical)");
 }
 
 std::string default_solver(const std::string& process) {

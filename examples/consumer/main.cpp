@@ -40,6 +40,6 @@ int main() {
   const double up = (res.final > 0).cast<double>().mean();
   const double se = std::sqrt(0.75 * 0.25 / n);
   std::printf("consumer: %lld samples, fraction at +1: %.4f (expected 0.75 +- %.4f), NFE %lld\n",
-              static_cast<long long>(n), up, se, static_cast<long long>(res.nfe));
+              static_cast<long long>(n), up, se, static_cast<long long>(res.nfe_max));
   return std::abs(up - 0.75) < 4 * se ? 0 : 1;
 }

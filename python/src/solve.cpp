@@ -105,8 +105,8 @@ py::dict py_solve(py::object process_arg, py::object target, py::object weights,
   const AnyProcess process = process_from(process_name_arg, schedule, prior);
   const std::string pname = process_name(process);
   std::string solver = solver_arg.is_none() ? "" : str_arg(solver_arg, "solver");
-  if (solver.empty()) solver = pname == "normal" ? "heun" : pname == "gamma-poisson" ? "tau-leap" : "exact";
-  const bool ode = solver == "ode" || solver == "ode-rk4" || solver == "ode-heun";
+  if (solver.empty()) solver = default_solver(pname);
+  const bool ode = is_ode_solver(solver);
   if (ode) {
     require(pname == "normal", "solver", "'" + solver + "' (the probability-flow ODE) is for the normal process");
     require(!given_x, "given_x", "the probability-flow ODE samples the marginal law; simulate given x with an SDE solver");
@@ -196,26 +196,13 @@ py::dict py_solve(py::object process_arg, py::object target, py::object weights,
   opt.save_every = save_every;
   opt.denoise = final_mode == "denoise";
   opt.progress = progress;
-  IntegrateResult res;
+  ProbabilityFlowOptions flow;
+  flow.ode.rtol = flow.ode.atol = ode_tol;
+  Solution res;
   run_interruptible(
       [&] {
-        if (ode) {
-          ProbabilityFlowOptions po;
-          po.ode.method = solver == "ode" ? OdeMethod::kDopri5 : solver == "ode-rk4" ? OdeMethod::kRk4 : OdeMethod::kHeun;
-          po.ode.steps = steps;
-          po.ode.rtol = po.ode.atol = ode_tol;
-          po.threads = threads;
-          po.denoise = opt.denoise;
-          po.progress = progress;
-          auto pr = probability_flow(std::get<NormalProcess>(process), *predictor, noise, static_cast<Index>(paths), po);
-          res.final = std::move(pr.final);
-          res.nfe = pr.nfe_max;
-          res.seconds = pr.seconds;
-        } else if (on_device) {
-          res = device_solve(process, solver, device_pred, seed, static_cast<Index>(paths), opt, device_spec);
-        } else {
-          res = solve(process, solver, *predictor, noise, static_cast<Index>(paths), opt);
-        }
+        res = on_device ? device_solve(process, solver, device_pred, seed, static_cast<Index>(paths), opt, device_spec)
+                        : solve(process, solver, *predictor, noise, static_cast<Index>(paths), opt, flow);
       },
       &cancel);
 
@@ -231,7 +218,7 @@ py::dict py_solve(py::object process_arg, py::object target, py::object weights,
     out["times"] = py::none();
   }
   if (given_x) out["x"] = own_batch(std::move(x));
-  out["nfe"] = res.nfe;
+  out["nfe"] = res.nfe_max;
   out["seconds"] = res.seconds;
   out["solver"] = solver;
   out["predictor"] = predictor->describe();

@@ -107,8 +107,8 @@ double device_normals_roofline(std::uint64_t seed, Index paths, int steps, const
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-IntegrateResult device_solve(const AnyProcess& process, const std::string& solver, const DevicePredictor& pred,
-                             std::uint64_t seed, Index paths, const IntegrateOptions& opt, const DeviceSpec& dev) {
+Solution device_solve(const AnyProcess& process, const std::string& solver, const DevicePredictor& pred,
+                      std::uint64_t seed, Index paths, const IntegrateOptions& opt, const DeviceSpec& dev) {
   require(dev.kind != DeviceKind::kCpu, "device", "device_solve needs a device (cuda or thrust-cpp); use solve() for cpu");
   if (dev.kind == DeviceKind::kCuda) {
     std::string why;
@@ -157,7 +157,8 @@ IntegrateResult device_solve(const AnyProcess& process, const std::string& solve
   std::vector<StepCoefficients> steps(static_cast<size_t>(n_steps));
   for (int s = 0; s < n_steps; ++s) steps[s] = step_coefficients(*schedule, opt.grid[s], opt.grid[s + 1]);
   const auto saves = save_steps(n_steps, opt.save_every);
-  IntegrateResult res;
+  Solution res;
+  res.paths = paths;
   res.final.resize(dim, paths);
   for (int s : saves) res.save_times.push_back(opt.grid[s]);
   res.trajectory.resize(saves.size() * static_cast<size_t>(paths * dim));
@@ -199,7 +200,8 @@ IntegrateResult device_solve(const AnyProcess& process, const std::string& solve
                            : dev.kind == DeviceKind::kThrustOmp ? device::run_paths_omp(job)
                                                                 : device::run_paths_cpp(job);
   require(nfe >= 0, "device", "'" + solver + "' on the " + pname + " process has no device kernel");
-  res.nfe = nfe;
+  res.nfe_max = nfe;
+  res.nfe_mean = static_cast<double>(nfe);
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return res;
 }

@@ -106,7 +106,7 @@ TEST_CASE("device (thrust-cpp, thrust-omp): every SDE pair equals the CPU core s
       const pmm::PhiloxNoise noise(11);
       const auto cpu = pmm::solve(process, e.solver, pred, noise, paths, opt);
       const auto gpu = pmm::device_solve(process, e.solver, dp, 11, paths, opt, dev);
-      CHECK(gpu.nfe == cpu.nfe);
+      CHECK(gpu.nfe_max == cpu.nfe_max);
       CHECK(max_diff(gpu.final, cpu.final) < 1e-12);
       REQUIRE(gpu.trajectory.size() == cpu.trajectory.size());
       double worst = 0;

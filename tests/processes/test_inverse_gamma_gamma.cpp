@@ -124,7 +124,7 @@ TEST_CASE("inverse-gamma-gamma: Euler-Maruyama follows its mean recursion and ap
   CHECK(z_test_mean(v, m).p_value > kMinP);
   const double F1 = p.schedule->F(1.0);
   CHECK(m == doctest::Approx(p.posterior_mean(x * F1, F1)).epsilon(0.01));
-  CHECK(r.nfe == 200);
+  CHECK(r.nfe_max == 200);
 }
 
 TEST_CASE("inverse-gamma-gamma: finite-set oracle is the conditional mean and sampling recovers the target weights") {

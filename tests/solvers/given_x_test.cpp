@@ -28,7 +28,7 @@ using pmm::Index;
 using pmm_test::uniform_grid;
 
 // Coordinate d of save s of a trajectory laid out [saves, paths, dim].
-std::vector<double> saved(const pmm::IntegrateResult& r, size_t s, Index paths, Index dim, Index d) {
+std::vector<double> saved(const pmm::Solution& r, size_t s, Index paths, Index dim, Index d) {
   std::vector<double> out(paths);
   for (Index j = 0; j < paths; ++j) out[j] = r.trajectory[(s * paths + j) * dim + d];
   return out;

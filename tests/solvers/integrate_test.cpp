@@ -122,7 +122,7 @@ TEST_CASE("integrate: bitwise identical results for threads 1, 2, 3 and chunks 1
           INFO(c.oracle->describe() << " " << solver << " threads " << threads << " chunk " << chunk);
           CHECK((r.final == base.final).all());
           CHECK(r.trajectory == base.trajectory);
-          CHECK(r.nfe == base.nfe);
+          CHECK(r.nfe_max == base.nfe_max);
         }
     }
   }
@@ -144,7 +144,7 @@ TEST_CASE("integrate: NFE is 1 per step (2 for heun and tau-leap-midpoint), +1 w
         const auto r = pmm::solve(c.process, solver, counting, pmm::PhiloxNoise(5), paths, opt);
         const std::int64_t expected = 9 * per_step + (denoise ? 1 : 0);
         INFO(solver << " denoise " << denoise);
-        CHECK(r.nfe == expected);
+        CHECK(r.nfe_max == expected);
         CHECK(counting.columns() == expected * paths);  // every path evaluated exactly nfe times
       }
     }
@@ -207,7 +207,7 @@ TEST_CASE("integrate: trajectory layout [saves, paths, dim] and save times") {
     Batch g(dim, paths);
     oracle->predict(all.final, 1.0, 0, g);
     CHECK((r.final - g).abs().maxCoeff() <= 1e-14);  // same columns, another batch split: round-off only
-    CHECK(r.nfe == all.nfe + 1);
+    CHECK(r.nfe_max == all.nfe_max + 1);
   }
 }
 

@@ -49,7 +49,7 @@ MaskedOptions options(MaskedSolver solver, int steps, std::uint64_t seed) {
 }
 
 // Index of a whole sequence in [0, V^C).
-std::vector<std::int64_t> sequence_counts(const MaskedResult& r, int V) {
+std::vector<std::int64_t> sequence_counts(const Solution& r, int V) {
   std::int64_t cells = 1;
   for (int c = 0; c < r.length; ++c) cells *= V;
   std::vector<std::int64_t> counts(static_cast<size_t>(cells), 0);
@@ -120,7 +120,7 @@ TEST_CASE("masked samplers, given x: masked fraction ~ Binomial(exp(-F_c(t))) an
         }
       // masked_fraction is the same count, averaged over positions
       double total = 0;
-      for (Index j = 0; j < paths; ++j) total += r.masked_fraction[2 * paths + j];
+      for (Index j = 0; j < paths; ++j) total += r.trajectory[2 * paths + j];
       std::int64_t direct = 0;
       for (double tau : r.reveal_times) direct += tau > 0.5;
       CHECK(total * C == doctest::Approx(static_cast<double>(direct)));
@@ -217,9 +217,9 @@ TEST_CASE("masked samplers: NFE <= min(steps, C) and equals the number of distin
           else
             times.insert(tau);
         }
-        CHECK(r.nfe[j] == static_cast<std::int64_t>(times.size()) + leftovers);
-        CHECK(r.nfe[j] <= (steps > 0 ? std::min(steps, C) : C) + leftovers);
-        mx = std::max(mx, r.nfe[j]);
+        CHECK(r.nfe_per_path[j] == static_cast<std::int64_t>(times.size()) + leftovers);
+        CHECK(r.nfe_per_path[j] <= (steps > 0 ? std::min(steps, C) : C) + leftovers);
+        mx = std::max(mx, r.nfe_per_path[j]);
         left += leftovers;
       }
       CHECK(r.nfe_max == mx);
@@ -240,7 +240,7 @@ TEST_CASE("masked samplers: results do not depend on threads or chunk size") {
     b.chunk = 37;
     const auto ra = run_masked(p, *oracle, 500, a), rb = run_masked(p, *oracle, 500, b);
     CHECK(ra.tokens == rb.tokens);
-    CHECK(ra.nfe == rb.nfe);
+    CHECK(ra.nfe_per_path == rb.nfe_per_path);
   }
 }
 

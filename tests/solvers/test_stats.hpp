@@ -91,6 +91,24 @@ inline KsResult ks_test(std::vector<double> x, const std::function<double(double
   return {d, kolmogorov_survival((sn + 0.12 + 0.11 / sn) * d)};
 }
 
+// Two-sample KS test (a and b from the same law?); p from Stephens' formula with n_e = n m/(n + m). With ties
+// (discrete laws) the test is conservative: p is at least as large as the exact one.
+inline KsResult ks_two_sample(std::vector<double> a, std::vector<double> b) {
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  const double n = static_cast<double>(a.size()), m = static_cast<double>(b.size());
+  size_t i = 0, j = 0;
+  double d = 0;
+  while (i < a.size() && j < b.size()) {
+    const double v = std::min(a[i], b[j]);
+    while (i < a.size() && a[i] == v) ++i;
+    while (j < b.size() && b[j] == v) ++j;
+    d = std::max(d, std::abs(static_cast<double>(i) / n - static_cast<double>(j) / m));
+  }
+  const double sn = std::sqrt(n * m / (n + m));
+  return {d, kolmogorov_survival((sn + 0.12 + 0.11 / sn) * d)};
+}
+
 inline double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
 
 // Two-sided p-value of a standard normal z.

@@ -130,7 +130,7 @@ TEST_CASE("token predictor: a trained transformer reproduces its corpus through 
   mo.solver = MaskedSolver::kEventDriven;
   mo.seed = 7;
   const Index paths = 400;
-  const MaskedResult r = run_masked(process, *model.predictor, paths, mo);
+  const Solution r = run_masked(process, *model.predictor, paths, mo);
   const auto counts = classify(r.tokens, paths);
   MESSAGE("g(all masked, t = 0.01)[position 0] = a ", first[0], ", c ", first[2], "; samples: A ", counts[0], "  B ",
           counts[1], "  other ", counts[2], "  (train ", tr.seconds, " s)");

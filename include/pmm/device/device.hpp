@@ -38,8 +38,8 @@ struct DevicePredictor {
 // Runs `solver` on `process` for `paths` paths on the device: same grid, save points, final denoise, initial
 // state and NFE count as integrate(); threads, chunk and progress are ignored (the device decides).
 // Throws pmm::Error (argument "device") when the device is unavailable or the pair is not on the device.
-IntegrateResult device_solve(const AnyProcess& process, const std::string& solver, const DevicePredictor& pred,
-                             std::uint64_t seed, Index paths, const IntegrateOptions& opt, const DeviceSpec& device);
+Solution device_solve(const AnyProcess& process, const std::string& solver, const DevicePredictor& pred,
+                      std::uint64_t seed, Index paths, const IntegrateOptions& opt, const DeviceSpec& device);
 
 // Benchmark: seconds to draw one counter-based normal per (path, step) on the device and nothing else (the
 // throughput ceiling of a Normal SDE step).

@@ -4,12 +4,14 @@
 // i.e. dmu = -f mu/(beta2 + F) dt + dN/(beta2 + F). Its diffusion approximation dN ~ g f dt + sqrt(g f) dW is NOT
 // the process (Euler-Maruyama on it does not converge to the jump law: docs/theory.md).
 #pragma once
+#include <array>
 #include <cmath>
 #include <string>
 
 #include <pmm/core/error.hpp>
 #include <pmm/core/hd.hpp>
 #include <pmm/processes/noise_kind.hpp>
+#include <pmm/processes/prior_parameter.hpp>
 #include <pmm/processes/schedule.hpp>
 #include <pmm/processes/step_coefficients.hpp>
 
@@ -19,8 +21,15 @@ struct GammaPoissonLaw {
   static constexpr const char* kName = "gamma-poisson";
   static constexpr NoiseKind kNoise = NoiseKind::kPoisson;
   static constexpr bool kAdditiveNoise = false;  // diffusion approximation: sqrt(g f)/(beta2 + F)
+  // Whether the posterior-mean predictor makes the process exact: the jump intensity f x is linear in x, so g = E[x
+  // | mu(t)] gives the marginal law (Theorem 3).
+  static constexpr bool kMeanPluginExact = true;
   double beta1 = 0.1;                            // prior shape
   double beta2 = 2.0;                            // prior rate
+  // Prior parameters by name (the keys of --prior).
+  static constexpr std::array<PriorParameter<GammaPoissonLaw>, 2> prior_parameters() {
+    return {{{"beta1", &GammaPoissonLaw::beta1}, {"beta2", &GammaPoissonLaw::beta2}}};
+  }
 
   PMM_HD double initial_mean() const { return beta1 / beta2; }
 

@@ -4,6 +4,7 @@
 // subordinator, Y(t1) - Y(t0) ~ Gamma(shape F1 - F0, scale x); diffusion dmu = f (x - mu)/B dt + x sqrt(f)/B dW, B =
 // beta1 + F - 1 (multiplicative noise).
 #pragma once
+#include <array>
 #include <fmt/format.h>
 
 #include <cmath>
@@ -12,6 +13,7 @@
 #include <pmm/core/error.hpp>
 #include <pmm/core/hd.hpp>
 #include <pmm/processes/noise_kind.hpp>
+#include <pmm/processes/prior_parameter.hpp>
 #include <pmm/processes/schedule.hpp>
 #include <pmm/processes/step_coefficients.hpp>
 
@@ -21,8 +23,15 @@ struct InverseGammaGammaLaw {
   static constexpr const char* kName = "inverse-gamma-gamma";
   static constexpr NoiseKind kNoise = NoiseKind::kGamma;
   static constexpr bool kAdditiveNoise = false;  // g sqrt(f)/B: multiplicative in the predictor
+  // Whether the posterior-mean predictor makes the process exact: the Levy measure y^-1 e^{-y/x} is not linear in
+  // x: the mean plug-in is biased (docs/text.md).
+  static constexpr bool kMeanPluginExact = false;
   double beta1 = 2.0;                            // prior shape, > 1 (the prior mean beta2/(beta1 - 1) must exist)
   double beta2 = 1.0;                            // prior scale, > 0
+  // Prior parameters by name (the keys of --prior).
+  static constexpr std::array<PriorParameter<InverseGammaGammaLaw>, 2> prior_parameters() {
+    return {{{"beta1", &InverseGammaGammaLaw::beta1}, {"beta2", &InverseGammaGammaLaw::beta2}}};
+  }
 
   PMM_HD double initial_mean() const { return beta2 / (beta1 - 1.0); }
   PMM_HD double denominator(double A) const { return beta1 + A - 1.0; }

@@ -3,12 +3,14 @@
 // mu(t) ~ N(c x, v) with c = F/(b + F), v = F/(b + F)^2; SDE dmu = f (x - mu)/(b + F) dt + sqrt(f)/(b + F) dW.
 // NormalLaw states this once as host/device scalar functions; NormalProcess adds the (host) schedule.
 #pragma once
+#include <array>
 #include <cmath>
 #include <string>
 
 #include <pmm/core/error.hpp>
 #include <pmm/core/hd.hpp>
 #include <pmm/processes/noise_kind.hpp>
+#include <pmm/processes/prior_parameter.hpp>
 #include <pmm/processes/schedule.hpp>
 #include <pmm/processes/step_coefficients.hpp>
 
@@ -18,7 +20,12 @@ struct NormalLaw {
   static constexpr const char* kName = "normal";
   static constexpr NoiseKind kNoise = NoiseKind::kGaussian;
   static constexpr bool kAdditiveNoise = true;  // sqrt(f)/(b + F) does not depend on mu or x
+  // Whether the posterior-mean predictor makes the process exact: the drift is linear in x, so g = E[x | mu(t)] in
+  // place of x gives the marginal law (Theorem 2).
+  static constexpr bool kMeanPluginExact = true;
   double b = 2.0;                               // prior precision
+  // Prior parameters by name (the keys of --prior).
+  static constexpr std::array<PriorParameter<NormalLaw>, 1> prior_parameters() { return {{{"b", &NormalLaw::b}}}; }
 
   PMM_HD double initial_mean() const { return 0.0; }
 

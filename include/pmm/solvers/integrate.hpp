@@ -19,6 +19,7 @@
 #include <pmm/core/error.hpp>
 #include <pmm/random/noise.hpp>
 #include <pmm/solvers/driver.hpp>
+#include <pmm/solvers/solution.hpp>
 #include <pmm/solvers/stepper.hpp>
 
 namespace pmm {
@@ -31,14 +32,6 @@ struct IntegrateOptions {
   bool denoise = false;      // final output g(mu(1), 1) instead of mu(1) (one more NFE)
   std::function<void(std::int64_t)> progress;  // path-steps just completed (called from workers)
   const Batch* initial = nullptr;  // dim x paths start state; nullptr: the process's prior mean
-};
-
-struct IntegrateResult {
-  Batch final;                      // dim x paths
-  std::vector<double> save_times;   // times of the saved states
-  std::vector<double> trajectory;   // [saves, paths, dim], C order
-  std::int64_t nfe = 0;             // predictor evaluations per path
-  double seconds = 0;
 };
 
 inline std::vector<int> save_steps(int n_steps, int every) {
@@ -62,7 +55,7 @@ inline void check_request(Index paths, Index dim, const IntegrateOptions& opt) {
 }
 
 template <class Stepper, class Process>
-IntegrateResult integrate(const Stepper& stepper, const Process& process, const Predictor& pred,
+Solution integrate(const Stepper& stepper, const Process& process, const Predictor& pred,
                           const NoiseSource& noise, Index paths, const IntegrateOptions& opt) {
   const Index dim = pred.dim();
   check_request(paths, dim, opt);
@@ -70,7 +63,8 @@ IntegrateResult integrate(const Stepper& stepper, const Process& process, const 
   const auto saves = save_steps(n_steps, opt.save_every);
   const ChunkPlan plan = plan_chunks(paths, opt.chunk, opt.threads, pred);
 
-  IntegrateResult res;
+  Solution res;
+  res.paths = paths;
   res.final.resize(dim, paths);
   for (int s : saves) res.save_times.push_back(opt.grid[s]);
   res.trajectory.resize(saves.size() * static_cast<size_t>(paths * dim));
@@ -109,7 +103,8 @@ IntegrateResult integrate(const Stepper& stepper, const Process& process, const 
     res.final.middleCols(p0, n) = mu;
     if (c == 0) nfe0 = evals;
   });
-  res.nfe = nfe0;
+  res.nfe_max = nfe0;
+  res.nfe_mean = static_cast<double>(res.nfe_max);
   return res;
 }
 

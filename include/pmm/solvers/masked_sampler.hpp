@@ -12,6 +12,7 @@
 #include <pmm/models/token_predictor.hpp>
 #include <pmm/processes/dirichlet_categorical.hpp>
 #include <pmm/processes/schedule.hpp>
+#include <pmm/solvers/solution.hpp>
 
 namespace pmm {
 
@@ -33,31 +34,19 @@ struct MaskedOptions {
   std::function<void(std::int64_t)> progress;  // paths just finished (called from workers)
 };
 
-struct MaskedResult {
-  Index paths = 0;
-  int length = 0, vocab = 0;
-  std::vector<int> tokens;           // [paths, C], ids in [0, V)
-  std::vector<double> reveal_times;  // [paths, C] when save_reveal_times; +inf: a leftover (filled at t = 1)
-  std::vector<double> save_times;
-  std::vector<double> masked_fraction;  // [saves, paths]
-  std::vector<std::int64_t> nfe;        // predictor evaluations per path
-  std::int64_t nfe_max = 0;
-  std::int64_t leftover = 0;        // positions still masked at t = 1 over all paths (each filled with 1 NFE)
-  std::int64_t leftover_paths = 0;  // paths with at least one leftover
-  double nfe_mean = 0;
-  double seconds = 0;
-};
+// The result (solution.hpp): tokens [paths, C], nfe_per_path, the masked fraction of each path at the save
+// times as the trajectory [saves, paths], reveal_times when save_reveal_times, and the leftover counts.
 
 // Throws pmm::Error when the predictor's vocabulary or length differs from the process's, on a bad grid,
 // save time, thread count or path count, or when the predictor returns something that is not a distribution.
-MaskedResult run_masked(const DirichletCategoricalProcess& process, const TokenPredictor& pred, Index paths,
-                        const MaskedOptions& opt);
+Solution run_masked(const DirichletCategoricalProcess& process, const TokenPredictor& pred, Index paths,
+                    const MaskedOptions& opt);
 
 // Fixed-grid time grid for the masked process: uniform and power grids as make_grid; "uniform-precision" gives
 // equal increments of the mean over positions of F_c (equal expected reveals per step).
 std::vector<double> masked_grid(const GridSpec& spec, const DirichletCategoricalProcess& process, int steps);
 
 // The sequences at time t (needs save_reveal_times): token where reveal time <= t, else the mask id V.
-std::vector<int> tokens_at(const MaskedResult& result, double t);
+std::vector<int> tokens_at(const Solution& result, double t);
 
 }  // namespace pmm

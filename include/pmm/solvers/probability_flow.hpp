@@ -11,6 +11,7 @@
 #include <pmm/models/predictor.hpp>
 #include <pmm/processes/normal.hpp>
 #include <pmm/solvers/integrate.hpp>
+#include <pmm/solvers/solution.hpp>
 #include <pmm/random/noise.hpp>
 
 namespace pmm {
@@ -71,14 +72,6 @@ struct ProbabilityFlowOptions {
   std::function<void(std::int64_t)> progress;  // paths just finished
 };
 
-struct ProbabilityFlowResult {
-  Batch final;                // dim x paths
-  double nfe_mean = 0;        // predictor evaluations per path, averaged over paths (chunks may differ)
-  std::int64_t nfe_max = 0;   // the largest chunk's
-  std::int64_t rejected = 0;  // rejected dopri5 steps, summed over chunks
-  double t_start = 0;
-  double seconds = 0;
-};
 
 // Solves t in [0, 1] with F(t) = value by bisection (F nondecreasing, F(0) = 0 < value <= F(1)).
 double schedule_time_of_precision(const Schedule& schedule, double value);
@@ -86,7 +79,8 @@ double schedule_time_of_precision(const Schedule& schedule, double value);
 // Samples paths: mu(t_start) from the exact step with noise.normals over the step [0, t_start] (index 0 of a 1-step
 // grid), then the ODE to t = 1. The noise of path j depends on (seed, j) only; results depend on chunk (the adaptive
 // step sizes are shared within a chunk) but not on threads. Throws pmm::Error naming the bad option.
-ProbabilityFlowResult probability_flow(const NormalProcess& process, const Predictor& pred, const NoiseSource& noise,
-                                       Index paths, const ProbabilityFlowOptions& options);
+// The result (solution.hpp): final, nfe_mean/nfe_max (chunks may differ), rejected dopri5 steps, t_start.
+Solution probability_flow(const NormalProcess& process, const Predictor& pred, const NoiseSource& noise, Index paths,
+                          const ProbabilityFlowOptions& options);
 
 }  // namespace pmm

@@ -15,15 +15,23 @@
 #include <pmm/solvers/exact_step.hpp>
 #include <pmm/solvers/heun.hpp>
 #include <pmm/solvers/integrate.hpp>
+#include <pmm/solvers/probability_flow.hpp>
+#include <pmm/solvers/solution.hpp>
 #include <pmm/solvers/tau_leap.hpp>
 
 namespace pmm {
 
-// Adding a process: one header under processes/ and one entry here; adding an SDE solver: one header under
+// Adding a process: one header under processes/ and one entry in SdeProcesses; adding an SDE solver: one header under
 // solvers/ and one entry in SdeSolvers (docs/extending.md).
 using SdeProcesses = std::tuple<NormalProcess, GammaPoissonProcess, InverseGammaGammaProcess>;
 using SdeSolvers = std::tuple<ExactStep, TauLeap, TauLeapMidpoint, EulerMaruyama, Heun>;
-using AnyProcess = std::variant<NormalProcess, GammaPoissonProcess, InverseGammaGammaProcess>;
+template <class Tuple>
+struct VariantOf;
+template <class... P>
+struct VariantOf<std::tuple<P...>> {
+  using type = std::variant<P...>;
+};
+using AnyProcess = VariantOf<SdeProcesses>::type;  // one of the registered processes
 
 enum class SolverFamily { kSde, kOde, kMasked };
 
@@ -53,7 +61,18 @@ SolverOrders solver_orders(const std::string& process, const std::string& solver
 // Predictor evaluations per step.
 int solver_nfe_per_step(const std::string& solver);
 
-IntegrateResult solve(const AnyProcess& process, const std::string& solver, const Predictor& pred,
-                      const NoiseSource& noise, Index paths, const IntegrateOptions& opt);
+// The ODE solvers' names: "ode" (adaptive dopri5), "ode-rk4", "ode-heun" (fixed steps); false for others.
+bool is_ode_solver(const std::string& solver);
+// The ODE method of an ODE solver name; throws pmm::Error naming "solver" for any other name.
+OdeMethod ode_method_of(const std::string& solver);
+
+// The one entry point for the continuous processes. solver: an SDE solver of the registry (opt.grid is its time
+// grid), or for the Normal process an ODE solver, which integrates the probability-flow ODE (probability_flow.hpp)
+// with flow's tolerances, clock and start precision; the fixed-step methods take one step per interval of
+// opt.grid in the flow's clock, dopri5 adapts its own. opt.threads, opt.chunk (when > 0), opt.denoise and
+// opt.progress apply to both families; progress counts path-steps (an ODE chunk reports paths x grid steps when
+// it finishes). The ODE keeps no trajectory: opt.save_every > 0 is refused, naming "save_every".
+Solution solve(const AnyProcess& process, const std::string& solver, const Predictor& pred, const NoiseSource& noise,
+               Index paths, const IntegrateOptions& opt, const ProbabilityFlowOptions& flow = {});
 
 }  // namespace pmm
