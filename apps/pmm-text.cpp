@@ -60,19 +60,6 @@ void check_device(const std::string& device) {
   require(device == "cpu" || device.rfind("cuda", 0) == 0, "--device", "expected cpu or cuda[:N], got '" + device + "'");
 }
 
-// bits per character and the ratio estimator's standard error sqrt(sum (N_i - R D_i)^2) / sum D_i (nats -> bits).
-std::pair<double, double> bpc_and_error(const BpcTerms& t, bool exact) {
-  const double bpc = bits_per_character(t.nll, t.weight);
-  if (exact) return {bpc, 0.0};
-  const double R = bpc * std::log(2.0);
-  double den = 0, ss = 0;
-  for (size_t i = 0; i < t.unit_num.size(); ++i) {
-    den += t.unit_den[i];
-    ss += (t.unit_num[i] - R * t.unit_den[i]) * (t.unit_num[i] - R * t.unit_den[i]);
-  }
-  return {bpc, den > 0 ? std::sqrt(ss) / den / std::log(2.0) : 0.0};
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -163,7 +150,7 @@ int main(int argc, char** argv) {
       bo.passes = passes, bo.batch = batch, bo.seed = seed, bo.device = device;
       const bool exact = info.kind == "autoregressive";
       const BpcTerms terms = exact ? autoregressive_bpc_terms(model, w, bo) : pmm_bpc_terms(model, w, bo, schedule);
-      const auto [value, se] = bpc_and_error(terms, exact);
+      const auto [value, se] = bpc_estimate(terms.nll, terms.weight, terms.unit_num, terms.unit_den, exact);
       const std::int64_t chars = w.n * w.length;
       if (!report.empty()) {
         nlohmann::json j = run_metadata(argc, argv);

@@ -32,4 +32,21 @@ double bits_per_character(const std::vector<double>& nll_nats, const std::vector
                             Map(weights.data(), static_cast<Eigen::Index>(weights.size())));
 }
 
+BpcEstimate bpc_estimate(const std::vector<double>& nll_nats, const std::vector<double>& weights,
+                         const std::vector<double>& unit_num, const std::vector<double>& unit_den, bool exact) {
+  BpcEstimate e;
+  e.bpc = bits_per_character(nll_nats, weights);
+  if (exact) return e;
+  require(unit_num.size() == unit_den.size(), "unit_den",
+          "must have one entry per unit (" + std::to_string(unit_num.size()) + "), got " + std::to_string(unit_den.size()));
+  const double R = e.bpc * std::log(2.0);
+  double den = 0, ss = 0;
+  for (size_t i = 0; i < unit_num.size(); ++i) {
+    den += unit_den[i];
+    ss += (unit_num[i] - R * unit_den[i]) * (unit_num[i] - R * unit_den[i]);
+  }
+  e.standard_error = den > 0 ? std::sqrt(ss) / den / std::log(2.0) : 0.0;
+  return e;
+}
+
 }  // namespace pmm

@@ -9,11 +9,11 @@ results come back as NumPy arrays that own the C++ buffers (no copy).
 (1000, 2)
 """
 from . import _pmm
-from ._pmm import Oracle, Schedule, __version__, builtin_targets, checks, make_grid, solve, solvers
+from ._pmm import Oracle, Schedule, __version__, builtin_targets, checks, has_torch, make_grid, solve, solvers
 from . import metrics
 
 __all__ = ["solve", "Schedule", "Oracle", "make_grid", "solvers", "builtin_targets", "metrics", "validate", "checks", "sweep",
-           "__version__"]
+           "has_torch", "__version__"]
 
 
 def validate(quick=True, checks=None, seed=0, threads=None):

@@ -10,19 +10,31 @@ __version__: str
 
 ArrayLike = npt.ArrayLike
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int32]
+
+has_torch: bool  # built with LibTorch: TorchScript models (model="file.pt") and pmm.metrics.bpc
 
 class _Model(Protocol):
     def __call__(self, mu: FloatArray, t: FloatArray) -> ArrayLike: ...
 
 class SolveResult(TypedDict, total=False):
-    samples: FloatArray            # [paths, dim]
-    trajectory: Optional[FloatArray]  # [saves, paths, dim]
+    samples: Union[FloatArray, IntArray]  # [paths, dim] float64; dirichlet-categorical: int32 token ids [paths, length]
+    trajectory: Optional[FloatArray]  # [saves, paths, dim]; dirichlet-categorical: masked fraction [saves, paths]
     times: Optional[FloatArray]    # [saves]
-    x: FloatArray                  # [paths, dim], with given_x=True
-    nfe: int
+    x: Union[FloatArray, IntArray]  # [paths, dim] (tokens: [paths, length]), with given_x=True
+    nfe: int                       # per path (dirichlet-categorical: the largest over paths)
     seconds: float
     solver: str
     predictor: str
+    # dirichlet-categorical only:
+    text: List[str]                # one decoded sequence per path (pmm-solve --out s.txt's lines)
+    x_text: List[str]              # with given_x=True
+    nfe_mean: float
+    leftover_positions: int        # positions still masked at t = 1, each filled with 1 NFE
+    leftover_paths: int
+    alphabet: str                  # symbols of ids 0..V-1
+    length: int
+    schedule: str
 
 def solve(
     process: str = "normal",
@@ -35,16 +47,22 @@ def solve(
     threads: Optional[int] = None,
     save_every: Optional[int] = None,
     given_x: bool = False,
-    final: str = "denoise",
+    final: Optional[str] = None,
     prior: Optional[Dict[str, float]] = None,
-    schedule: str = "exponential",
+    schedule: Optional[str] = None,
     grid: str = "uniform",
     device: str = "cpu",
-    model: Optional[Callable[[FloatArray, FloatArray], ArrayLike]] = None,
+    model: Union[Callable[[FloatArray, FloatArray], ArrayLike], str, None] = None,
     dim: Optional[int] = None,
     ode_tol: float = 1e-5,
+    length: Optional[int] = None,
+    alphabet: Optional[str] = None,
 ) -> SolveResult:
-    """Simulate a PMM posterior-mean process from mu(0) to mu(1) (as pmm-solve); see help(pmm.solve)."""
+    """Simulate a PMM posterior-mean process from mu(0) to mu(1) (as pmm-solve); see help(pmm.solve).
+
+    process "dirichlet-categorical" samples token sequences (target "markov:FILE", a sequence set, or model a
+    TorchScript file); model may be a Python callable or a TorchScript file name (needs has_torch).
+    """
     ...
 
 class Schedule:

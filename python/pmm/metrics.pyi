@@ -1,4 +1,6 @@
 # Type stub for pmm.metrics.
+from typing import Any, Dict, Literal, Optional, Union, overload
+
 import numpy.typing as npt
 
 def fd(x: npt.ArrayLike, y: npt.ArrayLike) -> float:
@@ -15,4 +17,16 @@ def energy(x: npt.ArrayLike, y: npt.ArrayLike) -> float:
     ...
 def tv(samples: npt.ArrayLike, atoms: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> float:
     """Total variation of the samples' nearest-atom weights against the target's weights."""
+    ...
+@overload
+def bpc(model: str, text: Optional[str] = None, *, data: Optional[str] = None, alphabet: Optional[str] = None,
+        max_chars: int = 0, passes: int = 4, batch: int = 256, schedule: Optional[str] = None, seed: int = 0,
+        device: str = "cpu", full: Literal[False] = False) -> float:
+    """Bits per character of a TorchScript text model on text (pmm-text bpc): eq. 169 (PMM), exact (autoregressive)."""
+    ...
+@overload
+def bpc(model: str, text: Optional[str] = None, *, data: Optional[str] = None, alphabet: Optional[str] = None,
+        max_chars: int = 0, passes: int = 4, batch: int = 256, schedule: Optional[str] = None, seed: int = 0,
+        device: str = "cpu", full: Literal[True]) -> Dict[str, Any]:
+    """With full=True: bpc, standard_error, kind, windows, characters, scored_characters, evaluations, seconds, vocabulary."""
     ...

@@ -26,6 +26,7 @@ Eigen::VectorXd to_vector(py::handle obj, const std::string& name, Index n);
 // NumPy arrays that own C++ buffers (the capsule deletes them): no copy.
 py::array own_batch(Batch&& b);                                          // dim x n -> [n, dim]
 py::array own_vector(std::vector<double>&& v, std::vector<py::ssize_t> shape);
+py::array own_ints(std::vector<int>&& v, std::vector<py::ssize_t> shape);  // int32 (token ids)
 
 // An int / str keyword argument, TypeError naming it otherwise.
 long long int_arg(py::handle obj, const std::string& name);
@@ -57,7 +58,23 @@ class CallablePredictor final : public Predictor {
 // throws on it), the helper is joined and the Python exception is raised; otherwise work()'s exception, if any.
 void run_interruptible(const std::function<void()>& work, std::atomic<bool>* cancel);
 
+// pmm.solve's arguments for process="dirichlet-categorical" (tokens.cpp), after solve() checked steps, paths,
+// threads and the seed; the rest are the raw keyword arguments (None: pmm-solve's default or the model's).
+struct TokenArgs {
+  py::object target, weights, solver, save_every, final_mode, prior, schedule, device, model, dim, length, alphabet;
+  std::string grid;
+  int steps = 0, threads = 1;
+  long long paths = 0;
+  std::uint64_t seed = 0;
+  bool given_x = false;
+};
+py::dict solve_tokens(const TokenArgs& a);
+
+// TorchScript loaders (torch_models.cpp): nullptr-free only with LibTorch; without it they throw RuntimeError.
+PredictorPtr load_torchscript_model(const std::string& path, const std::string& device);
+
 void bind_solve(py::module_& m);
+void bind_torch(py::module_& m);
 void bind_extras(py::module_& m);
 void bind_validate(py::module_& m);
 

@@ -36,4 +36,5 @@ PYBIND11_MODULE(_pmm, m) {
   pmm::py_bind::bind_solve(m);
   pmm::py_bind::bind_extras(m);
   pmm::py_bind::bind_validate(m);
+  pmm::py_bind::bind_torch(m);
 }

@@ -21,3 +21,27 @@ def pmm_solve():
     if not exe.exists():
         pytest.skip(f"{exe} not built (cmake --build build --target pmm-solve)")
     return str(exe)
+
+
+def _tool(name, why):
+    exe = build_dir() / name
+    if not exe.exists():
+        pytest.skip(f"{exe} not built ({why})")
+    return str(exe)
+
+
+@pytest.fixture(scope="session")
+def pmm_train():
+    return _tool("pmm-train", "needs LibTorch")
+
+
+@pytest.fixture(scope="session")
+def pmm_text():
+    return _tool("pmm-text", "needs LibTorch")
+
+
+@pytest.fixture(scope="session")
+def torch_build():
+    """Skips the test when the module was built without LibTorch (TorchScript models and bpc need it)."""
+    if not pmm.has_torch:
+        pytest.skip("the pmm module was built without LibTorch")

@@ -34,3 +34,16 @@ def test_sigint_interrupts_a_python_model():
         pmm.solve(model=oracle, steps=100000, paths=20000, save_every=0)
     timer.join()
     assert time.monotonic() - start < 1.5
+
+
+def test_sigint_interrupts_a_token_solve(tmp_path):
+    (tmp_path / "c.txt").write_text("the cat sat on the mat and the dog sat on the log " * 40)
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    start = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        # 4 x 10^5 sequences of 64 tokens: tens of seconds unless interrupted (checked as each chunk of paths ends).
+        pmm.solve(process="dirichlet-categorical", target=f"markov:{tmp_path / 'c.txt'}", paths=400000, length=64,
+                  save_every=0, threads=2)
+    timer.join()
+    assert time.monotonic() - start < 1.5
