@@ -125,14 +125,14 @@ py::dict solve_tokens(const TokenArgs& a) {
   opt.progress = [&cancel](std::int64_t) {
     if (cancel.load(std::memory_order_relaxed)) throw Interrupted{};
   };
-  MaskedResult r;
+  Solution r;
   run_interruptible([&] { r = run_masked(process, *predictor, static_cast<Index>(a.paths), opt); }, &cancel);
 
   py::dict out;
   out["text"] = decode_rows(r.tokens, r.paths, length, alphabet);
   out["samples"] = own_ints(std::move(r.tokens), {static_cast<py::ssize_t>(r.paths), static_cast<py::ssize_t>(length)});
   if (saves > 0) {
-    out["trajectory"] = own_vector(std::move(r.masked_fraction),
+    out["trajectory"] = own_vector(std::move(r.trajectory),
                                    {static_cast<py::ssize_t>(r.save_times.size()), static_cast<py::ssize_t>(r.paths)});
     out["times"] = own_vector(std::move(r.save_times), {static_cast<py::ssize_t>(saves)});
   } else {
