@@ -61,6 +61,12 @@ std::string prior_text(const AnyProcess& process) {
 
 void apply_model_info(const ModelInfo& info, const std::string& path, ProcessChoice& c) {
   if (!info.process.empty()) {
+    require(info.process == "normal" || info.process == "gamma-poisson" || info.process == "inverse-gamma-gamma" ||
+                info.process == "categorical",
+            "--model",
+            fmt::format("{}: a {} model, not a PMM posterior-mean predictor (pmm-train writes those, for normal, "
+                        "gamma-poisson, inverse-gamma-gamma or categorical)",
+                        path, info.process));
     const std::string trained = info.process == "categorical" ? "dirichlet-categorical" : info.process;
     if (!c.process_given)
       c.process = trained;

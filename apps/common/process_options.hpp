@@ -21,7 +21,8 @@ struct ProcessChoice {
 // Takes the process, schedule and prior a model file was trained for (ModelInfo, read_model_info) for those not
 // given, and refuses one given that differs, in one line naming both values:
 //   "--process: 'normal' conflicts with gp/model.pt, trained for gamma-poisson; omit --process or give gamma-poisson".
-// Fields the file does not carry are left as given. A categorical model gives the process "dirichlet-categorical"
+// A file whose process is none of pmm-train's (an autoregressive text model) is refused naming --model. Fields the
+// file does not carry are left as given. A categorical model gives the process "dirichlet-categorical"
 // (whose token sampler checks length, alphabet and schedule itself).
 void apply_model_info(const ModelInfo& info, const std::string& path, ProcessChoice& choice);
 
