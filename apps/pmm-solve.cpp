@@ -1,6 +1,7 @@
 // pmm-solve: simulate a PMM posterior-mean process from mu(0) to mu(1) with a chosen solver and predictor
 // (exact oracle of a target, a TorchScript network, or x itself with --given-x), and write the samples,
 // trajectories and a JSON report. Thin front: options are validated here, the work is solvers::solve.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -50,6 +51,7 @@ struct SolveArgs {
   long long paths = 1000, trajectory_paths = 0;
   std::uint64_t seed = 0;
   bool given_x = false, quiet = false;
+  std::string model_info;  // describe_model_info of --model's file
   bool alphabet_given = false, length_given = false, final_given = false;  // dirichlet-categorical --model: else taken from the file
 };
 
@@ -95,6 +97,7 @@ nlohmann::json process_json(const AnyProcess& process) {
 void add_run_fields(nlohmann::json& j, const SolveArgs& a, const std::string& predictor) {
   j["target"] = a.target;
   j["model"] = a.model;
+  if (!a.model.empty()) j["model_info"] = a.model_info;
   j["predictor"] = predictor;
   j["given_x"] = a.given_x;
   j["seed"] = a.seed;
@@ -106,6 +109,9 @@ void add_run_fields(nlohmann::json& j, const SolveArgs& a, const std::string& pr
 // With --model, the length, alphabet and schedule default to the file's (event_shape, vocabulary, schedule) and
 // any given explicitly must agree with it.
 int run_text(SolveArgs a, int argc, char** argv) {
+  require(a.target.rfind("builtin:", 0) != 0, "--target",
+          "'" + a.target + "' is a target of the normal, gamma-poisson and inverse-gamma-gamma processes; "
+          "dirichlet-categorical takes markov:TEXTFILE, sequences.npy or a text file of sequences");
   require(a.prior.empty(), "--prior", "the dirichlet-categorical process uses the non-informative prior (no parameters)");
   require(!a.final_given || a.final_mode == "mean", "--final", "denoise does not apply to tokens (every position is revealed at t = 1)");
   require(!a.target.empty() || !a.model.empty(), "--target",
@@ -279,10 +285,36 @@ int run(int argc, char** argv) {
   app.add_option("--length", a.length, "dirichlet-categorical: sequence length C (with --model: the file's)");
   app.add_option("--alphabet", a.alphabet, "dirichlet-categorical: text8 | chars:SYMBOLS");
   app.add_option("--show", a.show, "dirichlet-categorical: sequences printed on stdout");
+  bool list_targets = false, list_solvers = false;
+  app.add_flag("--list-targets", list_targets, "print the built-in targets and the target file formats, and exit");
+  app.add_flag("--list-solvers", list_solvers, "print every solver with its process, order and NFE per step, and exit");
+  app.footer("\nSolvers: dirichlet-categorical takes event-driven (default) or fixed-grid. NFE is the number of "
+             "predictor evaluations per path (steps x evaluations per step, +1 for --final denoise). "
+             "--list-solvers shows them all.\n\n" + target_help());
   parse_args(app, argc, argv);
+  if (list_targets || list_solvers) {
+    fmt::print("{}", list_targets ? target_help() : solver_help());
+    if (list_targets && list_solvers) fmt::print("\n{}", solver_help());
+    return 0;
+  }
   a.alphabet_given = app.count("--alphabet") > 0;
   a.length_given = app.count("--length") > 0;
   a.final_given = app.count("--final") > 0;
+  if (!a.model.empty()) {
+#ifdef PMM_HAVE_TORCH
+    // The file's process, schedule and prior are the run's unless given; one given that differs is refused.
+    const ModelInfo info = read_model_info(a.model, "--model");
+    ProcessChoice choice{a.process, a.schedule, a.prior, app.count("--process") > 0, app.count("--schedule") > 0,
+                         app.count("--prior") > 0};
+    apply_model_info(info, a.model, choice);
+    a.process = choice.process;
+    a.schedule = choice.schedule;
+    a.prior = choice.prior;
+    a.model_info = describe_model_info(info);
+#else
+    throw Error("--model: this build has no LibTorch (install libtorch-dev and rebuild)");
+#endif
+  }
 
   // ---- validate everything before any work ----
   require(a.steps >= 1 && a.steps <= 10000000, "--steps", fmt::format("must be in [1, 1e7], got {}", a.steps));
@@ -299,6 +331,9 @@ int run(int argc, char** argv) {
   if (a.solver.empty()) a.solver = default_solver(pname);
   // The probability-flow ODE: "ode" (dopri5), "ode-rk4", "ode-heun", as in pmm-sweep.
   const bool ode = is_ode_solver(a.solver);
+  require(a.solver != "ode" || app.count("--steps") == 0, "--steps",
+          "the adaptive solver 'ode' picks its own steps (set its accuracy with --ode-tol); for a fixed number of "
+          "steps use ode-rk4 (4 NFE a step) or ode-heun (2)");
   if (ode) {
     require(pname == "normal", "--solver",
             "'" + a.solver + "' (the probability-flow ODE) is for the normal process; use one of: " +
@@ -308,6 +343,10 @@ int run(int argc, char** argv) {
     require(std::isfinite(a.ode_tol) && a.ode_tol > 0 && a.ode_tol < 1, "--ode-tol",
             fmt::format("must be in (0, 1), got {}", a.ode_tol));
   } else {
+    const auto fits = solvers_for(pname);
+    require(std::find(fits.begin(), fits.end(), a.solver) != fits.end(), "--solver",
+            fmt::format("'{}' does not fit the {} process; use one of: {}{}", a.solver, pname, fmt::join(fits, ", "),
+                        pname == "normal" ? ", ode, ode-rk4, ode-heun" : ""));
     check_solver(pname, a.solver);
   }
   require(!a.target.empty() || !a.model.empty(), "--target", "needs --target or --model (try --target builtin:" +
@@ -329,6 +368,7 @@ int run(int argc, char** argv) {
         first_step_warning(*std::visit([](const auto& p) { return p.schedule; }, process), grid, a.grid);
     if (!warn.empty() && a.solver != "ode") fmt::print(stderr, "pmm-solve: {}\n", warn);
   }
+  if (pname == "inverse-gamma-gamma" && !a.given_x) fmt::print(stderr, "pmm-solve: {}\n", igg_bias_warning());
 
   // ---- predictor ----
   PredictorPtr predictor;
@@ -464,6 +504,7 @@ int run(int argc, char** argv) {
                a.solver == "ode" ? std::string("adaptive") : std::to_string(a.steps), res.nfe_max, a.paths, dim,
                res.seconds);
     fmt::print("predictor: {}\n", predictor->describe());
+    if (!a.model_info.empty()) fmt::print("model: {}\n", a.model_info);
     if (target_info.merged()) fmt::print("target: {}\n", target_info.note());
     for (Index d = 0; d < std::min<Index>(dim, 8); ++d)
       fmt::print("  x{}: mean {:+.4f}  std {:.4f}\n", d, summary["mean"][d].get<double>(),

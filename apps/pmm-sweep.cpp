@@ -328,7 +328,27 @@ int run(int argc, char** argv) {
   app.add_option("--out", a.out, "result table, .csv (appended to; existing rows are skipped)")->required();
   app.add_option("--plot", a.plot, "also render the table with pmm-plot sweep (.png or .svg)");
   app.add_flag("--quiet", a.quiet, "print nothing on stdout");
+  app.footer("\nSolvers and their NFE per step: pmm-solve --list-solvers.\n\n" + target_help());
   parse_args(app, argc, argv);
+  if (!a.model.empty()) {
+    require(!a.data.empty(), "--data", "--model needs --data (the reference samples)");
+#ifdef PMM_HAVE_TORCH
+    // The file's process, schedule and prior are the sweep's unless given; one given that differs is refused.
+    const ModelInfo info = read_model_info(a.model, "--model");
+    ProcessChoice choice{a.process, a.schedule, a.prior, app.count("--process") > 0, app.count("--schedule") > 0,
+                         app.count("--prior") > 0};
+    apply_model_info(info, a.model, choice);
+    require(choice.process != "dirichlet-categorical", "--model",
+            a.model + " is a token model (categorical); pmm-sweep drives the normal, gamma-poisson and "
+            "inverse-gamma-gamma processes (score text models with pmm-text bpc)");
+    a.process = choice.process;
+    a.schedule = choice.schedule;
+    a.prior = choice.prior;
+    if (!a.quiet) fmt::print("pmm-sweep: model: {}\n", describe_model_info(info));
+#else
+    throw Error("--model: this build has no LibTorch (install libtorch-dev and rebuild)");
+#endif
+  }
 
   // ---- validate everything before any work ----
   require(a.paths >= 2 && a.paths < (1ll << 32), "--paths", fmt::format("must be in [2, 2^32), got {}", a.paths));
@@ -346,6 +366,7 @@ int run(int argc, char** argv) {
   if (!a.plot.empty()) check_output(a.plot, "--plot", {".png", ".svg"});
   const AnyProcess process = make_process(a.process, a.schedule, a.prior);
   const std::string pname = process_name(process);
+  if (pname == "inverse-gamma-gamma") fmt::print(stderr, "pmm-sweep: {}\n", igg_bias_warning());
   if (a.solvers.empty()) a.solvers = default_sweep_solvers(pname);
   std::vector<SolverSpec> solvers;
   for (const auto& name : parse_string_list(a.solvers, "--solvers")) {

@@ -4,6 +4,7 @@
 // EMA weights) that `pmm-solve --model` samples. Checkpoints allow --resume to continue bit for bit on CPU.
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -99,6 +100,46 @@ void preview(const TrainOptions& o, const TrainData& data, const std::string& mo
   }
 }
 
+// A folder that already holds a run (model.pt or checkpoint.pt) is continued with --resume or replaced with
+// --force; anything else is refused before any work, so a short run cannot silently replace a long one.
+void check_out_folder(const std::string& out, bool resume, bool force) {
+  const fs::path dir(out);
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return;
+  require(fs::is_directory(dir, ec), "--out", out + " exists and is not a directory");
+  if (resume || force) return;
+  const bool model = fs::exists(dir / "model.pt", ec), checkpoint = fs::exists(dir / "checkpoint.pt", ec);
+  if (!model && !checkpoint) return;
+  std::string what = model ? "a trained model (model.pt" : "a checkpoint (checkpoint.pt";
+  try {
+    std::ifstream in(dir / "train.json");
+    what += fmt::format(", {} steps", nlohmann::json::parse(in).at("train").at("steps").get<std::int64_t>());
+  } catch (const std::exception&) {  // no report or an older one: the file names are enough
+  }
+  throw Error(fmt::format("--out: {} already holds {}); give --resume to continue it, --force to replace it, or "
+                          "another --out", out, what));
+}
+
+// Removes an --out folder this run created when the run ends by an exception before its first checkpoint (bad input
+// found late, such as --device cuda without a GPU), so a failed run leaves nothing behind.
+class CreatedFolderGuard {
+ public:
+  explicit CreatedFolderGuard(std::string dir) : dir_(std::move(dir)) {
+    std::error_code ec;
+    created_ = !fs::exists(dir_, ec);
+  }
+  ~CreatedFolderGuard() {
+    if (!created_ || done_) return;
+    std::error_code ec;
+    if (!fs::exists(fs::path(dir_) / "checkpoint.pt", ec)) fs::remove_all(dir_, ec);
+  }
+  void done() { done_ = true; }
+
+ private:
+  std::string dir_;
+  bool created_ = false, done_ = false;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -109,6 +150,7 @@ int main(int argc, char** argv) {
     TrainOptions o;
     std::int64_t seq_len = 32, preview_n = 0;
     int preview_steps = 200, threads = 0;
+    bool force = false;
     app.add_option("--process", process, "normal | gamma-poisson | inverse-gamma-gamma | categorical")->capture_default_str();
     app.add_option("--data", data_spec, "builtin:NAME | FILE.npy (uint8 [n, C, H, W]: pixels) | FILE.csv ([n, dim], header x0,...) | MNIST *-ubyte | CIFAR-10 .bin | FILE.txt")->required();
     app.add_option("--net", o.net.kind, "mlp | unet | transformer")->capture_default_str();
@@ -138,9 +180,14 @@ int main(int argc, char** argv) {
     app.add_option("--log-every", o.log_every, "steps per row of loss.csv")->capture_default_str();
     app.add_option("--out", o.out, "output directory")->required();
     app.add_flag("--resume", o.resume, "continue from OUT/checkpoint.pt");
+    app.add_flag("--force", force, "replace the run already in OUT (without it, an OUT holding model.pt or "
+                 "checkpoint.pt is refused)");
     app.add_option("--preview", preview_n, "after training, sample N points with the exact solver (samples.npy, image grid)")->capture_default_str();
     app.add_option("--preview-steps", preview_steps, "solver steps for --preview")->capture_default_str();
     parse_args(app, argc, argv);
+    require(!(o.resume && force), "--force", "replaces the run in --out and --resume continues it: give one");
+    check_out_folder(o.out, o.resume, force);
+    CreatedFolderGuard out_guard(o.out);
 
     o.law.process = parse_train_process(process);
     o.law.schedule = parse_schedule(schedule);
@@ -182,6 +229,7 @@ int main(int argc, char** argv) {
     std::cout << fmt::format("pmm-train: {} steps ({} new) in {:.1f} s, {:.0f} samples/s, last loss {:.6g}\n",
                              res.steps, res.steps - res.start_step, res.seconds, res.samples_per_s, res.last_loss)
               << "model: " << res.model_path << "\n";
+    out_guard.done();
     return 0;
   });
 }

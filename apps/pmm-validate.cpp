@@ -64,7 +64,7 @@ int run(int argc, char** argv) {
   CLI::App app{"pmm-validate: check the paper's theorems, the solvers' declared orders, pathwise identities, target "
                "recovery and the paper's errata by simulation.\n"
                "Example: pmm-validate --quick --threads 2 --report report.json"};
-  app.add_flag("--quick", a.quick, "reduced sizes, every check in under 3 minutes on 2 cores (the default)");
+  app.add_flag("--quick", a.quick, "reduced sizes, every check, ~15-45 s on 2 cores (the default)");
   app.add_flag("--full", a.full, "full sizes, as reported in docs/validation.md");
   app.add_option("--check", a.checks, "run only these checks: exact names or group prefixes (consistency, continuum, "
                                       "orders, orders.weak, pathwise, recovery, errata); see --list")

@@ -15,6 +15,7 @@
 
 #include <pmm/io/number_text.hpp>
 #include <pmm/core/error.hpp>
+#include "apps/common/report.hpp"
 
 namespace pmm {
 namespace {
@@ -81,7 +82,7 @@ CLI::Validator integer_at_least(std::int64_t minimum, const std::string& descrip
         if (!parse_int64(text, value) || value < minimum) return "expected " + description + ", got '" + text + "'";
         return {};
       },
-      "INT", description);
+      "", description);  // no type text of its own: help shows the option's (INT, UINT), not "UINT:INT"
 }
 
 }  // namespace
@@ -143,7 +144,7 @@ CLI::Validator finite_double() {
         if (!parse_double(text, value) || !std::isfinite(value)) return "expected a finite number, got '" + text + "'";
         return {};
       },
-      "FLOAT", "a finite number");
+      "", "a finite number");
 }
 
 CLI::Validator positive_double() {
@@ -154,7 +155,7 @@ CLI::Validator positive_double() {
           return "expected a positive finite number, got '" + text + "'";
         return {};
       },
-      "FLOAT>0", "a positive number");
+      "", "a positive number");
 }
 
 CLI::Validator readable_file() {
@@ -198,11 +199,77 @@ int resolve_threads(int threads, const std::string& option) {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
+namespace {
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string closest_option(const std::string& typed, const std::vector<std::string>& names) {
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(2, typed.size() / 3) + 1;
+  for (const auto& name : names) {
+    const std::size_t d = name.rfind(typed, 0) == 0 ? 1 : edit_distance(typed, name);
+    if (d < best_distance) best = name, best_distance = d;
+  }
+  return best;
+}
+
+void collect_long_names(const CLI::App& app, std::vector<std::string>& names) {
+  for (const CLI::Option* opt : app.get_options())
+    for (const auto& n : opt->get_lnames()) names.push_back(n);
+  for (const CLI::App* sub : app.get_subcommands({}))
+    if (sub->parsed()) collect_long_names(*sub, names);
+}
+
+// CLI11's "The following arguments were not expected: heun --solvr" becomes "--solvr: unknown option; did you
+// mean --solver?": a mistyped option's value is one of the extras, so the first extra that looks like an option is
+// the one to name.
+Error unknown_argument_error(const CLI::App& app) {
+  std::vector<std::string> extras = app.remaining(true), names;
+  collect_long_names(app, names);
+  const std::string help = " (" + app.get_name() + " --help lists the options)";
+  for (const auto& extra : extras) {
+    if (extra.size() < 2 || extra[0] != '-') continue;
+    const std::string flag = extra.substr(0, extra.find('='));
+    const std::string typed = flag.substr(flag.find_first_not_of('-'));
+    const std::string best = closest_option(typed, names);
+    return Error(flag + ": unknown option" + (best.empty() ? help : "; did you mean --" + best + "?"));
+  }
+  return Error("unexpected argument '" + (extras.empty() ? std::string() : extras.front()) +
+               "' (options start with --)" + help);
+}
+
+}  // namespace
+
+std::string version_text() { return std::string("pmm ") + PMM_VERSION; }
+
 void parse_args(CLI::App& app, int argc, char** argv) {
+  if (!app.get_version_ptr()) app.set_version_flag("--version", version_text(), "print the pmm version and exit");
+  if (app.get_name().empty()) app.name(program_name(argc, argv));
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --help-all, --version
     app.exit(e);
+    throw;
+  } catch (const CLI::ExtrasError&) {
+    throw unknown_argument_error(app);
+  } catch (const CLI::ParseError&) {
+    // An unknown option is the error to report even when CLI11 stopped first at a consequence of it (a
+    // required option "missing" because its name was mistyped).
+    for (const auto& extra : app.remaining(true))
+      if (extra.size() >= 2 && extra[0] == '-') throw unknown_argument_error(app);
     throw;
   }
 }

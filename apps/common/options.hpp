@@ -43,8 +43,13 @@ void require_memory(double bytes, const std::string& option, const std::string& 
 // 1..1024. Throws pmm::Error naming option for anything else. Returns the number of threads to use.
 int resolve_threads(int threads, const std::string& option = "--threads");
 
-// Parses argv into app. --help (and --version, if the app has one) print to stdout and end the run
-// with status 0 through run_app; parse errors propagate as CLI::ParseError for run_app to report.
+// "pmm 0.2.0": what --version prints.
+std::string version_text();
+
+// Parses argv into app, adding --version (version_text()) when the app has none. --help and --version print to
+// stdout and end the run with status 0 through run_app; an unknown option is a pmm::Error naming it with the
+// closest option name ("--solvr: unknown option; did you mean --solver?"); other parse errors propagate as
+// CLI::ParseError for run_app to report.
 void parse_args(CLI::App& app, int argc, char** argv);
 
 // Runs body(argc, argv) and returns its status; on pmm::Error or CLI::ParseError prints one line

@@ -53,6 +53,72 @@ AnyProcess make_process(const std::string& name, const std::string& schedule_spe
               "unknown process '" + name + "' (expected " + names + "or dirichlet-categorical)");
 }
 
+namespace {
+
+// The prior as --prior spells it, from a process's own parameters.
+std::string prior_text(const AnyProcess& process) {
+  return std::visit(
+      [](const auto& p) -> std::string {
+        if constexpr (std::is_same_v<std::decay_t<decltype(p)>, NormalProcess>)
+          return fmt::format("b={}", p.b);
+        else
+          return fmt::format("beta1={},beta2={}", p.beta1, p.beta2);
+      },
+      process);
+}
+
+}  // namespace
+
+void apply_model_info(const ModelInfo& info, const std::string& path, ProcessChoice& c) {
+  if (!info.process.empty()) {
+    require(info.process == "normal" || info.process == "gamma-poisson" || info.process == "inverse-gamma-gamma" ||
+                info.process == "categorical",
+            "--model",
+            fmt::format("{}: a {} model, not a PMM posterior-mean predictor (pmm-train writes those, for normal, "
+                        "gamma-poisson, inverse-gamma-gamma or categorical)",
+                        path, info.process));
+    const std::string trained = info.process == "categorical" ? "dirichlet-categorical" : info.process;
+    if (!c.process_given)
+      c.process = trained;
+    else
+      require(c.process == trained, "--process",
+              fmt::format("'{}' conflicts with {}, trained for {}; omit --process or give {}", c.process, path,
+                          trained, trained));
+  }
+  if (c.process == "dirichlet-categorical") return;
+  if (!info.schedule.empty()) {
+    if (!c.schedule_given) {
+      require(info.schedule.rfind("table:", 0) != 0, "--schedule",
+              fmt::format("{} was trained with a table schedule ({}); give its file as --schedule table:FILE", path,
+                          info.schedule));
+      c.schedule = info.schedule;
+    } else {
+      const std::string given = parse_schedule(c.schedule, "--schedule")->describe();
+      require(given == info.schedule, "--schedule",
+              fmt::format("'{}' conflicts with {}, trained with {}; omit --schedule or give that one", given, path,
+                          info.schedule));
+    }
+  }
+  if (info.has_prior) {
+    const std::string trained =
+        c.process == "normal" ? fmt::format("b={}", info.b) : fmt::format("beta1={},beta2={}", info.beta1, info.beta2);
+    if (!c.prior_given) {
+      c.prior = trained;
+    } else {
+      const std::string given = prior_text(make_process(c.process, c.schedule, c.prior));
+      require(given == trained, "--prior",
+              fmt::format("'{}' conflicts with {}, trained with {}; omit --prior or give that one", given, path,
+                          trained));
+    }
+  }
+}
+
+std::string igg_bias_warning() {
+  return "warning: inverse-gamma-gamma with a posterior-mean predictor (oracle or network) is biased at every step "
+         "size: total variation about 0.09 from the target on builtin:scales3 (docs/theory.md section 5); only "
+         "--given-x runs are exact";
+}
+
 std::string default_solver(const std::string& process) {
   if (process == "normal") return "heun";
   if (process == "gamma-poisson") return "tau-leap";

@@ -1,6 +1,7 @@
 // ProgressBar: the counter is an atomic so that worker threads pay one fetch_add per call; only a
 // thread that finds the redraw interval elapsed and the mutex free draws, with one write() per
-// line so concurrent output from other threads cannot split it.
+// line so concurrent output from other threads cannot split it. Plain lines (not a terminal) come from
+// a ticker thread, since one unit of work (a validation check, a sweep run) can take minutes.
 #include "apps/common/progress.hpp"
 
 #include <sys/ioctl.h>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -40,18 +42,49 @@ void write_all(int fd, const std::string& text) {
   }
 }
 
+double resolve_plain_interval(double requested) {
+  return requested >= 0 ? requested : default_plain_interval();
+}
+
 }  // namespace
+
+double default_plain_interval() {
+  const char* text = std::getenv("PMM_PROGRESS_SECONDS");
+  if (text && *text) {
+    char* end = nullptr;
+    const double v = std::strtod(text, &end);
+    if (end && *end == '\0' && std::isfinite(v) && v >= 0) return v;
+  }
+  return 5.0;
+}
 
 ProgressBar::ProgressBar(std::int64_t total, ProgressOptions options)
     : total_(total),
       options_(std::move(options)),
+      plain_(options_.mode == ProgressMode::automatic && ::isatty(options_.fd) != 1 &&
+             resolve_plain_interval(options_.plain_interval_s) > 0),
       enabled_(options_.mode == ProgressMode::always ||
-               (options_.mode == ProgressMode::automatic && ::isatty(options_.fd) == 1)),
+               (options_.mode == ProgressMode::automatic && (::isatty(options_.fd) == 1 || plain_))),
       start_(Clock::now()) {
   width_ = options_.width;
   if (width_ <= 0) {
     winsize ws{};
     width_ = ::ioctl(options_.fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+  }
+  if (plain_) {
+    plain_interval_s_ = resolve_plain_interval(options_.plain_interval_s);
+    ticker_ = std::thread([this] { tick(); });
+  }
+}
+
+void ProgressBar::tick() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  const auto interval = std::chrono::duration<double>(plain_interval_s_);
+  auto next = Clock::now() + std::chrono::duration_cast<Clock::duration>(interval);
+  while (!finished_) {
+    if (stop_.wait_until(lock, next, [this] { return finished_; })) break;
+    draw(false);
+    next += std::chrono::duration_cast<Clock::duration>(interval);
   }
 }
 
@@ -68,7 +101,7 @@ std::function<void(std::int64_t)> ProgressBar::callback() {
 
 void ProgressBar::advance(std::int64_t n) {
   count_.fetch_add(n, std::memory_order_relaxed);
-  if (!enabled_) return;
+  if (!enabled_ || plain_) return;  // plain lines come from the ticker
   const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start_).count();
   const auto interval = static_cast<std::int64_t>(options_.min_interval_s * 1e9);
   if (now - last_draw_ns_.load(std::memory_order_relaxed) < interval) return;
@@ -85,14 +118,24 @@ void ProgressBar::set_extra(std::string text) {
 }
 
 void ProgressBar::finish() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (finished_) return;
-  finished_ = true;
-  if (enabled_) draw(true);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (finished_) return;
+    finished_ = true;
+    // Plain lines: the final state only after a run long enough to have printed progress at all.
+    if (enabled_ && (!plain_ || printed_plain_)) draw(true);
+  }
+  stop_.notify_all();
+  if (ticker_.joinable()) ticker_.join();
 }
 
 void ProgressBar::draw(bool final) {
   const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+  if (plain_) {
+    printed_plain_ = true;
+    write_all(options_.fd, render(options_.label, count(), total_, elapsed, extra_, 0) + "\n");
+    return;
+  }
   // "\x1b[K" clears what a longer previous line left on the right.
   std::string line = "\r" + render(options_.label, count(), total_, elapsed, extra_, width_ - 1) + "\x1b[K";
   if (final) line += '\n';

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <numeric>
 #include <set>
 
@@ -207,6 +208,49 @@ OraclePtr load_target(const AnyProcess& process, const std::string& spec, const 
   } catch (const Error& e) {
     throw Error("--target: " + spec + ": " + e.what());
   }
+}
+
+std::string target_help() {
+  static const std::map<std::string, std::string> kWhat = {
+      {"atoms3", "1-D, atoms {-1, 0.5, 2}, weights 0.2, 0.5, 0.3"},
+      {"gmm2d", "2-D, 3 Gaussians"},
+      {"ring8", "2-D, 8 Gaussians on a circle"},
+      {"counts3", "1-D, atoms {1, 4, 10}, weights 0.3, 0.4, 0.3"},
+      {"gamma-mix", "2-D, 2 product-Gamma components"},
+      {"scales3", "1-D, 3 weighted positive atoms"}};
+  std::string s = "Targets (--target):\n";
+  for (const std::string process : {"normal", "gamma-poisson", "inverse-gamma-gamma"}) {
+    s += "  " + process + ":\n";
+    for (const auto& name : builtin_targets(process)) {
+      const auto it = kWhat.find(name);
+      s += fmt::format("    builtin:{:<10} {}{}\n", name, it == kWhat.end() ? "" : it->second,
+                       name == builtin_default(process) ? " (the default in examples)" : "");
+    }
+  }
+  s += "  FILE.npy | FILE.csv     a point set [n, dim] (csv: header x0,x1,...), weights from --target-weights [n];\n"
+       "                          repeated rows are merged into one weighted point (the same law)\n"
+       "  FILE.json               a mixture, normal: {\"type\": \"gaussian-mixture\", \"weights\": [0.5, 0.5],\n"
+       "                          \"means\": [[-1, 0], [1, 0]], \"variances\": [[0.1, 0.1], [0.1, 0.1]]} (or \"covariances\":\n"
+       "                          K dim x dim matrices); gamma-poisson: {\"type\": \"gamma-mixture\", \"weights\": [..],\n"
+       "                          \"shapes\": [[..]..], \"rates\": [[..]..]}\n"
+       "  dirichlet-categorical:  markov:TEXTFILE[,smoothing=S] (a character Markov chain estimated from the file),\n"
+       "                          sequences.npy or a text file of sequences (one per line, --length characters)\n";
+  return s;
+}
+
+std::string solver_help() {
+  std::string s = fmt::format("{:<22} {:<18} {:<7} {:>10} {:>9}  {}\n", "process", "solver", "family", "weak order",
+                              "NFE/step", "converges to the law");
+  for (const auto& e : solver_registry()) {
+    const char* family = e.family == SolverFamily::kSde ? "SDE" : e.family == SolverFamily::kOde ? "ODE" : "masked";
+    s += fmt::format("{:<22} {:<18} {:<7} {:>10} {:>9}  {}{}\n", e.process, e.solver, family,
+                     e.orders.weak > 0 ? fmt::format("{:g}", e.orders.weak) : std::string("-"), e.nfe_per_step,
+                     e.orders.converges ? "yes" : "no", *e.orders.note ? std::string("  (") + e.orders.note + ")" : "");
+  }
+  s += "NFE: predictor (network) evaluations per path, the cost that dominates with a trained model; --final denoise "
+       "adds 1.\nDefaults: heun (normal), tau-leap (gamma-poisson), exact (inverse-gamma-gamma), event-driven "
+       "(dirichlet-categorical). ode (adaptive dopri5) picks its own steps from --ode-tol.\n";
+  return s;
 }
 
 }  // namespace pmm

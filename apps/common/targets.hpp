@@ -24,6 +24,14 @@ struct TargetInfo {
 OraclePtr load_target(const AnyProcess& process, const std::string& spec, const std::string& weights_path = "",
                       TargetInfo* info = nullptr);
 
+// What --target accepts, for --help and --list-targets: the built-in targets of each process (one line each, with
+// what they are), the point-set and mixture file formats (with a JSON example) and the dirichlet-categorical
+// targets (markov:FILE, sequence files).
+std::string target_help();
+// Every registered (process, solver) pair with its family, declared weak order, NFE per step and whether it
+// converges to the process's law, for --list-solvers, and the defaults.
+std::string solver_help();
+
 // Merges equal columns of points (dim x n) into one, in order of first appearance, with the sum of their weights
 // (weights empty: 1 each). Returns the number of distinct points; points and weights are replaced only if fewer.
 Index merge_duplicate_points(Batch& points, Eigen::VectorXd& weights);

@@ -323,6 +323,8 @@ torch::jit::Module build_predictor(const NetConfig& net, const HeadConfig& head,
   m.register_attribute("beta2", c10::FloatType::get(), law.beta2, false);
   m.register_attribute("mean", c10::FloatType::get(), head.data_mean, false);
   m.register_attribute("sd", c10::FloatType::get(), head.data_std, false);
+  m.register_attribute("data_min", c10::FloatType::get(), head.data_min, false);
+  m.register_attribute("data_max", c10::FloatType::get(), head.data_max, false);
   m.register_attribute("event_shape", c10::ListType::ofInts(), c10::List<std::int64_t>(head.event_shape), false);
   m.register_attribute("process", c10::StringType::get(), train_process_name(law.process), false);
   m.register_attribute("parametrisation", c10::StringType::get(), head.parametrisation, false);

@@ -83,6 +83,45 @@ std::string TorchScriptPredictor::describe() const {
   return s + ", device=" + device_.str() + ")";
 }
 
+ModelInfo read_model_info(const std::string& path, const std::string& option) {
+  torch::jit::Module m;
+  try {
+    m = torch::jit::load(path);
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("{}: {}: not a loadable TorchScript module ({})", option, path, first_line(e.what())));
+  }
+  auto text = [&](const char* name) {
+    return m.hasattr(name) && m.attr(name).isString() ? m.attr(name).toStringRef() : std::string();
+  };
+  auto number = [&](const char* name, double& out) {
+    if (!m.hasattr(name) || !m.attr(name).isDouble()) return false;
+    out = m.attr(name).toDouble();
+    return true;
+  };
+  ModelInfo info;
+  info.process = text("process");
+  info.schedule = text("schedule");
+  info.parametrisation = text("parametrisation");
+  info.has_prior = number("b", info.b) && number("beta1", info.beta1) && number("beta2", info.beta2);
+  info.event_shape = module_event_shape(m);
+  info.has_range = number("data_min", info.data_min) && number("data_max", info.data_max);
+  return info;
+}
+
+std::string describe_model_info(const ModelInfo& info) {
+  std::string s;
+  auto add = [&](const std::string& item) { s += (s.empty() ? "" : " ") + item; };
+  if (!info.process.empty()) add("process=" + info.process);
+  if (info.has_prior)
+    add(info.process == "normal" ? fmt::format("prior=b={}", info.b)
+                                 : fmt::format("prior=beta1={},beta2={}", info.beta1, info.beta2));
+  if (!info.schedule.empty()) add("schedule=" + info.schedule);
+  if (!info.parametrisation.empty()) add("param=" + info.parametrisation);
+  if (!info.event_shape.empty()) add("event_shape=" + shape_text(info.event_shape));
+  if (info.has_range) add(fmt::format("data range [{:.4g}, {:.4g}]", info.data_min, info.data_max));
+  return s;
+}
+
 void set_torch_threads(int threads) {
   require(threads >= 1, "--threads", "must be >= 1");
   torch::set_num_threads(threads);

@@ -145,6 +145,8 @@ TrainResult train(const TrainOptions& o, const TrainData& data,
   head.parametrisation = o.parametrisation;
   head.data_mean = mean;
   head.data_std = sd;
+  head.data_min = tokens ? 0.0 : data.x.minCoeff();
+  head.data_max = tokens ? 1.0 : data.x.maxCoeff();
   head.event_shape = data.event_shape;
 
   std::error_code ec;

@@ -140,7 +140,19 @@ TEST_CASE("options: run_app statuses and one-line messages") {
   CHECK(run({"--steps", "7"}, cli_body).status == 0);
   r = run({"--bogus"}, cli_body);
   CHECK(r.status == 2);
-  CHECK(r.err == "pmm-test: error: The following argument was not expected: --bogus\n");
+  CHECK(r.err == "pmm-test: error: --bogus: unknown option (pmm-test --help lists the options)\n");
+  // a typo is named with the nearest option, and its value is not reported as a second stray argument
+  r = run({"--stpes", "7"}, cli_body);
+  CHECK(r.status == 2);
+  CHECK(r.err == "pmm-test: error: --stpes: unknown option; did you mean --steps?\n");
+  r = run({"--step=7"}, cli_body);
+  CHECK(r.err == "pmm-test: error: --step: unknown option; did you mean --steps?\n");
+  r = run({"7"}, cli_body);
+  CHECK(r.err == "pmm-test: error: unexpected argument '7' (options start with --) (pmm-test --help lists the options)\n");
+  // every app gets --version
+  r = run({"--version"}, cli_body);
+  CHECK(r.status == 0);
+  CHECK(r.out == pmm::version_text() + "\n");
   r = run({"--steps", "0"}, cli_body);
   CHECK(r.status == 2);
   CHECK(r.err == "pmm-test: error: --steps: expected a positive integer, got '0'\n");

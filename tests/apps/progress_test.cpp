@@ -1,5 +1,5 @@
 // Tests of apps/common/progress: the rendered line (percent, count, rate, ETA, extra text, width),
-// silence when the output is not a terminal, counting from several threads, throttled redraws and
+// silence for a short run when the output is not a terminal, plain lines for a long one, counting from several threads, throttled redraws and
 // the single final newline.
 #include "apps/common/progress.hpp"
 
@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "tests/apps/test_files.hpp"
@@ -38,12 +40,12 @@ TEST_CASE("progress: render shows percent and count and rate and ETA and extra t
   CHECK(unknown == "epochs  7  3.5/s  0:02");
 }
 
-TEST_CASE("progress: prints nothing when the output is not a terminal but still counts") {
+TEST_CASE("progress: prints nothing when the output is not a terminal and the run is shorter than an interval") {
   TempDir dir;
   const int fd = open_output(dir.file("log"));
   {
-    pmm::ProgressBar bar(100, {"quiet", pmm::ProgressMode::automatic, fd, 0.0});
-    CHECK(!bar.enabled());
+    pmm::ProgressBar bar(100, {"quiet", pmm::ProgressMode::automatic, fd, 0.0, 0, 3600.0});
+    CHECK(bar.plain());
     auto callback = bar.callback();
     for (int i = 0; i < 100; ++i) callback(1);
     bar.set_extra("loss 1");
@@ -55,6 +57,46 @@ TEST_CASE("progress: prints nothing when the output is not a terminal but still 
   }
   ::close(fd);
   CHECK(read_bytes(dir.file("log")).empty());
+}
+
+TEST_CASE("progress: not a terminal: plain lines (no carriage return, no escape) every interval and a final one") {
+  TempDir dir;
+  const int fd = open_output(dir.file("log"));
+  {
+    pmm::ProgressBar bar(10, {"train", pmm::ProgressMode::automatic, fd, 0.0, 0, 0.05});
+    REQUIRE(bar.plain());
+    bar.advance(4);
+    bar.set_extra("loss 0.5");
+    // Nothing advances for 0.3 s (one long unit of work): the ticker still prints.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    bar.advance(6);
+  }
+  ::close(fd);
+  const std::string log = read_bytes(dir.file("log"));
+  CHECK(log.find('\r') == std::string::npos);
+  CHECK(log.find('\x1b') == std::string::npos);
+  CHECK(log.find("train   40%  4/10") != std::string::npos);
+  CHECK(log.find("loss 0.5") != std::string::npos);
+  CHECK(log.size() >= 2);
+  CHECK(log.substr(log.rfind('\n', log.size() - 2) + 1).rfind("train  100%  10/10", 0) == 0);  // final line
+}
+
+TEST_CASE("progress: PMM_PROGRESS_SECONDS sets the plain interval, 0 turns plain lines off") {
+  ::setenv("PMM_PROGRESS_SECONDS", "0", 1);
+  CHECK(pmm::default_plain_interval() == 0.0);
+  TempDir dir;
+  const int fd = open_output(dir.file("log"));
+  {
+    pmm::ProgressBar bar(10, {"off", pmm::ProgressMode::automatic, fd});
+    CHECK(!bar.enabled());
+  }
+  ::close(fd);
+  ::setenv("PMM_PROGRESS_SECONDS", "2.5", 1);
+  CHECK(pmm::default_plain_interval() == 2.5);
+  ::setenv("PMM_PROGRESS_SECONDS", "soon", 1);
+  CHECK(pmm::default_plain_interval() == 5.0);
+  ::unsetenv("PMM_PROGRESS_SECONDS");
+  CHECK(pmm::default_plain_interval() == 5.0);
 }
 
 TEST_CASE("progress: forced bar counts from several threads and ends with one newline") {

@@ -71,14 +71,15 @@ stage classifier "$build/pmm-classifier" --train-images "$train_x" --train-label
   --seed "$SEED" --device "$device" "${threads[@]}" --out "$out/classifier.pt"
 
 # 2. The two PMMs (paper settings: exponential schedule, b = 2; beta1 = 0.1, beta2 = 2), same U-Net and budget.
+# --force: a rerun into the same OUT replaces the script's own earlier models (pmm-train refuses that otherwise).
 stage train_normal "$build/pmm-train" --process normal --data "$train_x" --net unet --channels "$CH" \
   --param edm --time-sampling log-precision --steps "$STEPS" --batch "$BATCH" --lr "$LR" --ema "$EMA" \
   --seed "$SEED" --device "$device" "${threads[@]}" --log-every 50 --preview 64 --preview-steps 100 \
-  --out "$out/normal"
+  --force --out "$out/normal"
 stage train_gamma_poisson "$build/pmm-train" --process gamma-poisson --data "$train_x" --net unet --channels "$CH" \
   --time-sampling log-precision --steps "$STEPS" --batch "$BATCH" --lr "$LR" --ema "$EMA" \
   --seed "$SEED" --device "$device" "${threads[@]}" --log-every 50 --preview 64 --preview-steps 100 \
-  --out "$out/gamma-poisson"
+  --force --out "$out/gamma-poisson"
 
 # 3. Reference samples (test images, in each process's scale) and the sweeps, scored by CFD and pixel-space FD.
 stage reference "$py" "$root/scripts/prepare_data.py" reference "$test_x" --process normal --n "$REF" \

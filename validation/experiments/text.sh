@@ -50,7 +50,7 @@ stage data /usr/bin/python3 "$root/scripts/prepare_text.py" --source "$source" -
 stage pmm_train "$build/pmm-train" --process categorical --net transformer --data "$out/data/train.txt" \
   --seq-len "$L" --model-dim "$D" --layers "$LAYERS" --heads "$HEADS" --schedule "$SCHEDULE" \
   --time-sampling log-precision --steps "$STEPS" --batch "$BATCH" --lr "$LR" --ema "$EMA" --seed "$SEED" \
-  --device "$device" --log-every 50 "${threads[@]}" --out "$out/pmm"
+  --device "$device" --log-every 50 "${threads[@]}" --force --out "$out/pmm"  # --force: a rerun replaces its own model
 stage ar_train "$build/pmm-text" train-ar --data "$out/data/train.txt" --seq-len "$L" --model-dim "$D" \
   --layers "$LAYERS" --heads "$HEADS" --steps "$STEPS" --batch "$BATCH" --lr "$LR" --ema "$EMA" --seed "$SEED" \
   --device "$device" --log-every 50 "${threads[@]}" --out "$out/ar"

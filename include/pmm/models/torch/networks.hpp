@@ -19,6 +19,7 @@ struct HeadConfig {
   LawParams law;
   std::string parametrisation = "x";       // normal: x | eps | edm; others: x
   double data_mean = 0.0, data_std = 1.0;  // scalar statistics of the training data
+  double data_min = 0.0, data_max = 1.0;   // the training data's range (tokens: 0, 1, the one-hot values)
   std::vector<std::int64_t> event_shape;   // mlp: [D]; unet: [C, H, W]; transformer: [L, V]
   int table_points = 4097;                 // table of log(kappa + F(t)) on a uniform t grid
 };
@@ -26,7 +27,7 @@ struct HeadConfig {
 // TorchScript source of the whole module (for docs and debugging).
 std::string predictor_source(const NetConfig& net, const HeadConfig& head);
 // Registers freshly initialised parameters (seeded by seed), buffers and metadata attributes (event_shape,
-// process, parametrisation, schedule, b, beta1, beta2), and compiles predictor_source.
+// process, parametrisation, schedule, b, beta1, beta2, data_min, data_max), and compiles predictor_source.
 torch::jit::Module build_predictor(const NetConfig& net, const HeadConfig& head, std::uint64_t seed);
 
 // Trainable parameters in registration order (the same order every time a module is built from one config).
