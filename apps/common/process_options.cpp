@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -53,22 +54,6 @@ AnyProcess make_process(const std::string& name, const std::string& schedule_spe
               "unknown process '" + name + "' (expected " + names + "or dirichlet-categorical)");
 }
 
-namespace {
-
-// The prior as --prior spells it, from a process's own parameters.
-std::string prior_text(const AnyProcess& process) {
-  return std::visit(
-      [](const auto& p) -> std::string {
-        if constexpr (std::is_same_v<std::decay_t<decltype(p)>, NormalProcess>)
-          return fmt::format("b={}", p.b);
-        else
-          return fmt::format("beta1={},beta2={}", p.beta1, p.beta2);
-      },
-      process);
-}
-
-}  // namespace
-
 void apply_model_info(const ModelInfo& info, const std::string& path, ProcessChoice& c) {
   if (!info.process.empty()) {
     require(info.process == "normal" || info.process == "gamma-poisson" || info.process == "inverse-gamma-gamma" ||
@@ -100,16 +85,22 @@ void apply_model_info(const ModelInfo& info, const std::string& path, ProcessCho
     }
   }
   if (info.has_prior) {
-    const std::string trained =
-        c.process == "normal" ? fmt::format("b={}", info.b) : fmt::format("beta1={},beta2={}", info.beta1, info.beta2);
-    if (!c.prior_given) {
-      c.prior = trained;
-    } else {
-      const std::string given = prior_text(make_process(c.process, c.schedule, c.prior));
-      require(given == trained, "--prior",
-              fmt::format("'{}' conflicts with {}, trained with {}; omit --prior or give that one", given, path,
-                          trained));
+    // Keys not given take the file's values (not the process defaults); keys given must equal them.
+    const bool normal = c.process == "normal";
+    const std::map<std::string, double> trained =
+        normal ? std::map<std::string, double>{{"b", info.b}}
+               : std::map<std::string, double>{{"beta1", info.beta1}, {"beta2", info.beta2}};
+    const std::string trained_text =
+        normal ? fmt::format("b={}", info.b) : fmt::format("beta1={},beta2={}", info.beta1, info.beta2);
+    if (c.prior_given) {
+      const auto given = parse_kv_list(c.prior, "--prior", normal ? std::set<std::string>{"b"}
+                                                                  : std::set<std::string>{"beta1", "beta2"});
+      for (const auto& [key, value] : given)
+        require(value == trained.at(key), "--prior",
+                fmt::format("'{}={}' conflicts with {}, trained with {}; omit --prior or give that", key, value, path,
+                            trained_text));
     }
+    c.prior = trained_text;
   }
 }
 
