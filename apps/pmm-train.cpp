@@ -10,6 +10,7 @@
 
 #include <pmm/io/matrix_file.hpp>
 #include <pmm/io/npy.hpp>
+#include <pmm/io/output_lock.hpp>
 #include "apps/common/options.hpp"
 #include "apps/common/progress.hpp"
 #include "apps/common/report.hpp"
@@ -195,6 +196,11 @@ int main(int argc, char** argv) {
     const TrainData data = load_data(data_spec, o.law, seq_len, &vocab);
     o.validate();
     check_train_memory(o, data);
+    // One run per folder, from here to train.json and the preview: a second pmm-train on it is refused, naming it.
+    std::error_code ec;
+    fs::create_directories(o.out, ec);
+    require(fs::is_directory(o.out), "--out", o.out + ": cannot create the directory");
+    const OutputLock run_lock(o.out, "--out");
     if (o.net.kind == "mlp" && data.event_shape.size() > 1 && o.law.process != TrainProcess::kCategorical) {
       // An MLP sees a flat vector; it still accepts and returns [B, ...].
     }

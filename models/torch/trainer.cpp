@@ -28,7 +28,6 @@
 #include <pmm/models/torch/torch_common.hpp>
 #include <pmm/core/error.hpp>
 #include <pmm/io/atomic_file.hpp>
-#include <pmm/io/output_lock.hpp>
 
 namespace pmm {
 namespace {
@@ -197,7 +196,6 @@ TrainResult train(const TrainOptions& o, const TrainData& data,
   std::error_code ec;
   fs::create_directories(o.out, ec);
   require(fs::is_directory(o.out), "--out", o.out + ": cannot create the directory");
-  const OutputLock run_lock(o.out, "--out");  // one run per folder: a second is refused, naming it
   TrainResult res;
   res.checkpoint_path = (fs::path(o.out) / "checkpoint.pt").string();
   res.model_path = (fs::path(o.out) / "model.pt").string();
