@@ -7,11 +7,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
+#include <vector>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include <pmm/io/atomic_file.hpp>
 #include <pmm/io/npy.hpp>
+#include <pmm/io/output_lock.hpp>
 #include "apps/common/options.hpp"
 #include "apps/common/progress.hpp"
 #include "apps/common/report.hpp"
@@ -99,6 +103,7 @@ int main(int argc, char** argv) {
             "--test-images and --test-labels go together");
     nlohmann::json report = run_metadata(argc, argv);
     torch::jit::Module module;
+    std::vector<OutputLock> locks;  // one run per output: a second writer is refused at its start
     if (model.empty()) {
       require(!train_images.empty() && !train_labels.empty(), "--train-images",
               "training needs --train-images and --train-labels (or --model FILE to evaluate a saved classifier)");
@@ -106,6 +111,8 @@ int main(int argc, char** argv) {
       check_output(out, "--out", ".pt");
       if (report_path.empty()) report_path = out.substr(0, out.size() - 3) + ".json";
       check_output(report_path, "--report", ".json");
+      locks.emplace_back(out, "--out");
+      locks.emplace_back(report_path, "--report");
       const auto images = read_images(train_images, "--train-images");
       const auto labels = read_labels(train_labels, "--train-labels");
       check_labelled_images(images, labels, c.classes, "--train-images");
@@ -145,7 +152,10 @@ int main(int argc, char** argv) {
               model + ": not a pmm-classifier file (no 'classes' attribute)");
       c.classes = module.attr("classes").toInt();
       report["model"] = model;
-      if (!report_path.empty()) check_output(report_path, "--report", ".json");
+      if (!report_path.empty()) {
+        check_output(report_path, "--report", ".json");
+        locks.emplace_back(report_path, "--report");
+      }
     }
     if (!test_images.empty()) {
       const auto images = read_images(test_images, "--test-images");
@@ -197,24 +207,19 @@ int main(int argc, char** argv) {
                                r.n_generated, r.n_reference);
     }
     if (model.empty()) {
-      // The model last: a run that fails while evaluating leaves no classifier behind.
-      const std::string tmp = out + ".tmp." + std::to_string(::getpid());
+      // The model last, staged with the report and renamed with it (OutputTransaction): a run that fails while
+      // evaluating, or on a full disk, leaves no classifier behind and both files as they were. LibTorch's zip
+      // writer throws from its destructor when a write fails, so the module is serialised to memory first.
+      std::ostringstream bytes;
       try {
-        module.save(tmp);
+        module.save(bytes);
       } catch (const std::exception& e) {
-        std::remove(tmp.c_str());
-        throw Error("--out: cannot write " + out + ": " + e.what());
+        throw Error("--out: " + out + ": cannot serialise (" + e.what() + ")");
       }
-      try {
-        write_json_atomic(report_path, report);
-      } catch (...) {
-        std::remove(tmp.c_str());
-        throw;
-      }
-      if (std::rename(tmp.c_str(), out.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw Error("--out: cannot rename " + tmp + " to " + out);
-      }
+      OutputTransaction transaction;
+      write_file_atomic(out, bytes.str());
+      write_json_atomic(report_path, report);
+      transaction.commit();
       std::cout << "classifier: " << out << "\n";
     } else if (!report_path.empty()) {
       write_json_atomic(report_path, report);

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <pmm/io/atomic_file.hpp>
+#include <pmm/io/output_lock.hpp>
 #include <pmm/io/matrix_file.hpp>
 #include <pmm/io/npy.hpp>
 #include "apps/common/options.hpp"
@@ -69,6 +70,17 @@ void check_output_path(const std::string& path, const std::string& option, std::
   const auto dir = std::filesystem::path(path).parent_path();
   require(dir.empty() || std::filesystem::is_directory(dir), option,
           "directory '" + dir.string() + "' does not exist");
+}
+
+// One run per output: every output is locked (io/output_lock) from the start of the run to its end, so a
+// second pmm-solve with the same --out, --out-x, --trajectory or --report is refused before it computes.
+std::vector<OutputLock> lock_outputs(const SolveArgs& a) {
+  std::vector<OutputLock> locks;
+  const std::pair<const std::string*, const char*> outputs[] = {
+      {&a.out, "--out"}, {&a.out_x, "--out-x"}, {&a.trajectory, "--trajectory"}, {&a.report, "--report"}};
+  for (const auto& [path, option] : outputs)
+    if (!path->empty()) locks.emplace_back(*path, option);
+  return locks;
 }
 
 // Either every output of this run is written or none: the files are staged by an OutputTransaction
@@ -147,6 +159,7 @@ int run_text(SolveArgs a, int argc, char** argv) {
   check_output_path(a.out_x, "--out-x", {".npy", ".txt"});
   check_output_path(a.trajectory, "--trajectory", {".npy"});
   check_output_path(a.report, "--report", {".json"});
+  const auto locks = lock_outputs(a);
   const std::string solver = a.solver.empty() ? default_solver("dirichlet-categorical") : a.solver;
   MaskedOptions opt;
   opt.solver = parse_masked_solver(solver, "--solver");
@@ -359,6 +372,7 @@ int run(int argc, char** argv) {
   check_output_path(a.trajectory, "--trajectory", {".npy"});
   check_output_path(a.out_x, "--out-x", {".npy", ".csv"});
   check_output_path(a.report, "--report", {".json"});
+  const auto locks = lock_outputs(a);
   if (!a.trajectory.empty() && a.save_every == 0) a.save_every = std::max(1, a.steps / 100);
   const GridSpec grid_spec = parse_grid(a.grid, "--grid");
   std::vector<double> grid = make_grid(grid_spec, *std::visit([](const auto& p) { return p.schedule; }, process),

@@ -26,6 +26,7 @@
 #include <pmm/io/csv.hpp>
 #include <pmm/io/matrix_file.hpp>
 #include <pmm/io/npy.hpp>
+#include <pmm/io/output_lock.hpp>
 #include "apps/common/options.hpp"
 #include "apps/common/process_options.hpp"
 #include "apps/common/progress.hpp"
@@ -364,6 +365,8 @@ int run(int argc, char** argv) {
   parse_ode_clock(a.ode_clock, "--ode-clock");
   check_output(a.out, "--out", {".csv"});
   if (!a.plot.empty()) check_output(a.plot, "--plot", {".png", ".svg"});
+  // One sweep per table: a second one appending to the same CSV would duplicate every row it computes.
+  const OutputLock out_lock(a.out, "--out");
   const AnyProcess process = make_process(a.process, a.schedule, a.prior);
   const std::string pname = process_name(process);
   if (pname == "inverse-gamma-gamma") fmt::print(stderr, "pmm-sweep: {}\n", igg_bias_warning());

@@ -11,6 +11,7 @@
 
 #include <pmm/io/matrix_file.hpp>
 #include <pmm/io/npy.hpp>
+#include <pmm/io/output_lock.hpp>
 #include "apps/common/options.hpp"
 #include "apps/common/progress.hpp"
 #include "apps/common/report.hpp"
@@ -140,6 +141,40 @@ class CreatedFolderGuard {
   bool created_ = false, done_ = false;
 };
 
+// Refuses a run whose batch cannot fit before LibTorch allocates it (a 2^24 batch through a width-4096 MLP would
+// otherwise page for hours): float32 activations kept for the backward pass and their gradients (x 3) per
+// hidden layer, the step's draws in float64 (x, mu, t, weight and their float32 copies, about 6 batches), and
+// the weights with their gradient, two Adam moments and the EMA (x 5). Coarse on purpose: only a request far
+// beyond the machine is refused. The bound is physical memory, also with --device cuda.
+void check_train_memory(const TrainOptions& o, const TrainData& data) {
+  const double B = static_cast<double>(o.batch), dim = static_cast<double>(data.x.rows());
+  double per_sample = 0, weights = 0;  // float32 values
+  std::string net;
+  const auto& n = o.net;
+  if (n.kind == "unet") {
+    double pixels = 1;
+    for (size_t i = 1; i < data.event_shape.size(); ++i) pixels *= static_cast<double>(data.event_shape[i]);
+    per_sample = 10.0 * static_cast<double>(n.channels) * pixels;  // about ten full-resolution feature maps
+    weights = 100.0 * static_cast<double>(n.channels * n.channels) * 9.0;
+    net = fmt::format("a unet of {} channels", n.channels);
+  } else if (n.kind == "transformer") {
+    const double L = dim, d = static_cast<double>(n.model_dim), layers = static_cast<double>(n.layers);
+    per_sample = layers * (10.0 * L * d + static_cast<double>(n.heads) * L * L);
+    weights = layers * 12.0 * d * d;
+    net = fmt::format("a transformer of width {} and {} layers", n.model_dim, n.layers);
+  } else {
+    const double w = static_cast<double>(n.width), depth = static_cast<double>(n.depth);
+    per_sample = 2.0 * w * depth + 2.0 * dim;  // pre-activation and activation per hidden layer
+    weights = w * w * depth + 2.0 * w * dim;
+    net = fmt::format("an mlp of width {} and depth {}", n.width, n.depth);
+  }
+  const double bytes = 3.0 * 4.0 * B * per_sample + 6.0 * 8.0 * B * dim + 5.0 * 4.0 * weights;
+  const bool weights_dominate = 5.0 * 4.0 * weights > bytes / 2;
+  require_memory(bytes, weights_dominate ? (n.kind == "mlp" ? "--width" : n.kind == "unet" ? "--channels" : "--model-dim")
+                                         : "--batch",
+                 fmt::format("batches of {} samples of dimension {} through {}", o.batch, data.x.rows(), net));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -206,6 +241,13 @@ int main(int argc, char** argv) {
       o.law.vocab = static_cast<std::int64_t>(vocab.size());
     }
     const TrainData data = load_data(data_spec, o.law, seq_len, &vocab);
+    o.validate();
+    check_train_memory(o, data);
+    // One run per folder, from here to train.json and the preview: a second pmm-train on it is refused, naming it.
+    std::error_code ec;
+    fs::create_directories(o.out, ec);
+    require(fs::is_directory(o.out), "--out", o.out + ": cannot create the directory");
+    const OutputLock run_lock(o.out, "--out");
     if (o.net.kind == "mlp" && data.event_shape.size() > 1 && o.law.process != TrainProcess::kCategorical) {
       // An MLP sees a flat vector; it still accepts and returns [B, ...].
     }

@@ -8,7 +8,12 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <fmt/format.h>
 #include <torch/csrc/jit/python/update_graph_executor_opt.h>
@@ -22,6 +27,7 @@
 #include <pmm/models/torch/networks.hpp>
 #include <pmm/models/torch/torch_common.hpp>
 #include <pmm/core/error.hpp>
+#include <pmm/io/atomic_file.hpp>
 
 namespace pmm {
 namespace {
@@ -54,18 +60,17 @@ std::string config_difference(const std::string& a, const std::string& b) {
   }
 }
 
-void atomic_save(const std::string& path, const std::function<void(const std::string&)>& save) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+// LibTorch's zip writer throws from its destructor when a write fails (a full disk), and std::terminate
+// follows; so archives and modules are serialised to memory and written by AtomicFile, whose failure is one
+// pmm::Error "<path>: write failed (No space left on device)" with the temporary removed.
+void save_file(const std::string& path, const std::function<void(std::ostream&)>& save) {
+  std::ostringstream bytes;
   try {
-    save(tmp);
+    save(bytes);
   } catch (const std::exception& e) {
-    std::remove(tmp.c_str());
-    throw Error(fmt::format("--out: cannot write {}: {}", path, e.what()));
+    throw Error(fmt::format("{}: cannot serialise ({})", path, e.what()));
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error(fmt::format("--out: cannot rename {} to {}", tmp, path));
-  }
+  write_file_atomic(path, bytes.str());
 }
 
 torch::jit::Module with_weights(const torch::jit::Module& m, const std::vector<torch::Tensor>& weights) {
@@ -77,13 +82,19 @@ torch::jit::Module with_weights(const torch::jit::Module& m, const std::vector<t
   return copy;
 }
 
-// Rewrites loss.csv keeping the header and the rows with step <= last_step (a resumed run redoes the rest).
+// Rewrites loss.csv keeping the header and the rows with step <= last_step (a resumed run redoes the rest);
+// a last line without its '\n' is the trace of a killed write and is dropped.
 void truncate_log(const std::string& path, std::int64_t last_step) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) return;
+  std::ostringstream all;
+  all << in.rdbuf();
+  std::string text = all.str();
+  text.resize(text.find_last_of('\n') == std::string::npos ? 0 : text.find_last_of('\n') + 1);
+  std::istringstream lines(text);
   std::string line, kept;
   bool header = true;
-  while (std::getline(in, line)) {
+  while (std::getline(lines, line)) {
     if (header) {
       kept += line + "\n";
       header = false;
@@ -96,13 +107,48 @@ void truncate_log(const std::string& path, std::int64_t last_step) {
     } catch (...) {
     }
   }
-  in.close();
-  atomic_save(path, [&](const std::string& tmp) {
-    std::ofstream out(tmp);
-    out << kept;
-    if (!out.flush()) throw Error("write failed");
-  });
+  write_file_atomic(path, kept);
 }
+
+// loss.csv rows, each one write() (a kill leaves whole rows); a failed write (disk full) is cut back to the
+// last whole row and thrown as "<path>: cannot append a row (...)".
+class LossLog {
+ public:
+  LossLog(const std::string& path, bool fresh) : path_(path) {
+    if (fresh) write_file_atomic(path_, "step,loss,samples_per_s,seconds\n");
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd_ < 0) {
+      const int e = errno;
+      throw Error(fmt::format("{}: cannot open for appending ({})", path_, std::strerror(e)));
+    }
+  }
+  ~LossLog() { ::close(fd_); }
+  LossLog(const LossLog&) = delete;
+  LossLog& operator=(const LossLog&) = delete;
+  void append(const std::string& row) {
+    struct stat before {};
+    const bool sized = ::fstat(fd_, &before) == 0;
+    const char* data = row.data();
+    std::size_t left = row.size();
+    while (left > 0) {
+      const ssize_t n = ::write(fd_, data, left);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        const int e = errno;
+        if (sized && ::ftruncate(fd_, before.st_size) != 0) {
+          // the next --resume drops an unterminated last line
+        }
+        throw Error(fmt::format("{}: cannot append a row ({})", path_, std::strerror(e)));
+      }
+      data += n;
+      left -= static_cast<std::size_t>(n);
+    }
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
 
 }  // namespace
 
@@ -175,6 +221,10 @@ TrainResult train(const TrainOptions& o, const TrainData& data,
   torch::optim::Adam opt(params, torch::optim::AdamOptions(o.lr));
 
   std::int64_t start = 0;
+  // The log window open at a checkpoint (sum and count of the losses since the last loss.csv row) is saved
+  // with it, so that the first row after --resume averages the same steps as an uninterrupted run.
+  double window_loss = 0;
+  std::int64_t window_n = 0;
   if (o.resume) {
     require(fs::exists(res.checkpoint_path), "--resume", res.checkpoint_path + ": no checkpoint to resume from");
     torch::serialize::InputArchive ar;
@@ -201,15 +251,25 @@ TrainResult train(const TrainOptions& o, const TrainData& data,
     torch::serialize::InputArchive oa;
     ar.read("optimizer", oa);
     opt.load(oa);
+    c10::IValue value;  // absent in checkpoints written before the window was saved
+    if (ar.try_read("log_window_loss", value)) window_loss = value.toDouble();
+    if (ar.try_read("log_window_n", value)) window_n = value.toInt();
+    if (ar.try_read("last_loss", value)) res.last_loss = value.toDouble();
     truncate_log(res.log_path, start);
   }
   res.start_step = start;
 
+  // checkpoint.pt, model.pt and model_raw.pt are one set: staged and renamed together (OutputTransaction),
+  // so a failure (disk full) at any of them leaves all three as they were and no temporary.
   auto checkpoint = [&](std::int64_t step) {
-    atomic_save(res.checkpoint_path, [&](const std::string& tmp) {
+    OutputTransaction transaction;
+    save_file(res.checkpoint_path, [&](std::ostream& file) {
       torch::serialize::OutputArchive ar;
       ar.write("config", c10::IValue(config));
       ar.write("step", c10::IValue(step));
+      ar.write("log_window_loss", c10::IValue(window_loss));
+      ar.write("log_window_n", c10::IValue(window_n));
+      ar.write("last_loss", c10::IValue(res.last_loss));
       for (size_t i = 0; i < params.size(); ++i) {
         ar.write(fmt::format("param_{}", i), params[i].detach().cpu());
         ar.write(fmt::format("ema_{}", i), ema[i].cpu());
@@ -217,16 +277,14 @@ TrainResult train(const TrainOptions& o, const TrainData& data,
       torch::serialize::OutputArchive oa;
       opt.save(oa);
       ar.write("optimizer", oa);
-      ar.save_to(tmp);
+      ar.save_to(file);
     });
-    atomic_save(res.model_path, [&](const std::string& tmp) { with_weights(module, ema).save(tmp); });
-    atomic_save(res.raw_model_path, [&](const std::string& tmp) { with_weights(module, params).save(tmp); });
+    save_file(res.model_path, [&](std::ostream& file) { with_weights(module, ema).save(file); });
+    save_file(res.raw_model_path, [&](std::ostream& file) { with_weights(module, params).save(file); });
+    transaction.commit();
   };
 
-  const bool new_log = !o.resume || !fs::exists(res.log_path);
-  std::ofstream log(res.log_path, new_log ? std::ios::trunc : std::ios::app);
-  require(static_cast<bool>(log), "--out", res.log_path + ": cannot open for writing");
-  if (new_log) log << "step,loss,samples_per_s,seconds\n" << std::flush;
+  LossLog log(res.log_path, !o.resume || !fs::exists(res.log_path));
 
   torch::jit::Method log_probs = tokens ? module.get_method("log_probs") : module.get_method("forward");
   torch::jit::Method forward = module.get_method("forward");
@@ -241,8 +299,6 @@ TrainResult train(const TrainOptions& o, const TrainData& data,
 
   const auto t0 = std::chrono::steady_clock::now();
   auto window_t0 = t0;
-  double window_loss = 0;
-  std::int64_t window_n = 0;
   Batch xb(data.x.rows(), B);
   for (std::int64_t step = start; step < o.steps; ++step) {
     const auto s32 = static_cast<std::uint32_t>(step);
@@ -277,10 +333,8 @@ TrainResult train(const TrainOptions& o, const TrainData& data,
     if (done % o.log_every == 0 || done == o.steps) {
       const double wsec = std::chrono::duration<double>(now - window_t0).count();
       res.last_loss = window_loss / static_cast<double>(window_n);
-      log << done << "," << fmt::format("{:.9g}", res.last_loss) << ","
-          << fmt::format("{:.1f}", wsec > 0 ? static_cast<double>(window_n * B) / wsec : 0.0) << ","
-          << fmt::format("{:.3f}", elapsed) << "\n"
-          << std::flush;
+      log.append(fmt::format("{},{:.9g},{:.1f},{:.3f}\n", done, res.last_loss,
+                             wsec > 0 ? static_cast<double>(window_n * B) / wsec : 0.0, elapsed));
       window_loss = 0, window_n = 0, window_t0 = now;
     }
     if (o.checkpoint_every > 0 && done % o.checkpoint_every == 0 && done != o.steps) checkpoint(done);
