@@ -92,7 +92,7 @@ if mount -t tmpfs -o size=1m tmpfs "$T/full" 2>/dev/null; then
   before=$(cd "$F" && sha256sum checkpoint.pt model.pt model_raw.pt)
   dd if=/dev/zero of="$M/fill" bs=4096 >/dev/null 2>&1  # leave one page: the header and a few rows fit
   size=$(stat -c %s "$M/fill"); truncate -s $(( (size / 4096 - 1) * 4096 )) "$M/fill"
-  "$P" "${TR[@]}" --steps 10 --seed 4 --out "$F" >/dev/null 2>"$T/err.log"; rc=$?
+  "$P" "${TR[@]}" --steps 10 --seed 4 --force --out "$F" >/dev/null 2>"$T/err.log"; rc=$?  # replaces the run
   one_line 2 "$F/(checkpoint|model|model_raw)\.pt.*No space left on device" "pmm-train on a full disk"
   [ "$(cd "$F" && sha256sum checkpoint.pt model.pt model_raw.pt)" = "$before" ] ||
     { echo "FAIL: pmm-train on a full disk changed the checkpoint set"; fail=1; }
