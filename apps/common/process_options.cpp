@@ -137,4 +137,19 @@ std::string first_step_warning(const Schedule& schedule, const std::vector<doubl
       grid_name, grid.size() - 1, grid[1], schedule.F(grid[1]), 100 * first / total, total, first / total * n);
 }
 
+std::string solver_help() {
+  std::string s = fmt::format("{:<22} {:<18} {:<7} {:>10} {:>9}  {}\n", "process", "solver", "family", "weak order",
+                              "NFE/step", "converges to the law");
+  for (const auto& e : solver_registry()) {
+    const char* family = e.family == SolverFamily::kSde ? "SDE" : e.family == SolverFamily::kOde ? "ODE" : "masked";
+    s += fmt::format("{:<22} {:<18} {:<7} {:>10} {:>9}  {}{}\n", e.process, e.solver, family,
+                     e.orders.weak > 0 ? fmt::format("{:g}", e.orders.weak) : std::string("-"), e.nfe_per_step,
+                     e.orders.converges ? "yes" : "no", *e.orders.note ? std::string("  (") + e.orders.note + ")" : "");
+  }
+  s += "NFE: predictor (network) evaluations per path, the cost that dominates with a trained model; --final denoise "
+       "adds 1.\nDefaults: heun (normal), tau-leap (gamma-poisson), exact (inverse-gamma-gamma), event-driven "
+       "(dirichlet-categorical). ode (adaptive dopri5) picks its own steps from --ode-tol.\n";
+  return s;
+}
+
 }  // namespace pmm

@@ -45,4 +45,8 @@ std::string igg_bias_warning();
 // share 0.14 (uniform grid: 3e-6). grid_name and schedule name the options in the message.
 std::string first_step_warning(const Schedule& schedule, const std::vector<double>& grid, const std::string& grid_name);
 
+// Every registered (process, solver) pair with its family, declared weak order, NFE per step and whether it
+// converges to the process's law, for --list-solvers, and the defaults.
+std::string solver_help();
+
 }  // namespace pmm

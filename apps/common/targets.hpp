@@ -28,9 +28,6 @@ OraclePtr load_target(const AnyProcess& process, const std::string& spec, const 
 // what they are), the point-set and mixture file formats (with a JSON example) and the dirichlet-categorical
 // targets (markov:FILE, sequence files).
 std::string target_help();
-// Every registered (process, solver) pair with its family, declared weak order, NFE per step and whether it
-// converges to the process's law, for --list-solvers, and the defaults.
-std::string solver_help();
 
 // Merges equal columns of points (dim x n) into one, in order of first appearance, with the sum of their weights
 // (weights empty: 1 each). Returns the number of distinct points; points and weights are replaced only if fewer.
