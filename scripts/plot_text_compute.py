@@ -7,7 +7,9 @@ schedule; error bars are +-1 standard error (PMM: the eq. 169 Monte Carlo estima
 Right: the gap PMM - AR against training steps on log-log axes, with a least-squares power law
 gap = a steps^-b fitted to the staircase runs (weighted by 1/se^2) and its extrapolation, drawn dashed.
 
-Usage: plot_text_compute.py SUMMARY_CSV OUT_PNG [--fit-json OUT_JSON]
+Usage: plot_text_compute.py SUMMARY_CSV OUT_PNG [--earlier CSV] [--fit-json OUT_JSON]
+--earlier: rows of the same columns from earlier runs of the same configuration (drawn with open markers, used in
+the fit like the others).
 """
 import argparse
 import csv
@@ -26,16 +28,24 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("summary")
     ap.add_argument("out")
+    ap.add_argument("--earlier", default="")
     ap.add_argument("--fit-json", default="")
     a = ap.parse_args()
-    try:
-        rows = list(csv.DictReader(open(a.summary)))
-    except OSError as e:
-        print(f"plot_text_compute.py: {a.summary}: {e.strerror}", file=sys.stderr)
-        return 2
+    rows = []
+    for path, earlier in ((a.summary, False), (a.earlier, True)):
+        if not path:
+            continue
+        try:
+            for r in csv.DictReader(open(path)):
+                r = {k: (float(v) if k not in ("model", "schedule") else v) for k, v in r.items()}
+                r["earlier"] = earlier
+                rows.append(r)
+        except OSError as e:
+            print(f"plot_text_compute.py: {path}: {e.strerror}", file=sys.stderr)
+            return 2
     by = {}
     for r in rows:
-        by.setdefault(r["model"], []).append({k: (float(v) if k not in ("model", "schedule") else v) for k, v in r.items()})
+        by.setdefault(r["model"], []).append(r)
     for v in by.values():
         v.sort(key=lambda r: r["steps"])
     if "pmm" not in by or "ar" not in by:
@@ -52,6 +62,10 @@ def main() -> int:
         y = [r["bpc"] for r in rs]
         e = [r["se"] for r in rs]
         ax.errorbar(x, y, yerr=e, label=label, color=colour, marker=marker, capsize=3, lw=1.2, ms=5)
+        old = [r for r in rs if r["earlier"]]
+        if old:
+            ax.plot([r["train_flops"] for r in old], [r["bpc"] for r in old], ls="none", marker=marker, ms=8,
+                    mfc="white", mec=colour, label=f"{label.split(',')[0].split(' (')[0]}: earlier runs (2026-11-23)")
         for r in rs:
             ax.annotate(f"{int(r['steps']):,}", (r["train_flops"], r["bpc"]), textcoords="offset points",
                         xytext=(4, 5), fontsize=7, color=colour)
@@ -69,6 +83,11 @@ def main() -> int:
     gap = np.array([p[1] for p in pts])
     se = np.array([p[2] for p in pts])
     bx.errorbar(steps, gap, yerr=se, color="C0", marker="o", capsize=3, lw=1.2, label="PMM (staircase) - AR")
+    ar_old = {r["steps"] for r in by["ar"] if r["earlier"]}
+    olds = [(s_, g) for s_, g, _ in pts if s_ in ar_old]
+    if olds:
+        bx.plot([o[0] for o in olds], [o[1] for o in olds], ls="none", marker="o", ms=8, mfc="white", mec="C0",
+                label="earlier runs (2026-11-23)")
     fit = {}
     if len(pts) >= 3 and np.all(gap > 0):
         # log gap = log a - b log steps, weights (gap/se)^2 (the delta-method variance of log gap).

@@ -6,7 +6,7 @@
 # with the standard error over windows), and trains the PMM once more with the paper's linear ("time-dependent")
 # schedule f(t) = 0.01 (1 + 2000 t) at the largest budget. Resumable: a budget whose BPC report exists is skipped.
 #
-# Usage: validation/experiments/text_compute.sh [--budgets "250 500 1000 4000"] [--linear-budgets "4000"]
+# Usage: validation/experiments/text_compute.sh [--budgets "250 500 1000 4000"] [--linear-budgets "1000"]
 #                                               [--build DIR] [--out DIR] [--source kjv|fortunes]
 # Outputs in OUT (default /tmp/text-compute): data/, {pmm,ar,pmm-linear}-STEPS/ (run folders),
 # {pmm,ar,pmm-linear}-STEPS-bpc.json, times.txt, summary.csv (one row per run) and summary.md.
@@ -14,10 +14,10 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-build="$root/build" out=/tmp/text-compute source=kjv budgets="250 500 1000 4000" linear_budgets="4000"
+build="$root/build" out=/tmp/text-compute source=kjv budgets="250 500 1000 4000" linear_budgets="1000"
 while [ $# -gt 0 ]; do
   case "$1" in
-    --budgets) budgets="${2:?--budgets needs a value}"; shift ;;
+    --budgets) budgets="${2?--budgets needs a value}"; shift ;;
     --linear-budgets) linear_budgets="${2?--linear-budgets needs a value}"; shift ;;
     --build) build="${2:?--build needs a value}"; shift ;;
     --out) out="${2:?--out needs a value}"; shift ;;
@@ -48,25 +48,29 @@ source "$root/validation/experiments/common.sh"
 train_pmm() {  # NAME SCHEDULE STEPS
   local dir="$out/$1-$3"
   [ -s "$dir-bpc.json" ] && { echo "== $1-$3: done (skipped)" >&2; return 0; }
+  if [ ! -s "$dir/train.json" ]; then  # a finished training is kept; an interrupted one restarts from step 0
   rm -rf "$dir"
   stage "$1-$3-train" "$build/pmm-train" --process categorical --net transformer --data "$out/data/train.txt" \
     --seq-len "$L" --model-dim "$D" --layers "$LAYERS" --heads "$HEADS" --schedule "$2" \
     --time-sampling log-precision --steps "$3" --batch "$BATCH" --lr "$LR" --ema "$EMA" --seed "$SEED" \
     --log-every 25 --threads "$THREADS" --out "$dir" > "$dir.log" 2>&1
+  fi
   stage "$1-$3-bpc" "$build/pmm-text" bpc --model "$dir/model.pt" --data "$out/data/valid.txt" \
-    --passes "$PASSES" --seed 1 --threads "$THREADS" --report "$dir-bpc.json.tmp"
-  mv "$dir-bpc.json.tmp" "$dir-bpc.json"
+    --passes "$PASSES" --seed 1 --threads "$THREADS" --report "$dir-bpc.tmp.json"
+  mv "$dir-bpc.tmp.json" "$dir-bpc.json"
 }
 train_ar() {  # STEPS
   local dir="$out/ar-$1"
   [ -s "$dir-bpc.json" ] && { echo "== ar-$1: done (skipped)" >&2; return 0; }
+  if [ ! -s "$dir/train.json" ]; then
   rm -rf "$dir"
   stage "ar-$1-train" "$build/pmm-text" train-ar --data "$out/data/train.txt" --seq-len "$L" --model-dim "$D" \
     --layers "$LAYERS" --heads "$HEADS" --steps "$1" --batch "$BATCH" --lr "$LR" --ema "$EMA" --seed "$SEED" \
     --log-every 25 --threads "$THREADS" --out "$dir" > "$dir.log" 2>&1
+  fi
   stage "ar-$1-bpc" "$build/pmm-text" bpc --model "$dir/model.pt" --data "$out/data/valid.txt" \
-    --threads "$THREADS" --report "$dir-bpc.json.tmp"
-  mv "$dir-bpc.json.tmp" "$dir-bpc.json"
+    --threads "$THREADS" --report "$dir-bpc.tmp.json"
+  mv "$dir-bpc.tmp.json" "$dir-bpc.json"
 }
 
 for steps in $budgets; do
