@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "apps/common/process_options.hpp"
+#include "apps/common/targets.hpp"
 #include "common.hpp"
 
 namespace pmm::py_bind {
@@ -119,6 +120,22 @@ std::string prior_string(const py::object& prior) {
 AnyProcess process_from(const std::string& process, const py::object& schedule, const py::object& prior) {
   const std::string sched = schedule.is_none() ? "" : str_arg(schedule, "schedule");
   return make_process(process, sched, prior_string(prior));
+}
+
+OraclePtr oracle_from(const AnyProcess& process, const py::object& target, const py::object& weights) {
+  if (py::isinstance<py::str>(target)) {
+    std::string wpath;
+    if (!weights.is_none()) {
+      if (!py::isinstance<py::str>(weights))
+        throw py::type_error("weights: with a target file, give the weights as a .npy file name");
+      wpath = weights.cast<std::string>();
+    }
+    return load_target(process, target.cast<std::string>(), wpath);
+  }
+  Batch points = to_batch(target, "target");
+  Eigen::VectorXd w;
+  if (!weights.is_none()) w = to_vector(weights, "weights", points.cols());
+  return std::visit([&](const auto& p) { return finite_set_oracle(p, std::move(points), std::move(w)); }, process);
 }
 
 CallablePredictor::CallablePredictor(py::object fn, Index dim, Index batch)

@@ -10,6 +10,7 @@
 #include <pybind11/pybind11.h>
 
 #include <pmm/core/batch.hpp>
+#include <pmm/models/oracles/oracle.hpp>
 #include <pmm/models/predictor.hpp>
 #include <pmm/solvers/registry.hpp>
 
@@ -35,6 +36,9 @@ std::string str_arg(py::handle obj, const std::string& name);
 // "b=2" from {"b": 2}; None -> "".
 std::string prior_string(const py::object& prior);
 AnyProcess process_from(const std::string& process, const py::object& schedule, const py::object& prior);
+// The oracle of a target argument: a spec string (builtin:NAME, .npy, .csv, .json; weights then a file name) or an
+// array of points [n, dim] with optional weights [n] (any array-like). Errors name "target" or "weights".
+OraclePtr oracle_from(const AnyProcess& process, const py::object& target, const py::object& weights);
 
 // g(mu, t) by a Python callable f(mu [B, dim] float64, t [B] float64) -> [B, dim]; the GIL is taken for the call
 // only. Not concurrent (one batch at a time). Its exceptions propagate unchanged.

@@ -109,20 +109,7 @@ pmm.solve (builtin:NAME, .npy, .json, or an array of points [n, dim] with option
                        py::object prior) {
              const AnyProcess p = process_from(process, schedule, prior);
              PyOracle self{nullptr, process_name(p)};
-             if (py::isinstance<py::str>(target)) {
-               std::string wpath;
-               if (!weights.is_none()) {
-                 if (!py::isinstance<py::str>(weights))
-                   throw py::type_error("weights: with a target file, give the weights as a .npy file name");
-                 wpath = weights.cast<std::string>();
-               }
-               self.o = load_target(p, target.cast<std::string>(), wpath);
-             } else {
-               Batch points = to_batch(target, "target");
-               Eigen::VectorXd w;
-               if (!weights.is_none()) w = to_vector(weights, "weights", points.cols());
-               self.o = std::visit([&](const auto& q) { return finite_set_oracle(q, std::move(points), std::move(w)); }, p);
-             }
+             self.o = oracle_from(p, target, weights);
              return self;
            }),
            py::arg("target") = "builtin:gmm2d", py::arg("weights") = py::none(), py::arg("process") = "normal",

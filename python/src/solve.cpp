@@ -189,20 +189,7 @@ py::dict py_solve(py::object process_arg, py::object target, py::object weights,
     predictor = std::make_shared<CallablePredictor>(model, dim, batch);
   } else {
     if (target.is_none()) target = py::str("builtin:" + builtin_default(pname));
-    if (py::isinstance<py::str>(target)) {
-      std::string wpath;
-      if (!weights.is_none()) {
-        if (!py::isinstance<py::str>(weights))
-          throw py::type_error("weights: with a target file, give the weights as a .npy file name");
-        wpath = weights.cast<std::string>();
-      }
-      oracle = load_target(process, target.cast<std::string>(), wpath);
-    } else {
-      Batch points = to_batch(target, "target");
-      Eigen::VectorXd w;
-      if (!weights.is_none()) w = to_vector(weights, "weights", points.cols());
-      oracle = std::visit([&](const auto& p) { return finite_set_oracle(p, std::move(points), std::move(w)); }, process);
-    }
+    oracle = oracle_from(process, target, weights);
     predictor = oracle;
   }
   const Index dim = predictor->dim();
