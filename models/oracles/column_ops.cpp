@@ -1,6 +1,7 @@
 // Column-wise kernels shared by the finite-set oracles: softmax over atoms and A * B, both arranged so that
 // a path's result is bitwise the same whatever its position in a batch (see the comments below).
 #include <pmm/models/oracles/column_ops.hpp>
+#include <pmm/models/oracles/softmax_cutoff.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -22,6 +23,8 @@ void softmax_columns(Eigen::MatrixXd& logits) {
       continue;
     }
     buf = (col.array() - m).exp().matrix();  // packets follow buf's alignment, the same for every column
+    // Weights below kNegligibleWeight of the largest are dropped (softmax_cutoff.hpp says why).
+    buf = (buf.array() < kNegligibleWeight).select(0.0, buf);
     col = buf / buf.sum();
   }
 }

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include <pmm/models/oracles/softmax_cutoff.hpp>
 #include <pmm/processes/gamma_poisson.hpp>
 #include <pmm/processes/inverse_gamma_gamma.hpp>
 #include <pmm/processes/normal.hpp>
@@ -98,6 +99,7 @@ struct FiniteSetPredictor {
       const double l = log_w[i] + loglik(law, mu, F, dim, i, &ex);
       if (ex && any_kept) continue;
       const double r = std::exp(l - best);
+      if (r < kNegligibleWeight) continue;  // as softmax_columns (softmax_cutoff.hpp)
       total += r;
       for (int d = 0; d < dim; ++d) g[d] += r * points[i * dim + d];
     }

@@ -80,5 +80,16 @@ grep -q $'\r' "$T/p1.log" && say "plain progress lines contain a carriage return
 PMM_PROGRESS_SECONDS=0 "$S" --target builtin:ring8 --solver heun --steps 400 --paths 20000 --quiet 2>"$T/p2.log"
 [ -s "$T/p2.log" ] && say "PMM_PROGRESS_SECONDS=0 should silence progress"
 
+# denoised zero counts are 0, not 1e-308 (a posterior on one atom returns the atom exactly), on the CPU and on the
+# device kernels' CPP system
+printf 'count\n0\n3\n5\n' >"$T/z.csv"
+for dev in cpu thrust-cpp; do
+  "$S" --process gamma-poisson --target "$T/z.csv" --paths 200 --steps 100 --device $dev --out "$T/z-$dev.csv" --quiet \
+    2>/dev/null || { say "gamma-poisson zero-count run on $dev failed"; continue; }
+  odd=$(tail -n +2 "$T/z-$dev.csv" | grep -cvxE '0|3|5')
+  [ "$odd" -eq 0 ] || say "$dev: $odd denoised values are not exactly an atom: $(tail -n +2 "$T/z-$dev.csv" | grep -vxE '0|3|5' | head -3 | tr '\n' ' ')"
+  grep -qx 0 "$T/z-$dev.csv" || say "$dev: no path ended at the zero atom"
+done
+
 [ $fail -eq 0 ] && echo "ux: all passed"
 exit $fail

@@ -518,6 +518,32 @@ TEST_CASE("finite-set gamma-poisson oracle: when every atom is excluded the soft
   CHECK(got(0, 0) == 0.0);
 }
 
+TEST_CASE("finite-set oracles: a posterior concentrated on one atom returns that atom exactly (zero counts are 0)") {
+  // Atoms {0, 3, 5}, no count by t = 1: the posterior weight of x = 3 is exp(-3 F(1)) ~ 1e-300 relative, below
+  // the unit roundoff of the total (softmax_cutoff.hpp), so the answer is exactly 0 rather than ~1e-308.
+  // Weights just above the cutoff are kept: at smaller F the answer is the brute-force mean (1e-12 relative).
+  const auto p = gp_process();
+  Batch pts(1, 3);
+  pts << 0.0, 3.0, 5.0;
+  const auto oracle = pmm::finite_set_oracle(p, pts);
+  Batch mu(1, 1);
+  mu << p.posterior_mean(0.0, p.schedule->F(1.0));
+  CHECK(predict(*oracle, mu, 1.0)(0, 0) == 0.0);
+  const double t = 0.5, F = p.schedule->F(t);
+  REQUIRE(std::exp(-3 * F) > 0x1p-53);
+  mu << p.posterior_mean(0.0, F);
+  const double want = (3 * std::exp(-3 * F) + 5 * std::exp(-5 * F)) / (1 + std::exp(-3 * F) + std::exp(-5 * F));
+  CHECK(predict(*oracle, mu, t)(0, 0) == doctest::Approx(want).epsilon(1e-12));
+  // Normal: a query on an atom at t = 1 returns that atom bitwise.
+  const auto pn = normal_process();
+  Batch npts(2, 3);
+  npts << -1.0, 0.25, 2.0,  //
+      0.5, 0.75, -3.0;
+  const auto on = pmm::finite_set_oracle(pn, npts);
+  const Batch nmu = npts.col(1) * pn.c(pn.schedule->F(1.0));
+  CHECK((predict(*on, nmu, 1.0) == npts.col(1)).all());
+}
+
 // Full covariances (issue 16): the Normal process adds isotropic noise, so the posterior mean is rotation
 // equivariant: with S_k = R diag(a_k) R^T, g_full(mu) = R g_diag(R^T mu) where g_diag has means R^T m_k and variances
 // a_k. Both sides are closed forms in double; 1e-9 absolute on values of order 1 allows the Cholesky round-off.
