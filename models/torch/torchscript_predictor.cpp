@@ -34,12 +34,7 @@ TorchScriptPredictor::TorchScriptPredictor(torch::jit::Module module, const std:
                                            std::vector<std::int64_t> event_shape, std::string source)
     : module_(std::move(module)), device_(parse_torch_device(device)), event_shape_(std::move(event_shape)),
       source_(std::move(source)) {
-  require(!event_shape_.empty(), source_, "empty event shape");
-  dim_ = 1;
-  for (auto v : event_shape_) {
-    require(v >= 1, source_, "event_shape entries must be >= 1");
-    dim_ *= v;
-  }
+  dim_ = event_size(event_shape_, source_);
   module_.to(device_);
   module_.eval();
 }
@@ -150,8 +145,7 @@ PredictorPtr load_torchscript_predictor(const std::string& path, const std::stri
             path + ": the module has no event_shape attribute; give the dimension (the target's dim) to infer it");
     shape = {static_cast<std::int64_t>(expected_dim)};
   }
-  std::int64_t d = 1;
-  for (auto v : shape) d *= v;
+  const Index d = event_size(shape, "--model: " + path);
   if (expected_dim > 0)
     require(d == expected_dim, "--model",
             fmt::format("{}: event_shape {} has {} coordinates, the target has {}", path, shape_text(shape), d,

@@ -3,10 +3,13 @@
 // mu and out are dim x n (column = one path); path0 is the global index of column 0 (given-x
 // predictors and counter-based noise use it; networks and oracles ignore it).
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <pmm/core/batch.hpp>
+#include <pmm/core/error.hpp>
 
 namespace pmm {
 
@@ -24,6 +27,21 @@ class Predictor {
 };
 
 using PredictorPtr = std::shared_ptr<const Predictor>;
+
+// The number of coordinates of one sample of a network's event shape [d1, d2, ...] = d1 d2 ...: every entry >= 1
+// and the product < 2^31 (checked before it is formed, so a hostile model file cannot overflow it). Throws pmm::Error
+// naming `source` (the model file) otherwise.
+inline Index event_size(const std::vector<std::int64_t>& shape, const std::string& source) {
+  require(!shape.empty(), source, "empty event shape");
+  constexpr std::int64_t kMax = std::int64_t{1} << 31;
+  std::int64_t n = 1;
+  for (const std::int64_t v : shape) {
+    require(v >= 1, source, "event_shape entries must be >= 1, got " + std::to_string(v));
+    require(v < kMax && n < kMax / v, source, "event_shape has 2^31 or more coordinates per sample");
+    n *= v;
+  }
+  return static_cast<Index>(n);
+}
 
 // g(mu, t) = x_path: the conditional process of the theorems, given x (x is dim x paths, all paths).
 class GivenX final : public Predictor {
