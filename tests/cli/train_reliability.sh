@@ -126,5 +126,36 @@ else
   echo "SKIPPED: cannot mount a tmpfs here (not root?): the disk-full cases did not run"
 fi
 
+# ---- pinned CPU kernels (validation/experiments/common.sh): with OpenBLAS, oneDNN and ATen pinned to their AVX2
+# kernels, a U-Net trains to the same weights when glibc is made to see a CPU without AVX-512, AVX2 and FMA (its
+# libm/libmvec variants switched, as on an older machine); ATen's non-SIMD kernels instead (a control) change them.
+if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
+  /usr/bin/python3 - "$T/det.npy" <<'PY'
+import struct, sys
+header = "{'descr': '|u1', 'fortran_order': False, 'shape': (64, 1, 16, 16), }"
+header += " " * (63 - (10 + len(header)) % 64) + "\n"
+x, data = 12345, bytearray()
+for _ in range(64 * 256):
+    x = (1103515245 * x + 12345) % 2**31
+    data.append(x >> 23)
+open(sys.argv[1], "wb").write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + bytes(data))
+PY
+  DR=(--data "$T/det.npy" --net unet --channels 8 --steps 20 --batch 8 --threads 1 --log-every 5 --ema 0.9 --seed 0)
+  PIN=(env OPENBLAS_CORETYPE=Haswell DNNL_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2)
+  "${PIN[@]}" "$P" "${DR[@]}" --out "$T/pin1" >/dev/null 2>"$T/err.log" || { echo "FAIL: pinned run"; cat "$T/err.log"; fail=1; }
+  "${PIN[@]}" GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,-AVX2,-FMA "$P" "${DR[@]}" --out "$T/pin2" >/dev/null 2>"$T/err.log" ||
+    { echo "FAIL: pinned run with glibc's AVX2 variants off"; cat "$T/err.log"; fail=1; }
+  "${PIN[@]}" ATEN_CPU_CAPABILITY=default "$P" "${DR[@]}" --out "$T/pin3" >/dev/null 2>"$T/err.log" ||
+    { echo "FAIL: run with ATen's default kernels"; cat "$T/err.log"; fail=1; }
+  tensors_equal "$T/pin1/model.pt" "$T/pin2/model.pt" ||
+    { echo "FAIL: pinned kernels: the weights change when glibc sees a CPU without AVX2"; fail=1; }
+  [ "$(cut -d, -f1,2 "$T/pin1/loss.csv")" = "$(cut -d, -f1,2 "$T/pin2/loss.csv")" ] ||
+    { echo "FAIL: pinned kernels: loss.csv changes when glibc sees a CPU without AVX2"; fail=1; }
+  tensors_equal "$T/pin1/model.pt" "$T/pin3/model.pt" &&
+    { echo "FAIL: control: ATen's default kernels gave the same weights (the comparison cannot fail)"; fail=1; }
+else
+  echo "SKIPPED: pinned-kernel determinism (this CPU lacks AVX2 or FMA)"
+fi
+
 [ $fail -eq 0 ] && echo "train_reliability: all passed"
 exit $fail
