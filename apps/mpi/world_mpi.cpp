@@ -1,11 +1,13 @@
 // world.hpp on MPI: started only when a launcher started the process; one allreduce per collective carries the
 // "has any rank failed" flag, so a rank that throws is met by the others at their next collective or at the end.
+// Waiting ranks sleep between polls instead of spinning (wait_politely).
 // Gathers use MPI_Gatherv while the total fits its int counts (2 GiB), else point-to-point pieces of 1 GiB.
 #include "apps/mpi/world.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <exception>
 
@@ -24,12 +26,26 @@ bool g_notes = false;  // notify_root_of_failures() was called
 constexpr int kResultTag = 11, kFailureTag = 12;
 constexpr std::size_t kPiece = std::size_t(1) << 30;
 
+// Waits for a request without spinning: Open MPI's blocking calls poll at full speed, which on a machine with fewer
+// free cores than ranks takes the core a rank still computing needs. Polls every 1-10 ms instead (ranks wait here
+// for the slowest one; a few ms are nothing beside a block of paths or a sweep cell).
+void wait_politely(MPI_Request& request) {
+  int done = 0;
+  for (int us = 1000;; us = std::min(10000, us * 2)) {
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+    ::usleep(static_cast<useconds_t>(us));
+  }
+}
+
 // Every rank says whether it failed. False when none did; else status and message become those of the lowest
 // failing rank, on every rank.
 bool agree(bool failed, int& status, std::string& message) {
   const int mine = failed ? g_world.rank : g_world.size;
   int first = g_world.size;
-  MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  MPI_Request request;
+  MPI_Iallreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &request);
+  wait_politely(request);
   if (first == g_world.size) return false;
   int head[2] = {status, static_cast<int>(message.size())};
   MPI_Bcast(head, 2, MPI_INT, first, MPI_COMM_WORLD);
@@ -189,11 +205,12 @@ void send_to_root(const std::string& payload) {
 bool receive_at_root(std::string& payload, bool wait) {
   if (!g_mpi || g_world.size == 1) return false;
   MPI_Status st;
-  int flag = 1;
-  if (wait)
-    MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
-  else
+  int flag = 0;
+  for (int us = 1000;; us = std::min(10000, us * 2)) {  // as wait_politely: no spinning while the others compute
     MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
+    if (flag || !wait) break;
+    ::usleep(static_cast<useconds_t>(us));
+  }
   if (!flag) return false;
   int count = 0;
   MPI_Get_count(&st, MPI_CHAR, &count);
