@@ -511,6 +511,7 @@ int run(int argc, char** argv) {
   const bool root = world().root();
   std::unique_ptr<CsvTableWriter> table;
   const CsvTable none;
+  check_ranks();  // every rank has its inputs: only now may rank 0 create the table
   if (root) table = std::make_unique<CsvTableWriter>(a.out, kColumns);
   const CsvTable& old = root ? table->existing() : none;
   const std::string target_name = a.target.empty() ? a.model : a.target;

@@ -57,6 +57,13 @@ timeout 60 "$MPIEXEC" --oversubscribe -np 1 "$S" "${G[@]}" --out "$T/bad.npy" : 
 { [ $rc -ne 0 ] && [ $rc -ne 124 ]; } || { echo "FAIL: bad input on rank 1: rc $rc"; fail=1; }
 grep -q "pmm-solve: error: rank 1 of 2: .*missing.npy" "$T/err.log" || { echo "FAIL: no line naming rank 1"; cat "$T/err.log"; fail=1; }
 ls "$T"/bad.* >/dev/null 2>&1 && { echo "FAIL: output left after a failing rank"; fail=1; }
+# the same for pmm-sweep: no CSV created when a rank cannot start
+timeout 60 "$MPIEXEC" --oversubscribe -np 1 "$B/pmm-sweep" --target builtin:atoms3 --nfe 10 --paths 200 --seeds 1 \
+  --out "$T/bad.csv" --quiet : -np 1 "$B/pmm-sweep" --target "$T/missing.npy" --nfe 10 --paths 200 --seeds 1 \
+  --out "$T/bad.csv" --quiet >"$T/out.log" 2>"$T/err.log"; rc=$?
+{ [ $rc -ne 0 ] && [ $rc -ne 124 ]; } || { echo "FAIL: sweep, bad input on rank 1: rc $rc"; fail=1; }
+grep -q "pmm-sweep: error: rank 1 of 2: .*missing.npy" "$T/err.log" || { echo "FAIL: sweep: no line naming rank 1"; cat "$T/err.log"; fail=1; }
+ls "$T"/bad.* >/dev/null 2>&1 && { echo "FAIL: sweep output left after a failing rank"; fail=1; }
 # rank 1 killed (SIGKILL) mid-run: mpirun ends the job
 rm -f "$T"/kill.*
 start=$(date +%s)
