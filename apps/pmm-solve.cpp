@@ -1,6 +1,8 @@
 // pmm-solve: simulate a PMM posterior-mean process from mu(0) to mu(1) with a chosen solver and predictor
 // (exact oracle of a target, a TorchScript network, or x itself with --given-x), and write the samples,
 // trajectories and a JSON report. Thin front: options are validated here, the work is solvers::solve.
+// Under mpirun/srun each rank runs a block of the paths and rank 0 writes the outputs (docs/distributed.md).
+// pmm-uses: mpi
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -24,6 +26,9 @@
 #include "apps/common/report.hpp"
 #include "apps/common/targets.hpp"
 #include "apps/common/text_io.hpp"
+#include "apps/mpi/gather_solution.hpp"
+#include "apps/mpi/split.hpp"
+#include "apps/mpi/world.hpp"
 #include <pmm/processes/dirichlet_categorical.hpp>
 #include <pmm/processes/text_schedules.hpp>
 #include <pmm/solvers/masked_sampler.hpp>
@@ -73,9 +78,11 @@ void check_output_path(const std::string& path, const std::string& option, std::
 }
 
 // One run per output: every output is locked (io/output_lock) from the start of the run to its end, so a
-// second pmm-solve with the same --out, --out-x, --trajectory or --report is refused before it computes.
+// second pmm-solve with the same --out, --out-x, --trajectory or --report is refused before it computes. On ranks,
+// rank 0 (the one writer) holds the locks.
 std::vector<OutputLock> lock_outputs(const SolveArgs& a) {
   std::vector<OutputLock> locks;
+  if (!world().root()) return locks;
   const std::pair<const std::string*, const char*> outputs[] = {
       {&a.out, "--out"}, {&a.out_x, "--out-x"}, {&a.trajectory, "--trajectory"}, {&a.report, "--report"}};
   for (const auto& [path, option] : outputs)
@@ -114,7 +121,8 @@ void add_run_fields(nlohmann::json& j, const SolveArgs& a, const std::string& pr
   j["given_x"] = a.given_x;
   j["seed"] = a.seed;
   j["paths"] = a.paths;
-  j["threads"] = a.threads;
+  j["threads"] = a.threads;  // per rank
+  j["world_size"] = world().size;
 }
 
 // Dirichlet-Categorical: tokens instead of real vectors, its own samplers (fixed-grid, event-driven).
@@ -191,10 +199,16 @@ int run_text(SolveArgs a, int argc, char** argv) {
   }
   opt.threads = a.threads;
   opt.seed = a.seed;
-  ProgressBar bar(static_cast<std::int64_t>(a.paths), ProgressOptions{"pmm-solve"});
+  // This rank's block of paths (all of them on one process); rank 0 gathers the blocks and writes.
+  const Block mine = paths_of_rank(a.paths, 1, world().rank, world().size);
+  opt.first_path = static_cast<Index>(mine.first);
+  ProgressBar bar(mine.count, ProgressOptions{"pmm-solve"});
   if (bar.enabled()) opt.progress = bar.callback();
-  const Solution r = run_masked(process, *predictor, static_cast<Index>(a.paths), opt);
+  Solution local;
+  if (mine.count > 0) local = run_masked(process, *predictor, static_cast<Index>(mine.count), opt);
   bar.finish();
+  const Solution r = world().size == 1 ? std::move(local) : gather_solution(local, mine.count, a.paths, 0);
+  if (!world().root()) return 0;
 
   OutputSet outputs;
   if (!a.out.empty()) {
@@ -419,6 +433,9 @@ int run(int argc, char** argv) {
   if (on_device) {
     device_spec = parse_device(a.device, "--device");
     require(!ode, "--device", "the probability-flow ODE runs on the CPU only; use an SDE solver on the device");
+    require(world().size == 1, "--device",
+            fmt::format("runs on one process only ({} MPI ranks here): the device kernels take no path offset yet; "
+                        "use --device cpu on ranks", world().size));
     if (a.given_x) {
       device_pred.kind = DevicePredictor::Kind::kGivenX;
       device_pred.x = x;
@@ -443,12 +460,22 @@ int run(int argc, char** argv) {
     flow.clock = parse_ode_clock(a.ode_clock, "--ode-clock");
     flow.start_precision = a.ode_start;
   }
-  ProgressBar bar(static_cast<std::int64_t>(a.paths) * a.steps, ProgressOptions{"pmm-solve"});
+  // This rank's block of paths (all of them on one process). The adaptive ODE shares its steps within a chunk, so
+  // its blocks are whole chunks of the one-process plan (min(chunk, paths) paths; the last may be shorter).
+  const std::int64_t unit = ode ? std::min<std::int64_t>(flow.chunk, a.paths) : 1;
+  const Block mine = paths_of_rank(a.paths, unit, world().rank, world().size);
+  opt.first_path = static_cast<Index>(mine.first);
+  ProgressBar bar(mine.count * a.steps, ProgressOptions{"pmm-solve"});
   if (bar.enabled()) opt.progress = bar.callback();
-  const Solution res =
-      on_device ? device_solve(process, a.solver, device_pred, a.seed, static_cast<Index>(a.paths), opt, device_spec)
-                : solve(process, a.solver, *predictor, noise, static_cast<Index>(a.paths), opt, flow);
+  Solution local;
+  if (mine.count > 0)
+    local = on_device ? device_solve(process, a.solver, device_pred, a.seed, static_cast<Index>(mine.count), opt,
+                                     device_spec)
+                      : solve(process, a.solver, *predictor, noise, static_cast<Index>(mine.count), opt, flow);
   bar.finish();
+  const Solution res =
+      world().size == 1 ? std::move(local) : gather_solution(local, mine.count, a.paths, predictor->dim());
+  if (!world().root()) return 0;
   require_finite(res.final, "pmm-solve: final samples");
 
   // ---- outputs: all or none ----
@@ -531,4 +558,4 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace pmm
 
-int main(int argc, char** argv) { return pmm::run_app(argc, argv, pmm::run); }
+int main(int argc, char** argv) { return pmm::run_ranks(argc, argv, pmm::run); }

@@ -3,12 +3,15 @@
 // (the metric between two independent target samples). Resumable: rows already in --out are skipped.
 // Budgets: SDE steps = (NFE - denoise)/NFE-per-step; ode-rk4/ode-heun steps = (NFE - 1 - denoise)/(4 or 2);
 // ode (dopri5) tolerance bisected on budget-capped pilots (256 paths; 64 for a network) so that its NFE stays at or
-// below the budget.
+// below the budget. Under mpirun/srun the cells (floor, and solver x NFE x seed runs) go out to ranks by cost and rank 0
+// writes the table in the one-process row order (docs/distributed.md).
+// pmm-uses: mpi
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <limits>
@@ -22,6 +25,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <pmm/io/csv.hpp>
 #include <pmm/io/matrix_file.hpp>
@@ -31,6 +35,9 @@
 #include "apps/common/process_options.hpp"
 #include "apps/common/progress.hpp"
 #include "apps/common/targets.hpp"
+#include "apps/mpi/run_tasks.hpp"
+#include "apps/mpi/split.hpp"
+#include "apps/mpi/world.hpp"
 #include <pmm/models/oracles/builtin.hpp>
 #include <pmm/core/error.hpp>
 #include <pmm/solvers/probability_flow.hpp>
@@ -366,7 +373,8 @@ int run(int argc, char** argv) {
   check_output(a.out, "--out", {".csv"});
   if (!a.plot.empty()) check_output(a.plot, "--plot", {".png", ".svg"});
   // One sweep per table: a second one appending to the same CSV would duplicate every row it computes.
-  const OutputLock out_lock(a.out, "--out");
+  // On ranks, rank 0 is the one writer and holds the lock.
+  const OutputLock out_lock = world().root() ? OutputLock(a.out, "--out") : OutputLock();
   const AnyProcess process = make_process(a.process, a.schedule, a.prior);
   const std::string pname = process_name(process);
   if (pname == "inverse-gamma-gamma") fmt::print(stderr, "pmm-sweep: {}\n", igg_bias_warning());
@@ -499,9 +507,13 @@ int run(int argc, char** argv) {
 #endif
   }
 
-  // ---- the table ----
-  CsvTableWriter table(a.out, kColumns);
-  const CsvTable& old = table.existing();
+  // ---- the table: rank 0 reads and appends it; the other ranks compute the cells it hands out ----
+  const bool root = world().root();
+  std::unique_ptr<CsvTableWriter> table;
+  const CsvTable none;
+  check_ranks();  // every rank has its inputs: only now may rank 0 create the table
+  if (root) table = std::make_unique<CsvTableWriter>(a.out, kColumns);
+  const CsvTable& old = root ? table->existing() : none;
   const std::string target_name = a.target.empty() ? a.model : a.target;
   for (size_t r = 0; r < old.rows.size(); ++r) {
     require(old.cell(r, "process") == pname && old.cell(r, "target") == target_name &&
@@ -537,7 +549,7 @@ int run(int argc, char** argv) {
   auto append = [&](const std::string& solver, std::int64_t budget, const std::string& seed, std::int64_t steps,
                     double nfe, const std::string& m, double value, const std::string& se, int n_seeds, double wall,
                     const std::string& setting) {
-    table.append({pname, target_name, m, solver, budget, seed, steps, nfe, value, se, n_seeds,
+    table->append({pname, target_name, m, solver, budget, seed, steps, nfe, value, se, n_seeds,
                   static_cast<std::int64_t>(a.paths), static_cast<std::int64_t>(a.ref_paths), wall, setting});
   };
 
@@ -550,7 +562,7 @@ int run(int argc, char** argv) {
   if (!a.fid_ref_out.empty()) {
     const Batch ref = oracle ? oracle->sample(ref_paths, reference_seed(a.seed, 0)) : reference_data;
     auto stats = std::make_shared<FidStatistics>(ctx.fid_features(ref));
-    write_fid_statistics(a.fid_ref_out, *stats, a.fid_layout == "sums" ? FidLayout::kSums : FidLayout::kMuSigma);
+    if (root) write_fid_statistics(a.fid_ref_out, *stats, a.fid_layout == "sums" ? FidLayout::kSums : FidLayout::kMuSigma);
     ctx.fid_reference = stats;
   }
   std::int64_t total_runs = static_cast<std::int64_t>(solvers.size() * budgets.size()) * a.seeds;
@@ -566,28 +578,6 @@ int run(int argc, char** argv) {
     return fmt::format("floor: held-out --data set {} of {} ({} rows) vs the reference ({} other rows) of the runs",
                        s % static_cast<int>(held_out.size()) + 1, held_out.size(), a.paths, a.ref_paths);
   };
-  for (int s = 0; s < a.seeds; ++s) {
-    const std::string seed_text = std::to_string(s);
-    std::vector<std::string> missing;
-    for (const auto& m : metrics)
-      if (!has_row("reference", 0, seed_text, m)) missing.push_back(m);
-    if (missing.empty()) continue;
-    const Batch other = oracle ? oracle->sample(paths, floor_seed(a.seed, s))
-                               : held_out[static_cast<size_t>(s) % held_out.size()];
-    const Batch ref = reference_for(s);
-    for (const auto& m : missing) {
-      const double v = metric_value(m, other, ref, ctx);
-      const std::string setting = floor_setting(s) + (m == "fid" ? " features=" + feature_setting : "");
-      append("reference", 0, seed_text, 0, 0.0, m, v, "", 1, 0.0, setting);
-      auto& x = acc[{"reference", 0, m}];
-      x.value.push_back(v);
-      x.nfe.push_back(0);
-      x.wall.push_back(0);
-      x.seeds.insert(seed_text);
-      x.setting = setting;
-    }
-  }
-
   // ---- device (oracle targets): the SDE cells go through the path kernels ----
   std::unique_ptr<DeviceRun> device_run;
   if (a.model.empty() && a.device != "cpu") {
@@ -599,48 +589,119 @@ int run(int argc, char** argv) {
             "on the device the target must be a finite point set");
   }
 
-  // ---- runs ----
-  for (int s = 0; s < a.seeds; ++s) {
-    std::unique_ptr<NoiseSource> noise;
-    if (a.noise == "tree") {
-      TreeNoiseOptions tn;
-      tn.poisson_layer = a.poisson_layer;
-      noise = std::make_unique<TreeNoise>(noise_seed(a.seed, s), schedule, tn);
-    } else {
-      noise = std::make_unique<PhiloxNoise>(noise_seed(a.seed, s));
+  // ---- cells, in the table's row order: the noise floor of each seed, then the runs (seed, solver, budget) ----
+  // Rank 0 lists the cells still missing from the table and hands them to every rank (one process: to itself).
+  struct Cell {
+    int seed = 0, solver = -1;  // solver -1: the noise floor
+    std::int64_t budget = 0;
+    std::vector<std::string> missing;  // metrics not yet in the table
+  };
+  std::vector<Cell> cells;
+  nlohmann::json listed = nlohmann::json::array();
+  if (root) {
+    auto missing_of = [&](const std::string& solver, std::int64_t budget, int s) {
+      std::vector<std::string> out;
+      for (const auto& m : metrics)
+        if (!has_row(solver, budget, std::to_string(s), m)) out.push_back(m);
+      return out;
+    };
+    for (int s = 0; s < a.seeds; ++s) {
+      auto missing = missing_of("reference", 0, s);
+      if (!missing.empty()) listed.push_back({s, -1, 0, missing});
     }
-    Batch ref;
-    const std::string seed_text = std::to_string(s);
-    for (const auto& sv : solvers)
-      for (auto budget : budgets) {
-        std::vector<std::string> missing;
-        for (const auto& m : metrics)
-          if (!has_row(sv.name, budget, seed_text, m)) missing.push_back(m);
-        if (missing.empty()) {
-          bar.advance();
-          continue;
+    for (int s = 0; s < a.seeds; ++s)
+      for (size_t k = 0; k < solvers.size(); ++k)
+        for (auto budget : budgets) {
+          auto missing = missing_of(solvers[k].name, budget, s);
+          if (missing.empty())
+            bar.advance();
+          else
+            listed.push_back({s, static_cast<int>(k), budget, missing});
         }
-        if (ref.size() == 0) ref = reference_for(s);
-        const RunOutcome r = sv.ode ? run_ode(std::get<NormalProcess>(process), *predictor, *noise, sv, budget, paths, a, !oracle)
-                                    : run_sde(process, *predictor, *noise, sv, budget, paths, a, grid_spec,
-                                              device_run.get());
-        require_finite(r.samples, "pmm-sweep: samples of " + sv.name);
-        for (const auto& m : missing) {
-          const double v = metric_value(m, r.samples, ref, ctx);
-          const std::string setting = m == "fid" ? r.setting + " features=" + feature_setting : r.setting;
-          append(sv.name, budget, seed_text, r.steps, r.nfe, m, v, "", 1, r.seconds, setting);
-          auto& x = acc[{sv.name, budget, m}];
-          x.value.push_back(v);
-          x.nfe.push_back(r.nfe);
-          x.wall.push_back(r.seconds);
-          x.seeds.insert(seed_text);
-          x.steps = r.steps;
-          x.setting = setting;
-        }
-        bar.advance();
-      }
   }
+  for (const auto& c : nlohmann::json::parse(broadcast_from_root(listed.dump())))
+    cells.push_back({c[0].get<int>(), c[1].get<int>(), c[2].get<std::int64_t>(), c[3].get<std::vector<std::string>>()});
+
+  // One row of a cell's result, sent to rank 0 as JSON (doubles as their bits: NaN survives, nothing is rounded).
+  auto bits = [](double v) {
+    std::uint64_t u;
+    std::memcpy(&u, &v, sizeof u);
+    return u;
+  };
+  auto from_bits = [](std::uint64_t u) {
+    double v;
+    std::memcpy(&v, &u, sizeof v);
+    return v;
+  };
+  Batch ref;
+  int ref_seed = -1;
+  std::unique_ptr<NoiseSource> noise;
+  int noise_of = -1;
+  auto compute = [&](size_t k) -> std::string {
+    const Cell& c = cells[k];
+    const std::string seed_text = std::to_string(c.seed);
+    if (ref_seed != c.seed) {
+      ref = reference_for(c.seed);
+      ref_seed = c.seed;
+    }
+    nlohmann::json rows = nlohmann::json::array();
+    if (c.solver < 0) {
+      const Batch other = oracle ? oracle->sample(paths, floor_seed(a.seed, c.seed))
+                                 : held_out[static_cast<size_t>(c.seed) % held_out.size()];
+      for (const auto& m : c.missing) {
+        const double v = metric_value(m, other, ref, ctx);
+        const std::string setting = floor_setting(c.seed) + (m == "fid" ? " features=" + feature_setting : "");
+        rows.push_back({"reference", 0, seed_text, 0, bits(0.0), m, bits(v), bits(0.0), setting});
+      }
+      return rows.dump();
+    }
+    if (noise_of != c.seed) {
+      if (a.noise == "tree") {
+        TreeNoiseOptions tn;
+        tn.poisson_layer = a.poisson_layer;
+        noise = std::make_unique<TreeNoise>(noise_seed(a.seed, c.seed), schedule, tn);
+      } else {
+        noise = std::make_unique<PhiloxNoise>(noise_seed(a.seed, c.seed));
+      }
+      noise_of = c.seed;
+    }
+    const SolverSpec& sv = solvers[static_cast<size_t>(c.solver)];
+    const RunOutcome r = sv.ode ? run_ode(std::get<NormalProcess>(process), *predictor, *noise, sv, c.budget, paths, a, !oracle)
+                                : run_sde(process, *predictor, *noise, sv, c.budget, paths, a, grid_spec, device_run.get());
+    require_finite(r.samples, "pmm-sweep: samples of " + sv.name);
+    for (const auto& m : c.missing) {
+      const double v = metric_value(m, r.samples, ref, ctx);
+      const std::string setting = m == "fid" ? r.setting + " features=" + feature_setting : r.setting;
+      rows.push_back({sv.name, c.budget, seed_text, r.steps, bits(r.nfe), m, bits(v), bits(r.seconds), setting});
+    }
+    return rows.dump();
+  };
+  auto record = [&](size_t k, const std::string& result) {
+    for (const auto& row : nlohmann::json::parse(result)) {
+      const auto solver = row[0].get<std::string>(), seed_text = row[2].get<std::string>(), m = row[5].get<std::string>();
+      const auto budget = row[1].get<std::int64_t>(), steps = row[3].get<std::int64_t>();
+      const double nfe = from_bits(row[4].get<std::uint64_t>()), v = from_bits(row[6].get<std::uint64_t>()),
+                   wall = from_bits(row[7].get<std::uint64_t>());
+      const auto setting = row[8].get<std::string>();
+      append(solver, budget, seed_text, steps, nfe, m, v, "", 1, wall, setting);
+      auto& x = acc[{solver, budget, m}];
+      x.value.push_back(v);
+      x.nfe.push_back(nfe);
+      x.wall.push_back(wall);
+      x.seeds.insert(seed_text);
+      if (cells[k].solver >= 0) x.steps = steps;
+      x.setting = setting;
+    }
+    if (cells[k].solver >= 0) bar.advance();
+  };
+  // Cost of a cell: NFE x paths (a floor cell draws and scores paths samples: cost paths).
+  std::vector<double> costs;
+  for (const auto& c : cells)
+    costs.push_back(static_cast<double>(std::max<std::int64_t>(1, c.budget)) * static_cast<double>(a.paths));
+  if (world().size > 1) notify_root_of_failures();
+  run_tasks(assign_by_cost(costs, world().size), compute, record);
   bar.finish();
+  if (!root) return 0;
 
   // ---- summaries: mean and standard error over seeds, once every seed is in ----
   auto mean_of = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / v.size(); };
@@ -695,4 +756,4 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace pmm
 
-int main(int argc, char** argv) { return pmm::run_app(argc, argv, pmm::run); }
+int main(int argc, char** argv) { return pmm::run_ranks(argc, argv, pmm::run); }

@@ -1,7 +1,9 @@
 // pmm-validate: the validation suite. Runs the checks of validation/checks.hpp (theorems of the paper against the
 // discrete updates, solver orders, pathwise identities, target recovery, errata) at --quick or --full size, prints a
 // table (name | what | statistic | tolerance | PASS/FAIL | seconds), writes every statistic to a JSON report and exits
-// with status 1 when any check fails (2 on bad input).
+// with status 1 when any check fails (2 on bad input). Under mpirun/srun the checks go out to the ranks and rank 0
+// prints and writes them in suite order (docs/distributed.md).
+// pmm-uses: mpi
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -16,6 +18,9 @@
 #include "apps/common/options.hpp"
 #include "apps/common/progress.hpp"
 #include "apps/common/report.hpp"
+#include "apps/mpi/run_tasks.hpp"
+#include "apps/mpi/split.hpp"
+#include "apps/mpi/world.hpp"
 #include <pmm/core/error.hpp>
 #include "validation/checks.hpp"
 
@@ -102,22 +107,30 @@ int run(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   std::vector<CheckResult> results;
   {
+    // Checks go out to the ranks in turn (their costs are not known in advance); rank 0 records them in suite order.
     ProgressBar bar(static_cast<std::int64_t>(selected.size()), ProgressOptions{"pmm-validate " + mode});
-    for (const auto* c : selected) {
-      bar.set_extra("running " + c->name);
+    auto compute = [&](size_t k) {
+      bar.set_extra("running " + selected[k]->name);
       bar.advance(0);  // redraws (at most 10 times a second) to show the check now running
-      results.push_back(run_check(*c, ctx));
-      bar.set_extra((results.back().pass ? "PASS " : "FAIL ") + c->name);
+      return to_json(run_check(*selected[k], ctx)).dump();
+    };
+    auto record = [&](size_t, const std::string& result) {
+      results.push_back(check_result_from_json(nlohmann::json::parse(result)));
+      bar.set_extra((results.back().pass ? "PASS " : "FAIL ") + results.back().name);
       bar.advance(1);
-    }
+    };
+    if (world().size > 1) notify_root_of_failures();
+    run_tasks(assign_by_cost(std::vector<double>(selected.size(), 1.0), world().size), compute, record);
     bar.finish();
   }
+  if (!world().root()) return 0;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const auto failed = std::count_if(results.begin(), results.end(), [](const CheckResult& r) { return !r.pass; });
 
   print_table(results);
-  fmt::print("\n{} checks ({} mode, seed {}, threads {}): {} passed, {} failed, {:.1f} s\n", results.size(), mode, a.seed,
-             a.threads, results.size() - static_cast<size_t>(failed), failed, seconds);
+  fmt::print("\n{} checks ({} mode, seed {}, threads {}{}): {} passed, {} failed, {:.1f} s\n", results.size(), mode,
+             a.seed, a.threads, world().size > 1 ? fmt::format(" x {} ranks", world().size) : "",
+             results.size() - static_cast<size_t>(failed), failed, seconds);
   for (const auto& r : results)
     if (!r.error.empty()) fmt::print("error in {}: {}\n", r.name, r.error);
   std::fflush(stdout);
@@ -126,7 +139,8 @@ int run(int argc, char** argv) {
     nlohmann::json j = run_metadata(argc, argv);
     j["mode"] = mode;
     j["seed"] = a.seed;
-    j["threads"] = a.threads;
+    j["threads"] = a.threads;  // per rank
+    j["world_size"] = world().size;
     j["seconds"] = seconds;
     j["passed"] = results.size() - static_cast<size_t>(failed);
     j["failed"] = failed;
@@ -142,4 +156,4 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace pmm
 
-int main(int argc, char** argv) { return pmm::run_app(argc, argv, pmm::run); }
+int main(int argc, char** argv) { return pmm::run_ranks(argc, argv, pmm::run); }

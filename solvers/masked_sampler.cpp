@@ -73,6 +73,8 @@ Solution run_masked(const DirichletCategoricalProcess& p, const TokenPredictor& 
           fmt::format("length mismatch: the predictor ({}) takes sequences of {}, the process {}", pred.describe(),
                       pred.length(), p.length));
   require(paths >= 1 && paths < (Index(1) << 32), "paths", fmt::format("must be in [1, 2^32), got {}", paths));
+  require(opt.first_path >= 0 && opt.first_path + paths <= (Index(1) << 32), "first_path",
+          fmt::format("first_path + paths must lie in [0, 2^32], got {} + {}", opt.first_path, paths));
   require(opt.threads >= 1, "threads", fmt::format("must be >= 1, got {}", opt.threads));
   if (opt.solver == MaskedSolver::kFixedGrid) {
     const auto& g = opt.grid;
@@ -102,7 +104,7 @@ Solution run_masked(const DirichletCategoricalProcess& p, const TokenPredictor& 
   std::atomic<std::int64_t> res_leftover{0}, res_leftover_paths{0};
   res.seconds = drive_chunks(paths, plan, [&](Index, Index p0, Index n) {
     MaskedChunk ch;
-    ch.reset(p, p0, n);
+    ch.reset(p, opt.first_path + p0, n);  // draws keyed by the global path
     if (opt.solver == MaskedSolver::kFixedGrid)
       MaskedFixedGrid{}.run(p, pred, opt.grid, opt.seed, ch);
     else

@@ -213,6 +213,8 @@ Solution probability_flow(const NormalProcess& process, const Predictor& pred, c
   require(process.b > 0 && std::isfinite(process.b), "b", fmt::format("prior precision must be > 0, got {}", process.b));
   require(opt.threads >= 1, "threads", fmt::format("must be >= 1, got {}", opt.threads));
   require(opt.chunk >= 1, "chunk", fmt::format("must be >= 1, got {}", opt.chunk));
+  require(opt.first_path >= 0 && opt.first_path + paths <= (Index(1) << 32), "first_path",
+          fmt::format("first_path + paths must lie in [0, 2^32], got {} + {}", opt.first_path, paths));
   const Schedule& sc = *process.schedule;
   const double F1 = sc.F(1.0);
   require(std::isfinite(opt.start_precision) && opt.start_precision > 0 && opt.start_precision < F1,
@@ -237,13 +239,14 @@ Solution probability_flow(const NormalProcess& process, const Predictor& pred, c
   res.t_start = t_start;
   std::vector<std::int64_t> nfe(static_cast<size_t>(n_chunks), 0), rejected(static_cast<size_t>(n_chunks), 0);
   res.seconds = drive_chunks(paths, plan, [&](Index c, Index p0, Index n) {
+    const Index g0 = opt.first_path + p0;  // global index of the chunk's first path: the key of its draws
     Batch mu, g, xi;
     // Exact stochastic first step over [0, t_start] with x := g(0, 0).
     mu.setZero(dim, n);
     g.resize(dim, n);
     xi.resize(dim, n);
-    pred.predict(mu, 0.0, p0, g);
-    noise.normals(StepInfo{0, 1, 0.0, t_start}, p0, xi);
+    pred.predict(mu, 0.0, g0, g);
+    noise.normals(StepInfo{0, 1, 0.0, t_start}, g0, xi);
     const auto tr = process.transition(0.0, F_start);
     mu = tr.gain * g + tr.scale * xi;
 
@@ -265,7 +268,7 @@ Solution probability_flow(const NormalProcess& process, const Predictor& pred, c
         scale_mu = 0.5 * f * (1.0 / F - 2.0 / (b + F));
       }
       std::copy(x.begin(), x.end(), mu.data());
-      pred.predict(mu, t, p0, g);
+      pred.predict(mu, t, g0, g);
       Eigen::Map<Eigen::ArrayXd> d(dx.data(), static_cast<Index>(dx.size()));
       d = scale_g * Eigen::Map<const Eigen::ArrayXd>(g.data(), g.size()) +
           scale_mu * Eigen::Map<const Eigen::ArrayXd>(mu.data(), mu.size());
@@ -274,7 +277,7 @@ Solution probability_flow(const NormalProcess& process, const Predictor& pred, c
     std::copy(y.begin(), y.end(), mu.data());
     std::int64_t evals = 1 + r.evaluations;
     if (opt.denoise) {
-      pred.predict(mu, 1.0, p0, g);
+      pred.predict(mu, 1.0, g0, g);
       mu = g;
       ++evals;
     }

@@ -127,6 +127,7 @@ Solution solve(const AnyProcess& process, const std::string& solver, const Predi
     po.threads = opt.threads;
     if (opt.chunk > 0) po.chunk = opt.chunk;
     po.denoise = opt.denoise;
+    po.first_path = opt.first_path;
     if (opt.progress) po.progress = [&](std::int64_t n) { opt.progress(n * steps); };
     return probability_flow(*normal, pred, noise, paths, po);
   }

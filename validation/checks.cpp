@@ -97,4 +97,18 @@ nlohmann::json to_json(const CheckResult& r) {
   return j;
 }
 
+CheckResult check_result_from_json(const nlohmann::json& j) {
+  CheckResult r;
+  r.name = j.at("name").get<std::string>();
+  r.what = j.at("what").get<std::string>();
+  r.how = j.at("how").get<std::string>();
+  r.statistic = j.at("statistic").get<std::string>();
+  r.tolerance = j.at("tolerance").get<std::string>();
+  r.pass = j.at("pass").get<bool>();
+  r.seconds = j.at("seconds").get<double>();
+  r.details = j.at("details");
+  r.error = j.value("error", std::string());
+  return r;
+}
+
 }  // namespace pmm

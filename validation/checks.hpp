@@ -62,5 +62,7 @@ std::vector<const CheckSpec*> select_checks(const std::vector<std::string>& name
 CheckResult run_check(const CheckSpec& spec, const CheckContext& ctx);
 
 nlohmann::json to_json(const CheckResult& result);
+// The inverse of to_json (pmm-validate's ranks send their results to rank 0 so).
+CheckResult check_result_from_json(const nlohmann::json& j);
 
 }  // namespace pmm

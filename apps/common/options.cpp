@@ -43,13 +43,6 @@ std::string join_set(const std::set<std::string>& names) {
   return s.empty() ? "none" : s;
 }
 
-std::string program_name(int argc, char** argv) {
-  if (argc < 1 || !argv || !argv[0] || !*argv[0]) return "pmm";
-  std::string name = argv[0];
-  const auto slash = name.find_last_of('/');
-  return slash == std::string::npos ? name : name.substr(slash + 1);
-}
-
 std::string one_line(std::string message) {
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   for (char& c : message)
@@ -57,13 +50,24 @@ std::string one_line(std::string message) {
   return message;
 }
 
-void report(const std::string& app, const std::string& message) {
+}  // namespace
+
+std::string program_name(int argc, char** argv) {
+  if (argc < 1 || !argv || !argv[0] || !*argv[0]) return "pmm";
+  std::string name = argv[0];
+  const auto slash = name.find_last_of('/');
+  return slash == std::string::npos ? name : name.substr(slash + 1);
+}
+
+void report_error(const std::string& app, const std::string& message) {
   // One fputs so the line is not interleaved with other threads' output.
   const std::string line = app + ": error: " + one_line(message) + "\n";
   std::fflush(stdout);
   std::fputs(line.c_str(), stderr);
   std::fflush(stderr);
 }
+
+namespace {
 
 // The library names its own arguments ("solver", "prior"); the apps print them as the flags that set them.
 std::string flag_message(const Error& e) {
@@ -274,26 +278,37 @@ void parse_args(CLI::App& app, int argc, char** argv) {
   }
 }
 
-int run_app(int argc, char** argv, const std::function<int(int, char**)>& body) {
-  const std::string app = program_name(argc, argv);
+int exit_status_of(std::exception_ptr error, std::string& message) {
+  message.clear();
   try {
-    return body(argc, argv);
+    std::rethrow_exception(error);
   } catch (const CLI::Success&) {
     return 0;  // help or version text already printed by parse_args
   } catch (const CLI::RuntimeError& e) {  // CLI11's way for an app to exit with a given status
     return e.get_exit_code();
   } catch (const CLI::ParseError& e) {
-    report(app, e.what());
+    message = e.what();
     return 2;
   } catch (const Error& e) {
-    report(app, flag_message(e));
+    message = flag_message(e);
     return 2;
   } catch (const std::exception& e) {
-    report(app, e.what());
+    message = e.what();
     return 1;
   } catch (...) {
-    report(app, "unknown exception");
+    message = "unknown exception";
     return 1;
+  }
+}
+
+int run_app(int argc, char** argv, const std::function<int(int, char**)>& body) {
+  try {
+    return body(argc, argv);
+  } catch (...) {
+    std::string message;
+    const int status = exit_status_of(std::current_exception(), message);
+    if (!message.empty()) report_error(program_name(argc, argv), message);
+    return status;
   }
 }
 

@@ -3,6 +3,7 @@
 // "pmm-<app>: error: <message>" on stderr with exit status 2 (bad input) or 1 (anything else).
 #pragma once
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <map>
 #include <set>
@@ -56,5 +57,13 @@ void parse_args(CLI::App& app, int argc, char** argv);
 // "<basename of argv[0]>: error: <message>" to stderr and returns 2; on any other exception the same
 // line and 1. Use parse_args inside body so that --help prints the help text.
 int run_app(int argc, char** argv, const std::function<int(int, char**)>& body);
+
+// What run_app does with an exception: returns its exit status and sets message to the line to print (empty for
+// --help, --version and CLI11's exit requests). Shared with run_ranks (apps/mpi/world.hpp).
+int exit_status_of(std::exception_ptr error, std::string& message);
+// Prints "<app>: error: <message>" (newlines folded) as one line on stderr.
+void report_error(const std::string& app, const std::string& message);
+// The basename of argv[0] ("pmm" when there is none).
+std::string program_name(int argc, char** argv);
 
 }  // namespace pmm

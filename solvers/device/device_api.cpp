@@ -119,6 +119,7 @@ Solution device_solve(const AnyProcess& process, const std::string& solver, cons
   check_solver(pname, solver);
   const Index dim = pred.dim();
   check_request(paths, dim, opt);
+  require(opt.first_path == 0, "first_path", "the device path kernels start at path 0 (no path offset yet)");
 
   device::PathJob job;
   const Schedule* schedule = nullptr;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Layers include only downward: core <- random <- io <- processes <- models <- solvers <- device; the library
-# never includes validation/, apps/ or tests/, and only models/torch includes LibTorch. (The layer targets also
+# never includes validation/, apps/ or tests/, only models/torch includes LibTorch, and only apps/mpi includes MPI. (The layer targets also
 # refuse upward includes at compile time: each sees a staged include tree of the layers below it.)
 set -u
 SRC=$(cd "$(dirname "$0")/../.." && pwd); cd "$SRC"
@@ -27,6 +27,9 @@ for f in $(git ls-files 'include/pmm/*' 'random/*' 'io/*' 'processes/*' 'models/
     esac
   done
 done > "${TMPDIR:-/tmp}/pmm-layers.$$"
+# MPI stays in apps/mpi (the core and the Python module never see it).
+git ls-files '*.hpp' '*.cpp' '*.cu' '*.inl' | grep -v '^apps/mpi/' | xargs grep -l '#include <mpi.h>' 2>/dev/null |
+  sed 's/^/MPI OUTSIDE apps\/mpi: /' >> "${TMPDIR:-/tmp}/pmm-layers.$$"
 cat "${TMPDIR:-/tmp}/pmm-layers.$$"
 [ -s "${TMPDIR:-/tmp}/pmm-layers.$$" ] && fail=1
 rm -f "${TMPDIR:-/tmp}/pmm-layers.$$"

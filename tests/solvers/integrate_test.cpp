@@ -128,6 +128,41 @@ TEST_CASE("integrate: bitwise identical results for threads 1, 2, 3 and chunks 1
   }
 }
 
+TEST_CASE("integrate: blocks of paths run with first_path reproduce the whole run bit for bit") {
+  // What an MPI rank does (apps/mpi): paths [first, first + count) of the job with first_path = first. Splits at odd
+  // paths too (the normal generator pairs paths 2k, 2k + 1). Every SDE solver of every process; the ODE solvers
+  // split at their chunk (the adaptive one shares its steps within a chunk).
+  const Index paths = 150;
+  for (const auto& c : all_cases()) {
+    auto solvers = pmm::solvers_for(pmm::process_name(c.process));
+    if (pmm::process_name(c.process) == "normal") solvers.insert(solvers.end(), {"ode", "ode-rk4"});
+    for (const auto& solver : solvers) {
+      const bool ode = pmm::is_ode_solver(solver);
+      pmm::IntegrateOptions opt;
+      opt.grid = uniform_grid(12);
+      opt.save_every = ode ? 0 : 5;
+      opt.chunk = ode ? 50 : 0;
+      const pmm::PhiloxNoise noise(99);
+      const auto whole = pmm::solve(c.process, solver, *c.oracle, noise, paths, opt);
+      const std::vector<std::pair<Index, Index>> blocks =
+          ode ? std::vector<std::pair<Index, Index>>{{0, 50}, {50, 100}}
+              : std::vector<std::pair<Index, Index>>{{0, 37}, {37, 1}, {38, 75}, {113, 37}};
+      for (const auto& [first, count] : blocks) {
+        opt.first_path = first;
+        const auto part = pmm::solve(c.process, solver, *c.oracle, noise, count, opt);
+        INFO(c.oracle->describe() << " " << solver << " block " << first << " + " << count);
+        CHECK((part.final == whole.final.middleCols(first, count)).all());
+        const Index dim = whole.final.rows();
+        for (size_t s = 0; s < part.save_times.size(); ++s)
+          CHECK(std::equal(part.trajectory.begin() + s * count * dim, part.trajectory.begin() + (s + 1) * count * dim,
+                           whole.trajectory.begin() + s * paths * dim + first * dim));
+      }
+      opt.first_path = (Index(1) << 32) - 10;
+      CHECK_THROWS_AS(pmm::solve(c.process, solver, *c.oracle, noise, 11, opt), pmm::Error);
+    }
+  }
+}
+
 TEST_CASE("integrate: NFE is 1 per step (2 for heun and tau-leap-midpoint), +1 with denoise, as evaluated") {
   const Index paths = 37;
   for (const auto& c : all_cases()) {

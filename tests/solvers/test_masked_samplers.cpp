@@ -241,6 +241,12 @@ TEST_CASE("masked samplers: results do not depend on threads or chunk size") {
     const auto ra = run_masked(p, *oracle, 500, a), rb = run_masked(p, *oracle, 500, b);
     CHECK(ra.tokens == rb.tokens);
     CHECK(ra.nfe_per_path == rb.nfe_per_path);
+    // A block of paths with first_path (an MPI rank's share) is that block of the whole run.
+    auto c = a;
+    c.first_path = 123;
+    const auto rc = run_masked(p, *oracle, 77, c);
+    CHECK(std::equal(rc.tokens.begin(), rc.tokens.end(), ra.tokens.begin() + 123 * C));
+    CHECK(std::equal(rc.nfe_per_path.begin(), rc.nfe_per_path.end(), ra.nfe_per_path.begin() + 123));
   }
 }
 

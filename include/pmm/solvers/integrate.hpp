@@ -32,6 +32,9 @@ struct IntegrateOptions {
   bool denoise = false;      // final output g(mu(1), 1) instead of mu(1) (one more NFE)
   std::function<void(std::int64_t)> progress;  // path-steps just completed (called from workers)
   const Batch* initial = nullptr;  // dim x paths start state; nullptr: the process's prior mean
+  // Global index of the first path: path j of this call draws the noise (and reads the given x) of path
+  // first_path + j, so a job split into contiguous blocks (one per MPI rank) reproduces the one-call result.
+  Index first_path = 0;
 };
 
 inline std::vector<int> save_steps(int n_steps, int every) {
@@ -43,9 +46,11 @@ inline std::vector<int> save_steps(int n_steps, int every) {
 }
 
 // The checks every back end applies to a run (the CPU driver below and device_solve()): paths and coordinates fit
-// the counters (path < 2^32, coordinate < 2^24, steps < 2^31), the grid spans [0, 1], the start state fits.
+// the counters (first_path + path < 2^32, coordinate < 2^24, steps < 2^31), the grid spans [0, 1], the start state fits.
 inline void check_request(Index paths, Index dim, const IntegrateOptions& opt) {
   require(paths >= 1 && paths < (Index(1) << 32), "paths", fmt::format("must be in [1, 2^32), got {}", paths));
+  require(opt.first_path >= 0 && opt.first_path + paths <= (Index(1) << 32), "first_path",
+          fmt::format("first_path + paths must lie in [0, 2^32], got {} + {}", opt.first_path, paths));
   require(dim >= 1 && dim < (Index(1) << 24), "target", fmt::format("dimension must be in [1, 2^24), got {}", dim));
   require(opt.grid.size() >= 2 && opt.grid.front() == 0.0 && opt.grid.back() == 1.0, "grid",
           "must start at 0, end at 1, and have at least one step");
@@ -71,6 +76,7 @@ Solution integrate(const Stepper& stepper, const Process& process, const Predict
   std::atomic<std::int64_t> nfe0{0};
 
   res.seconds = drive_chunks(paths, plan, [&](Index c, Index p0, Index n) {
+    const Index g0 = opt.first_path + p0;  // global index of the chunk's first path: the key of its draws
     Workspace ws;  // per chunk: a small allocation next to a whole grid of steps
     Batch mu;
     ws.resize(dim, n);
@@ -91,12 +97,12 @@ Solution integrate(const Stepper& stepper, const Process& process, const Predict
     for (int s = 0; s < n_steps; ++s) {
       const StepInfo info{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(n_steps), opt.grid[s],
                           opt.grid[s + 1]};
-      evals += stepper.step(process, pred, mu, p0, info, noise, ws);
+      evals += stepper.step(process, pred, mu, g0, info, noise, ws);
       save(s + 1);
       if (opt.progress) opt.progress(n);
     }
     if (opt.denoise) {
-      pred.predict(mu, 1.0, p0, ws.g);
+      pred.predict(mu, 1.0, g0, ws.g);
       mu = ws.g;
       ++evals;
     }

@@ -32,6 +32,7 @@ struct MaskedOptions {
   Index chunk = 0;  // paths per task; 0: the predictor's preferred batch
   std::uint64_t seed = 0;
   std::function<void(std::int64_t)> progress;  // paths just finished (called from workers)
+  Index first_path = 0;  // global index of the first path (as IntegrateOptions::first_path)
 };
 
 // The result (solution.hpp): tokens [paths, C], nfe_per_path, the masked fraction of each path at the save

@@ -70,6 +70,9 @@ struct ProbabilityFlowOptions {
   Index chunk = 256;     // paths per ODE system: adaptive steps are shared by a chunk (RMS error over it)
   bool denoise = false;  // output g(mu(1), 1) (one more evaluation)
   std::function<void(std::int64_t)> progress;  // paths just finished
+  // Global index of the first path (as IntegrateOptions::first_path). The adaptive steps are shared within a chunk,
+  // so a split job reproduces the one-call result only when each block starts at a multiple of the chunk.
+  Index first_path = 0;
 };
 
 
