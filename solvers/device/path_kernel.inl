@@ -194,6 +194,56 @@ struct PathFunctor {
   }
 };
 
+// Probability-flow ODE of the Normal process (probability_flow.hpp), one path per call: mu = gain g(0, 0) + scale xi
+// (the exact step over [0, t_start]), then fixed explicit Runge-Kutta steps of dmu/ds = scale_g g + scale_mu mu as
+// Boost.Odeint takes them for the CPU: k_i = rhs(s + c_i h, mu + h a_i k_{i-1}), mu <- mu + sum_i (h b_i) k_i.
+// Both tableaux have a single nonzero a per stage: Heun c = (0, 1), a = (1), b = (1/2, 1/2); RK4 c = (0, 1/2, 1/2, 1),
+// a = (1/2, 1/2, 1), b = (1/6, 1/3, 1/3, 1/6). The stages' (F, scale_g, scale_mu) come from the host per step.
+template <int kStages, class Pred>
+struct FlowFunctor {
+  NormalLaw law;
+  Pred pred;
+  const FlowStage* stages;  // n_steps x kStages
+  int n_steps, dim;
+  std::int64_t paths;
+  std::uint64_t seed;
+  double h, gain, scale, F_end;
+  bool denoise;
+  double* mu_all;   // dim x paths: the state, then the output
+  double* scratch;  // 3 dim x paths: stage input, stage slope, sum
+
+  PMM_HD void operator()(std::int64_t p) const {
+    double* mu = mu_all + p * dim;
+    double* y = scratch + p * dim;
+    double* k = scratch + (paths + p) * dim;
+    double* acc = scratch + (2 * paths + p) * dim;
+    const double a[3] = {kStages == 4 ? 0.5 : 1.0, 0.5, 1.0};
+    const double b[4] = {kStages == 4 ? 1.0 / 6 : 0.5, kStages == 4 ? 1.0 / 3 : 0.5, 1.0 / 3, 1.0 / 6};
+    for (int d = 0; d < dim; ++d) y[d] = 0.0;
+    pred(law, p, dim, y, 0.0, k);
+    for (int d = 0; d < dim; ++d) mu[d] = gain * k[d] + scale * path_normal(seed, p, 0, d);
+    for (int s = 0; s < n_steps; ++s) {
+      for (int i = 0; i < kStages; ++i) {
+        const FlowStage c = stages[s * kStages + i];
+        if (i == 0)
+          for (int d = 0; d < dim; ++d) y[d] = mu[d];
+        else
+          for (int d = 0; d < dim; ++d) y[d] = mu[d] + (h * a[i - 1]) * k[d];
+        pred(law, p, dim, y, c.F, k);
+        for (int d = 0; d < dim; ++d) {
+          k[d] = c.scale_g * k[d] + c.scale_mu * y[d];
+          acc[d] = (i == 0 ? mu[d] : acc[d]) + (h * b[i]) * k[d];
+        }
+      }
+      for (int d = 0; d < dim; ++d) mu[d] = acc[d];
+    }
+    if (denoise) {
+      pred(law, p, dim, mu, F_end, k);
+      for (int d = 0; d < dim; ++d) mu[d] = k[d];
+    }
+  }
+};
+
 // The roofline of a Normal SDE step: one counter-based normal per path-step and nothing else (summed so the
 // compiler cannot drop the draws).
 struct NormalsFunctor {
@@ -216,6 +266,24 @@ const T* raw_or_null(const thrust::device_vector<T>& v) {
   return v.empty() ? nullptr : thrust::raw_pointer_cast(v.data());
 }
 
+// The predictor's data in device memory, and the predictor pointing at it.
+template <class Pred>
+struct PredictorOnDevice {
+  thrust::device_vector<double> x, points, log_w;
+  Pred pred;
+  PredictorOnDevice(const PathJob& job, const Pred& host) : pred(host) {
+    if constexpr (std::is_same_v<Pred, GivenXPredictor>) {
+      x = to_device(job.x, static_cast<std::size_t>(job.paths) * job.dim);
+      pred.x = raw_or_null(x);
+    } else {
+      points = to_device(job.points, static_cast<std::size_t>(job.n_points) * job.dim);
+      log_w = to_device(job.log_weights, static_cast<std::size_t>(job.n_points));
+      pred.points = raw_or_null(points);
+      pred.log_w = raw_or_null(log_w);
+    }
+  }
+};
+
 template <class Law, class Solver, class Pred>
 std::int64_t launch(const PathJob& job, const Law& law, const Pred& pred_host_ptrs) {
   const std::size_t n = static_cast<std::size_t>(job.paths) * job.dim;
@@ -224,17 +292,8 @@ std::int64_t launch(const PathJob& job, const Law& law, const Pred& pred_host_pt
   thrust::device_vector<int> saves = to_device(job.save_steps, static_cast<std::size_t>(job.n_saves));
   thrust::device_vector<double> traj(static_cast<std::size_t>(job.n_saves) * n);
   thrust::device_vector<double> mu(n), scratch(3 * n);
-  Pred pred = pred_host_ptrs;
-  thrust::device_vector<double> x, points, log_w;
-  if constexpr (std::is_same_v<Pred, GivenXPredictor>) {
-    x = to_device(job.x, n);
-    pred.x = raw_or_null(x);
-  } else {
-    points = to_device(job.points, static_cast<std::size_t>(job.n_points) * job.dim);
-    log_w = to_device(job.log_weights, static_cast<std::size_t>(job.n_points));
-    pred.points = raw_or_null(points);
-    pred.log_w = raw_or_null(log_w);
-  }
+  const PredictorOnDevice<Pred> on_device(job, pred_host_ptrs);
+  const Pred& pred = on_device.pred;
   PathFunctor<Law, Solver, Pred> f{law, pred, raw_or_null(steps), job.n_steps, job.dim, job.paths, job.seed,
                                    raw_or_null(initial), raw_or_null(saves), job.n_saves,
                                    thrust::raw_pointer_cast(traj.data()), job.denoise,
@@ -246,10 +305,39 @@ std::int64_t launch(const PathJob& job, const Law& law, const Pred& pred_host_pt
   return static_cast<std::int64_t>(job.n_steps) * Solver::kNfe + (job.denoise ? 1 : 0);
 }
 
+template <int kStages, class Pred>
+std::int64_t launch_flow(const PathJob& job, const NormalLaw& law, const Pred& pred_host_ptrs) {
+  const std::size_t n = static_cast<std::size_t>(job.paths) * job.dim;
+  thrust::device_vector<FlowStage> stages(job.flow, job.flow + static_cast<std::size_t>(job.n_steps) * kStages);
+  thrust::device_vector<double> mu(n), scratch(3 * n);
+  const PredictorOnDevice<Pred> on_device(job, pred_host_ptrs);
+  FlowFunctor<kStages, Pred> f{law, on_device.pred, raw_or_null(stages), job.n_steps, job.dim, job.paths, job.seed,
+                               job.flow_h, job.flow_gain, job.flow_scale, job.flow_F_end, job.denoise,
+                               thrust::raw_pointer_cast(mu.data()), thrust::raw_pointer_cast(scratch.data())};
+  thrust::for_each(thrust::device, thrust::counting_iterator<std::int64_t>(0),
+                   thrust::counting_iterator<std::int64_t>(job.paths), f);
+  thrust::copy(mu.begin(), mu.end(), job.out);
+  return 1 + static_cast<std::int64_t>(job.n_steps) * kStages + (job.denoise ? 1 : 0);
+}
+
 template <class Law, class Solver>
 std::int64_t with_predictor(const PathJob& job, const Law& law) {
   if (job.finite_set) return launch<Law, Solver>(job, law, FiniteSetPredictor{nullptr, nullptr, job.n_points});
   return launch<Law, Solver>(job, law, GivenXPredictor{nullptr});
+}
+
+// The probability-flow ODE exists for the Normal process only.
+template <class Law>
+std::int64_t with_flow(const PathJob& job, const Law& law) {
+  if constexpr (std::is_same_v<Law, NormalLaw>) {
+    const bool rk4 = job.solver == SolverId::kOdeRk4;
+    if (job.finite_set) {
+      const FiniteSetPredictor pred{nullptr, nullptr, job.n_points};
+      return rk4 ? launch_flow<4>(job, law, pred) : launch_flow<2>(job, law, pred);
+    }
+    return rk4 ? launch_flow<4>(job, law, GivenXPredictor{nullptr}) : launch_flow<2>(job, law, GivenXPredictor{nullptr});
+  }
+  return -1;
 }
 
 template <class Law>
@@ -265,6 +353,8 @@ std::int64_t with_solver(const PathJob& job, const Law& law) {
     case SolverId::kHeun: return run(Heun{});
     case SolverId::kTauLeap: return run(TauLeap{});
     case SolverId::kTauLeapMidpoint: return run(TauLeapMidpoint{});
+    case SolverId::kOdeRk4:
+    case SolverId::kOdeHeun: return with_flow(job, law);
   }
   return -1;
 }

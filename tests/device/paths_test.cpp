@@ -3,6 +3,8 @@
 // with trajectories and the final denoise. Normals differ by libmvec vs libm rounding only (~1e-16), so states
 // agree within 1e-12; Poisson and Gamma draws read the same uniforms, so jump counts are identical (checked
 // through mu, which is (beta1 + N)/(beta2 + F): a count off by one moves mu by 1/(beta2 + F) >> 1e-12).
+// The fixed-step probability-flow ODE (dmu/dt = (f/2)[(g - 2 mu)/(b + F) + mu/F], ode-rk4 and ode-heun) likewise
+// against probability_flow(): deterministic after its first exact step, so within 1e-12 as well.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -57,17 +59,23 @@ Batch atoms(const std::string& process) {
 
 double max_diff(const Batch& a, const Batch& b) { return (a - b).abs().maxCoeff(); }
 
+// The systems to compare with the CPU: the two CPU builds of the kernels, and cuda where a GPU is present.
+std::vector<std::string> device_systems() {
+  std::vector<std::string> systems = {"thrust-cpp", "thrust-omp"};
+  std::string why;
+  if (pmm::cuda_available(&why))
+    systems.push_back("cuda");
+  else
+    MESSAGE("SKIPPED the cuda system: " << why);
+  return systems;
+}
+
 }  // namespace
 
 TEST_CASE("device (thrust-cpp, thrust-omp): every SDE pair equals the CPU core seed for seed") {
   REQUIRE(pmm::thrust_available());
-  std::vector<std::string> systems = {"thrust-cpp", "thrust-omp"};
-  std::string why;
-  if (pmm::cuda_available(&why))
-    systems.push_back("cuda");  // the GPU run (tests/gpu/run.sh): FMA contraction on the device, still < 1e-12
-  else
-    MESSAGE("SKIPPED the cuda system: " << why);
-  for (const std::string& system : systems) {
+  // cuda in the GPU run (tests/gpu/run.sh): FMA contraction on the device, still < 1e-12
+  for (const std::string& system : device_systems()) {
   const pmm::DeviceSpec dev = pmm::parse_device(system);
   const Index paths = 101, dim = 2;  // odd: the last path's normal is the cosine half of an unfinished pair
   for (const auto& e : pmm::solver_registry()) {
@@ -117,6 +125,117 @@ TEST_CASE("device (thrust-cpp, thrust-omp): every SDE pair equals the CPU core s
     }
   }
   }
+}
+
+TEST_CASE("device (thrust-cpp, thrust-omp): the fixed-step probability-flow ODE equals probability_flow() seed for seed") {
+  // A wrong first-step draw would move the final state by about sqrt(F_start)/(b + F_start) ~ 0.016 times the flow's
+  // growth, far above 1e-12; the x = 0 run below has the draw as its only input, so it checks the draws alone.
+  const Index paths = 101, dim = 2;
+  const pmm::AnyProcess process = make("normal");
+  const Batch pts = atoms("normal");
+  Eigen::VectorXd w(3);
+  w << 0.2, 0.5, 0.3;
+  for (const std::string& system : device_systems()) {
+    const pmm::DeviceSpec dev = pmm::parse_device(system);
+    for (const std::string solver : {"ode-rk4", "ode-heun"})
+      for (const auto clock : {pmm::OdeClock::kTime, pmm::OdeClock::kLogPrecision})
+        for (const int given : {0, 1, 2}) {  // 0: finite-set oracle, 1: given x, 2: given x = 0
+          CAPTURE(system);
+          CAPTURE(solver);
+          CAPTURE(pmm::ode_clock_name(clock));
+          CAPTURE(given);
+          pmm::IntegrateOptions opt;
+          opt.grid = grid(40);
+          opt.threads = 2;
+          opt.chunk = 16;  // chunked on the CPU, whole batch on the device
+          opt.denoise = given == 0;
+          pmm::ProbabilityFlowOptions flow;
+          flow.clock = clock;
+          flow.start_precision = 2e-3;
+          pmm::DevicePredictor dp;
+          std::shared_ptr<const pmm::Predictor> pred;
+          if (given > 0) {
+            Batch x = Batch::Zero(dim, paths);
+            if (given == 1)
+              for (Index j = 0; j < paths; ++j) x.col(j) = pts.col(j % 3);
+            dp.kind = pmm::DevicePredictor::Kind::kGivenX;
+            dp.x = x;
+            pred = std::make_shared<pmm::GivenX>(x);
+          } else {
+            dp.kind = pmm::DevicePredictor::Kind::kFiniteSet;
+            dp.points = pts;
+            dp.weights = w;
+            pred = pmm::finite_set_oracle(std::get<pmm::NormalProcess>(process), pts, w);
+          }
+          const auto cpu = pmm::solve(process, solver, *pred, pmm::PhiloxNoise(11), paths, opt, flow);
+          const auto gpu = pmm::device_solve(process, solver, dp, 11, paths, opt, dev, flow);
+          CHECK(gpu.nfe_max == cpu.nfe_max);
+          CHECK(gpu.nfe_mean == cpu.nfe_mean);
+          CHECK(gpu.t_start == cpu.t_start);
+          CHECK(max_diff(gpu.final, cpu.final) < 1e-12);
+          CHECK(gpu.trajectory.empty());  // the ODE keeps no trajectory, as on the CPU
+          CHECK(gpu.save_times == cpu.save_times);
+          CHECK(cpu.final.abs().maxCoeff() > 1e-3);  // not a trivially zero comparison
+        }
+  }
+}
+
+TEST_CASE("device: a run of fewer paths is the whole run's first columns (paths do not depend on the batch)") {
+  // The device takes the whole batch at once where the CPU takes chunks; a path's result must depend on the seed
+  // and its index alone, so 37 paths give the first 37 columns of 101 bitwise (same system, same kernel).
+  const pmm::DeviceSpec dev = pmm::parse_device("thrust-cpp");
+  for (const auto& e : pmm::solver_registry()) {
+    if (!pmm::device_supports(e.process, e.solver)) continue;
+    CAPTURE(e.process);
+    CAPTURE(e.solver);
+    const pmm::AnyProcess process = make(e.process);
+    pmm::DevicePredictor dp;
+    dp.kind = pmm::DevicePredictor::Kind::kFiniteSet;
+    dp.points = atoms(e.process);
+    pmm::IntegrateOptions opt;
+    opt.grid = grid(20);
+    opt.denoise = true;
+    const auto whole = pmm::device_solve(process, e.solver, dp, 5, 101, opt, dev);
+    const auto part = pmm::device_solve(process, e.solver, dp, 5, 37, opt, dev);
+    CHECK((part.final == whole.final.leftCols(37)).all());
+  }
+}
+
+TEST_CASE("device: every registered pair is on the device except the adaptive ODE and the masked samplers") {
+  for (const auto& e : pmm::solver_registry()) {
+    CAPTURE(e.process);
+    CAPTURE(e.solver);
+    const bool expected = e.family == pmm::SolverFamily::kSde || (e.family == pmm::SolverFamily::kOde && e.solver != "ode");
+    CHECK(pmm::device_supports(e.process, e.solver) == expected);
+  }
+  CHECK_FALSE(pmm::device_supports("gamma-poisson", "ode-rk4"));
+  CHECK_FALSE(pmm::device_supports("normal", "tau-leap"));
+}
+
+TEST_CASE("device: the adaptive ODE, ODE trajectories and the ODE off the normal process are refused by name") {
+  const pmm::DeviceSpec dev = pmm::parse_device("thrust-cpp");
+  pmm::DevicePredictor dp;
+  dp.kind = pmm::DevicePredictor::Kind::kFiniteSet;
+  dp.points = atoms("normal");
+  pmm::IntegrateOptions opt;
+  opt.grid = grid(8);
+  auto argument_of = [&](const pmm::AnyProcess& p, const std::string& solver, const pmm::IntegrateOptions& o) {
+    try {
+      pmm::device_solve(p, solver, dp, 1, 4, o, dev);
+    } catch (const pmm::Error& e) {
+      return e.argument + ": " + e.detail;
+    }
+    return std::string("no error");
+  };
+  CHECK(argument_of(make("normal"), "ode", opt).rfind("solver: 'ode' (adaptive dopri5) runs on the CPU only", 0) == 0);
+  CHECK(argument_of(make("gamma-poisson"), "ode-rk4", opt).rfind("solver: ", 0) == 0);
+  auto saving = opt;
+  saving.save_every = 2;
+  CHECK(argument_of(make("normal"), "ode-heun", saving).rfind("save_every: ", 0) == 0);
+  pmm::ProbabilityFlowOptions flow;
+  flow.start_precision = -1;
+  CHECK_THROWS_WITH_AS(pmm::device_solve(make("normal"), "ode-rk4", dp, 1, 4, opt, dev, flow),
+                       doctest::Contains("start_precision"), pmm::Error);
 }
 
 TEST_CASE("device: the normals of the kernels are the CPU's to rounding, uniforms bitwise") {
