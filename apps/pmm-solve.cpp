@@ -280,8 +280,9 @@ int run(int argc, char** argv) {
                  "dirichlet-categorical: forward(mu [B, L, V], t [B]) -> probabilities [B, L, V] (pmm-train "
                  "--process categorical --net transformer); length, alphabet and schedule default to the file's");
   app.add_option("--device", a.device,
-                 "cpu | cuda | cuda:N | thrust-cpp: where the paths run (an oracle target: the device path kernels; "
-                 "thrust-cpp runs the same kernels on the CPU) or where --model's network runs");
+                 "cpu | cuda | cuda:N | thrust-cpp | thrust-omp: where the paths run (an oracle target: the device "
+                 "path kernels, SDE solvers and ode-rk4, ode-heun; thrust-cpp/-omp run the same kernels on the CPU) or "
+                 "where --model's network runs");
   app.add_option("--paths", a.paths, "number of sample paths");
   app.add_option("--seed", a.seed, "random seed: results depend on it alone");
   app.add_option("--threads", a.threads, "CPU threads, 0: all cores (results do not depend on it)");
@@ -418,7 +419,10 @@ int run(int argc, char** argv) {
   DevicePredictor device_pred;
   if (on_device) {
     device_spec = parse_device(a.device, "--device");
-    require(!ode, "--device", "the probability-flow ODE runs on the CPU only; use an SDE solver on the device");
+    require(a.solver != "ode", "--device",
+            "the adaptive probability-flow ODE 'ode' (dopri5) runs on the CPU only; on " + a.device +
+                " use ode-rk4 or ode-heun (fixed steps) or an SDE solver");
+    require_device(device_spec, "--device");
     if (a.given_x) {
       device_pred.kind = DevicePredictor::Kind::kGivenX;
       device_pred.x = x;
@@ -446,7 +450,7 @@ int run(int argc, char** argv) {
   ProgressBar bar(static_cast<std::int64_t>(a.paths) * a.steps, ProgressOptions{"pmm-solve"});
   if (bar.enabled()) opt.progress = bar.callback();
   const Solution res =
-      on_device ? device_solve(process, a.solver, device_pred, a.seed, static_cast<Index>(a.paths), opt, device_spec)
+      on_device ? device_solve(process, a.solver, device_pred, a.seed, static_cast<Index>(a.paths), opt, device_spec, flow)
                 : solve(process, a.solver, *predictor, noise, static_cast<Index>(a.paths), opt, flow);
   bar.finish();
   require_finite(res.final, "pmm-solve: final samples");
