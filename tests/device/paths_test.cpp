@@ -201,6 +201,32 @@ TEST_CASE("device: a run of fewer paths is the whole run's first columns (paths 
   }
 }
 
+TEST_CASE("device (thrust-cpp): a given initial state starts every SDE pair as on the CPU") {
+  // opt.initial replaces the law's initial mean; states near it (x 1.1, 1.2 by path) stay valid for every law.
+  const pmm::DeviceSpec dev = pmm::parse_device("thrust-cpp");
+  const Index paths = 30, dim = 2;
+  for (const auto& e : pmm::solver_registry()) {
+    if (e.family != pmm::SolverFamily::kSde) continue;
+    CAPTURE(e.process);
+    CAPTURE(e.solver);
+    const pmm::AnyProcess process = make(e.process);
+    const double m0 = std::visit([](const auto& p) { return p.law().initial_mean(); }, process);
+    Batch initial(dim, paths);
+    for (Index j = 0; j < paths; ++j) initial.col(j).setConstant((m0 == 0.0 ? 0.1 : m0) * (1.0 + 0.1 * (j % 3)));
+    const Batch pts = atoms(e.process);
+    const auto oracle = std::visit([&](const auto& p) { return pmm::finite_set_oracle(p, pts); }, process);
+    pmm::DevicePredictor dp;
+    dp.kind = pmm::DevicePredictor::Kind::kFiniteSet;
+    dp.points = pts;
+    pmm::IntegrateOptions opt;
+    opt.grid = grid(25);
+    opt.initial = &initial;
+    const auto cpu = pmm::solve(process, e.solver, *oracle, pmm::PhiloxNoise(7), paths, opt);
+    const auto gpu = pmm::device_solve(process, e.solver, dp, 7, paths, opt, dev);
+    CHECK(max_diff(gpu.final, cpu.final) < 1e-12);
+  }
+}
+
 TEST_CASE("device: every registered pair is on the device except the adaptive ODE and the masked samplers") {
   for (const auto& e : pmm::solver_registry()) {
     CAPTURE(e.process);
