@@ -40,6 +40,14 @@ std::string device_name(const DeviceSpec& d) {
   return "?";
 }
 
+Precision parse_precision(const std::string& spec, const std::string& what) {
+  if (spec == "f64") return Precision::kF64;
+  if (spec == "f32") return Precision::kF32;
+  throw Error(ErrorKind::kInvalidArgument, what, "unknown precision '" + spec + "' (expected f64 or f32)");
+}
+
+std::string precision_name(Precision p) { return p == Precision::kF32 ? "f32" : "f64"; }
+
 bool thrust_available() {
 #if defined(PMM_HAVE_THRUST)
   return true;
@@ -185,10 +193,14 @@ Solution device_solve(const AnyProcess& process, const std::string& solver, cons
   } else {
     check_solver(pname, solver);
   }
+  require(dev.precision == Precision::kF64 || (pname == "normal" && !ode), "precision",
+          "f32 kernels exist for the normal process's SDE solvers (exact, euler-maruyama, heun) only, not '" + solver +
+              "' on " + pname);
   const Index dim = pred.dim();
   check_request(paths, dim, opt);
 
   device::PathJob job;
+  job.f32 = dev.precision == Precision::kF32;
   const Schedule* schedule = nullptr;
   std::visit(
       [&](const auto& p) {

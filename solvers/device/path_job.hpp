@@ -37,6 +37,7 @@ struct PathJob {
   double* trajectory = nullptr;         // [n_saves, paths, dim]
   bool denoise = false;
   double* out = nullptr;                // dim x paths
+  bool f32 = false;                     // normal SDE only: state, scratch and trajectory in float32, float normals
   bool roofline = false;                // benchmark only: draw path_normal for every (path, step), nothing else
   // Probability-flow ODE (kOdeRk4, kOdeHeun; steps unused): n_steps fixed steps of size flow_h in the flow's clock,
   // n_steps x stages entries; the exact first step mu = gain g(0, 0) + scale xi draws xi on (path, step 0);

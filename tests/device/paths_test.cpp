@@ -4,7 +4,8 @@
 // agree within 1e-12; Poisson and Gamma draws read the same uniforms, so jump counts are identical (checked
 // through mu, which is (beta1 + N)/(beta2 + F): a count off by one moves mu by 1/(beta2 + F) >> 1e-12).
 // The fixed-step probability-flow ODE (dmu/dt = (f/2)[(g - 2 mu)/(b + F) + mu/F], ode-rk4 and ode-heun) likewise
-// against probability_flow(): deterministic after its first exact step, so within 1e-12 as well.
+// against probability_flow(): deterministic after its first exact step, so within 1e-12 as well. The float32 Normal
+// SDE kernels (--precision f32) against the float64 ones within 1e-4.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -225,6 +226,65 @@ TEST_CASE("device (thrust-cpp): a given initial state starts every SDE pair as o
     const auto gpu = pmm::device_solve(process, e.solver, dp, 7, paths, opt, dev);
     CHECK(max_diff(gpu.final, cpu.final) < 1e-12);
   }
+}
+
+TEST_CASE("device (thrust-cpp, --precision f32): the float32 Normal SDE kernels agree with float64 to float rounding") {
+  // Same uniforms, normals rounded to float (~6e-8 relative), coefficients rounded once, the state rounded at every
+  // step. Measured over 40 steps (thrust-cpp/omp): given x 3-4e-7; the oracle 2e-6 (EM) to 1.6e-5 (heun), whose
+  // float log-likelihoods (b + F) x.mu lose ~6e-8 (b + F) near t = 1. 1e-4 leaves a factor 6 over the worst and is
+  // still 1e4 times below the spread of the samples.
+  for (const std::string& system : device_systems()) {
+    pmm::DeviceSpec f64 = pmm::parse_device(system), f32 = f64;
+    f32.precision = pmm::Precision::kF32;
+    const pmm::AnyProcess process = make("normal");
+    const Index paths = 101, dim = 2;
+    const Batch pts = atoms("normal");
+    for (const std::string solver : {"exact", "euler-maruyama", "heun"})
+      for (const bool given : {true, false}) {
+        CAPTURE(system);
+        CAPTURE(solver);
+        CAPTURE(given);
+        pmm::DevicePredictor dp;
+        if (given) {
+          dp.kind = pmm::DevicePredictor::Kind::kGivenX;
+          dp.x.resize(dim, paths);
+          for (Index j = 0; j < paths; ++j) dp.x.col(j) = pts.col(j % 3);
+        } else {
+          dp.kind = pmm::DevicePredictor::Kind::kFiniteSet;
+          dp.points = pts;
+        }
+        pmm::IntegrateOptions opt;
+        opt.grid = grid(40);
+        opt.save_every = 10;
+        opt.denoise = !given;
+        const auto a = pmm::device_solve(process, solver, dp, 3, paths, opt, f64);
+        const auto b = pmm::device_solve(process, solver, dp, 3, paths, opt, f32);
+        CHECK(b.nfe_max == a.nfe_max);
+        REQUIRE(b.trajectory.size() == a.trajectory.size());
+        double worst = max_diff(a.final, b.final);
+        for (size_t i = 0; i < a.trajectory.size(); ++i) worst = std::max(worst, std::abs(a.trajectory[i] - b.trajectory[i]));
+        const std::string what = system + " " + solver + (given ? " given x" : " oracle");
+        MESSAGE(what << ": f32 vs f64 worst |diff| " << worst);
+        CHECK(worst < 1e-4);
+        CHECK(worst > 0.0);  // it did run in float
+      }
+  }
+}
+
+TEST_CASE("device: f32 is refused off the Normal SDE, naming precision") {
+  pmm::DeviceSpec dev = pmm::parse_device("thrust-cpp");
+  dev.precision = pmm::parse_precision("f32");
+  CHECK_THROWS_WITH_AS(pmm::parse_precision("f16"), doctest::Contains("precision: unknown precision 'f16'"), pmm::Error);
+  pmm::DevicePredictor dp;
+  dp.kind = pmm::DevicePredictor::Kind::kFiniteSet;
+  pmm::IntegrateOptions opt;
+  opt.grid = grid(8);
+  dp.points = atoms("gamma-poisson");
+  CHECK_THROWS_WITH_AS(pmm::device_solve(make("gamma-poisson"), "tau-leap", dp, 1, 4, opt, dev),
+                       doctest::Contains("precision: f32 kernels exist for the normal process's SDE solvers"), pmm::Error);
+  dp.points = atoms("normal");
+  CHECK_THROWS_WITH_AS(pmm::device_solve(make("normal"), "ode-rk4", dp, 1, 4, opt, dev),
+                       doctest::Contains("precision: "), pmm::Error);
 }
 
 TEST_CASE("device: every registered pair is on the device except the adaptive ODE and the masked samplers") {
