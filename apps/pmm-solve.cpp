@@ -42,7 +42,7 @@ namespace {
 
 struct SolveArgs {
   std::string process = "normal", solver = "", schedule = "", grid = "uniform", prior;
-  std::string target, target_weights, model, device = "cpu";
+  std::string target, target_weights, model, device = "cpu", precision = "f64";
   std::string out, trajectory, out_x, report, final_mode = kDefaultFinal;
   std::string alphabet = "text8";
   int length = 64, show = 5;
@@ -279,6 +279,9 @@ int run(int argc, char** argv) {
   app.add_option("--model", a.model, "TorchScript predictor file: forward(mu [B, dim], t [B]) -> [B, dim]; "
                  "dirichlet-categorical: forward(mu [B, L, V], t [B]) -> probabilities [B, L, V] (pmm-train "
                  "--process categorical --net transformer); length, alphabet and schedule default to the file's");
+  app.add_option("--precision", a.precision,
+                 "f64 | f32: the device kernels' number type; f32 (float32 state and normals) for the normal process's "
+                 "SDE solvers on a device only, equal to f64 to float rounding");
   app.add_option("--device", a.device,
                  "cpu | cuda | cuda:N | thrust-cpp | thrust-omp: where the paths run (an oracle target: the device "
                  "path kernels, SDE solvers and ode-rk4, ode-heun; thrust-cpp/-omp run the same kernels on the CPU) or "
@@ -339,6 +342,9 @@ int run(int argc, char** argv) {
   require(a.final_mode == "mean" || a.final_mode == "denoise", "--final",
           "expected mean or denoise, got '" + a.final_mode + "'");
   parse_device(a.device, "--device");  // cpu, cuda, cuda:N or thrust-cpp
+  const Precision precision = parse_precision(a.precision, "--precision");
+  require(precision == Precision::kF64 || (a.device != "cpu" && a.model.empty()), "--precision",
+          "f32 applies to the device path kernels: give --device thrust-cpp, thrust-omp or cuda with an oracle target");
   if (a.process == "dirichlet-categorical") return run_text(a, argc, argv);
   const AnyProcess process = make_process(a.process, a.schedule, a.prior);
   const std::string pname = process_name(process);
@@ -419,6 +425,9 @@ int run(int argc, char** argv) {
   DevicePredictor device_pred;
   if (on_device) {
     device_spec = parse_device(a.device, "--device");
+    device_spec.precision = precision;
+    require(precision == Precision::kF64 || (pname == "normal" && !ode), "--precision",
+            "f32 kernels exist for the normal process's SDE solvers (exact, euler-maruyama, heun) only");
     require(a.solver != "ode", "--device",
             "the adaptive probability-flow ODE 'ode' (dopri5) runs on the CPU only; on " + a.device +
                 " use ode-rk4 or ode-heun (fixed steps) or an SDE solver");
@@ -498,6 +507,7 @@ int run(int argc, char** argv) {
       if (*orders.note) j["solver"]["note"] = orders.note;
     }
     j["device"] = a.device;
+    j["precision"] = a.precision;
     j["grid"] = {{"spec", a.grid}, {"steps", a.steps}};
     add_run_fields(j, a, predictor->describe());
     if (target_info.rows > 0) j["target_points"] = {{"rows", target_info.rows}, {"distinct", target_info.points},

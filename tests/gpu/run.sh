@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one GPU script (run on the lent GPU machine from the checkout's root, after `bash ../shared/gpu/prepare.sh`
 # here and with `carry: [".gpu"]`): builds pmm for CUDA, runs the device tests (every SDE pair and the fixed-step
-# probability-flow ODE on cuda against the CPU core within 1e-12, laws through the conformance battery), pmm-solve,
+# probability-flow ODE on cuda against the CPU core within 1e-12, float32 Normal SDE kernels against float64, laws
+# through the conformance battery), pmm-solve (ODE and --precision f32),
 # pmm-sweep and pmm-validate with --device cuda (each against its cpu run), and the benchmarks, and writes logs and a
 # CSV to $OUT (default gpu-out/). Exit status: non-zero if a build or a test failed.
 set -uo pipefail
@@ -30,6 +31,15 @@ done
 paste -d, "$OUT/ode-cpu.csv" "$OUT/ode-cuda.csv" | awk -F, '{ for (i = 1; i <= NF / 2; ++i) { d = $i - $(i + NF / 2);
   if (d < 0) d = -d; if (d > m) m = d } } END { print "ode-rk4 cuda vs cpu: max |diff|", m; exit !(m < 1e-9) }' \
   | tee -a "$OUT/solve-ode.log" || fail=1
+# --precision f32 (float32 Normal SDE kernels) against f64 on cuda: within 1e-4, and the two wall times.
+for prec in f64 f32; do
+  "$B/pmm-solve" --process normal --target "$OUT/pts.csv" --solver heun --steps 200 --paths 1000000 --seed 5 \
+    --device cuda --precision $prec --final mean --out "$OUT/heun-$prec.csv" --report "$OUT/heun-$prec.json" \
+    | tee -a "$OUT/solve-f32.log" || fail=1
+done
+paste -d, "$OUT/heun-f64.csv" "$OUT/heun-f32.csv" | awk -F, '{ for (i = 1; i <= NF / 2; ++i) { d = $i - $(i + NF / 2);
+  if (d < 0) d = -d; if (d > m) m = d } } END { print "heun f32 vs f64 on cuda: max |diff|", m; exit !(m < 1e-4) }' \
+  | tee -a "$OUT/solve-f32.log" || fail=1
 # pmm-sweep: SDE and ODE cells on cuda, the quality columns against the cpu table.
 for d in cpu cuda; do
   "$B/pmm-sweep" --process normal --target "$OUT/pts.csv" --solvers exact,heun,ode-rk4,ode-heun --nfe 20,100 \
