@@ -22,28 +22,29 @@ grep -q "SKIPPED the cuda system" "$OUT/tests-device.log" && { echo "cuda was no
 "$B/tests/pmm_tests_solvers" -tc="conformance*" 2>&1 | tail -3 | tee "$OUT/tests-conformance.log"
 "$B/pmm-solve" --process gamma-poisson --target builtin:counts3 --solver tau-leap --steps 200 --paths 1000000 \
   --device cuda --out "$OUT/gp-cuda.npy" --report "$OUT/gp-cuda.json" | tee "$OUT/solve-cuda.log" || fail=1
+W=/tmp/pmm-gpu-work; mkdir -p "$W"  # large sample files stay here, reports and logs go to $OUT
 printf 'x0,x1\n-1,0.3\n0.5,-0.7\n2,1.1\n1.5,-2\n' > "$OUT/pts.csv"  # a 2-D point set (device targets are finite sets)
 # The probability-flow ODE on cuda against the CPU (FMA contraction on the device: agree to 1e-9 after 100 RK4 steps).
 for d in cpu cuda; do
   "$B/pmm-solve" --process normal --target "$OUT/pts.csv" --solver ode-rk4 --steps 100 --paths 100000 --seed 5 \
-    --device $d --out "$OUT/ode-$d.csv" --report "$OUT/ode-$d.json" | tee -a "$OUT/solve-ode.log" || fail=1
+    --threads "$(nproc)" --device $d --out "$W/ode-$d.csv" --report "$OUT/ode-$d.json" | tee -a "$OUT/solve-ode.log" || fail=1
 done
-paste -d, "$OUT/ode-cpu.csv" "$OUT/ode-cuda.csv" | awk -F, '{ for (i = 1; i <= NF / 2; ++i) { d = $i - $(i + NF / 2);
+paste -d, "$W/ode-cpu.csv" "$W/ode-cuda.csv" | awk -F, '{ for (i = 1; i <= NF / 2; ++i) { d = $i - $(i + NF / 2);
   if (d < 0) d = -d; if (d > m) m = d } } END { print "ode-rk4 cuda vs cpu: max |diff|", m; exit !(m < 1e-9) }' \
   | tee -a "$OUT/solve-ode.log" || fail=1
 # --precision f32 (float32 Normal SDE kernels) against f64 on cuda: within 1e-4, and the two wall times.
 for prec in f64 f32; do
   "$B/pmm-solve" --process normal --target "$OUT/pts.csv" --solver heun --steps 200 --paths 1000000 --seed 5 \
-    --device cuda --precision $prec --final mean --out "$OUT/heun-$prec.csv" --report "$OUT/heun-$prec.json" \
+    --device cuda --precision $prec --final mean --out "$W/heun-$prec.csv" --report "$OUT/heun-$prec.json" \
     | tee -a "$OUT/solve-f32.log" || fail=1
 done
-paste -d, "$OUT/heun-f64.csv" "$OUT/heun-f32.csv" | awk -F, '{ for (i = 1; i <= NF / 2; ++i) { d = $i - $(i + NF / 2);
+paste -d, "$W/heun-f64.csv" "$W/heun-f32.csv" | awk -F, '{ for (i = 1; i <= NF / 2; ++i) { d = $i - $(i + NF / 2);
   if (d < 0) d = -d; if (d > m) m = d } } END { print "heun f32 vs f64 on cuda: max |diff|", m; exit !(m < 1e-4) }' \
   | tee -a "$OUT/solve-f32.log" || fail=1
 # pmm-sweep: SDE and ODE cells on cuda, the quality columns against the cpu table.
 for d in cpu cuda; do
   "$B/pmm-sweep" --process normal --target "$OUT/pts.csv" --solvers exact,heun,ode-rk4,ode-heun --nfe 20,100 \
-    --metric fd,sw --paths 20000 --seeds 2 --noise philox --device $d --out "$OUT/sweep-$d.csv" \
+    --metric fd,sw --paths 20000 --seeds 2 --noise philox --threads "$(nproc)" --device $d --out "$OUT/sweep-$d.csv" \
     | tee -a "$OUT/sweep.log" || fail=1
 done
 python3 - "$OUT/sweep-cpu.csv" "$OUT/sweep-cuda.csv" <<'PY' 2>&1 | tee -a "$OUT/sweep.log" || fail=1
