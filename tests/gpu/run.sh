@@ -30,7 +30,7 @@ for d in cpu cuda; do
     --threads "$(nproc)" --device $d --out "$W/ode-$d.csv" --report "$OUT/ode-$d.json" | tee -a "$OUT/solve-ode.log" || fail=1
 done
 paste -d, "$W/ode-cpu.csv" "$W/ode-cuda.csv" | awk -F, '{ for (i = 1; i <= NF / 2; ++i) { d = $i - $(i + NF / 2);
-  if (d < 0) d = -d; if (d > m) m = d } } END { print "ode-rk4 cuda vs cpu: max |diff|", m; exit !(m < 1e-9) }' \
+  if (d < 0) d = -d; if (d > m) m = d } } END { print "ode-rk4 cuda vs cpu: max |diff|", m + 0; exit !(m < 1e-9) }' \
   | tee -a "$OUT/solve-ode.log" || fail=1
 # --precision f32 (float32 Normal SDE kernels) against f64 on cuda: within 1e-4, and the two wall times.
 for prec in f64 f32; do
@@ -39,7 +39,7 @@ for prec in f64 f32; do
     | tee -a "$OUT/solve-f32.log" || fail=1
 done
 paste -d, "$W/heun-f64.csv" "$W/heun-f32.csv" | awk -F, '{ for (i = 1; i <= NF / 2; ++i) { d = $i - $(i + NF / 2);
-  if (d < 0) d = -d; if (d > m) m = d } } END { print "heun f32 vs f64 on cuda: max |diff|", m; exit !(m < 1e-4) }' \
+  if (d < 0) d = -d; if (d > m) m = d } } END { print "heun f32 vs f64 on cuda: max |diff|", m + 0; exit !(m < 1e-4) }' \
   | tee -a "$OUT/solve-f32.log" || fail=1
 # pmm-sweep: SDE and ODE cells on cuda, the quality columns against the cpu table.
 for d in cpu cuda; do
