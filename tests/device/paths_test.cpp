@@ -71,6 +71,34 @@ std::vector<std::string> device_systems() {
   return systems;
 }
 
+// One predictor for both back ends: g = x given (path j takes atom j mod 3, or x = 0), or the finite-set oracle of
+// the atoms with weights w.
+enum class Given { kOracle, kAtoms, kZero };
+struct Predictors {
+  pmm::DevicePredictor device;
+  std::shared_ptr<const pmm::Predictor> cpu;
+};
+Predictors predictors(const pmm::AnyProcess& process, const Batch& pts, const Eigen::VectorXd& w, Index paths,
+                      Given given) {
+  Predictors out;
+  if (given == Given::kOracle) {
+    out.device.kind = pmm::DevicePredictor::Kind::kFiniteSet;
+    out.device.points = pts;
+    out.device.weights = w;
+    out.cpu = std::visit([&](const auto& p) -> std::shared_ptr<const pmm::Predictor> {
+      return pmm::finite_set_oracle(p, pts, w);
+    }, process);
+    return out;
+  }
+  Batch x = Batch::Zero(pts.rows(), paths);
+  if (given == Given::kAtoms)
+    for (Index j = 0; j < paths; ++j) x.col(j) = pts.col(j % pts.cols());
+  out.device.kind = pmm::DevicePredictor::Kind::kGivenX;
+  out.device.x = x;
+  out.cpu = std::make_shared<pmm::GivenX>(x);
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("device (thrust-cpp, thrust-omp): every SDE pair equals the CPU core seed for seed") {
@@ -78,7 +106,7 @@ TEST_CASE("device (thrust-cpp, thrust-omp): every SDE pair equals the CPU core s
   // cuda in the GPU run (tests/gpu/run.sh): FMA contraction on the device, still < 1e-12
   for (const std::string& system : device_systems()) {
   const pmm::DeviceSpec dev = pmm::parse_device(system);
-  const Index paths = 101, dim = 2;  // odd: the last path's normal is the cosine half of an unfinished pair
+  const Index paths = 101;  // odd: the last path's normal is the cosine half of an unfinished pair
   for (const auto& e : pmm::solver_registry()) {
     if (e.family != pmm::SolverFamily::kSde) continue;
     const pmm::AnyProcess process = make(e.process);
@@ -96,25 +124,9 @@ TEST_CASE("device (thrust-cpp, thrust-omp): every SDE pair equals the CPU core s
       opt.threads = 2;
       opt.chunk = 16;  // chunked on the CPU, whole batch on the device
       opt.denoise = !given;
-      pmm::DevicePredictor dp;
-      pmm::OraclePtr oracle;
-      std::shared_ptr<pmm::Predictor> gx;
-      if (given) {
-        Batch x(dim, paths);
-        for (Index j = 0; j < paths; ++j) x.col(j) = pts.col(j % 3);
-        dp.kind = pmm::DevicePredictor::Kind::kGivenX;
-        dp.x = x;
-        gx = std::make_shared<pmm::GivenX>(x);
-      } else {
-        dp.kind = pmm::DevicePredictor::Kind::kFiniteSet;
-        dp.points = pts;
-        dp.weights = w;
-        oracle = std::visit([&](const auto& p) { return pmm::finite_set_oracle(p, pts, w); }, process);
-      }
-      const pmm::Predictor& pred = given ? static_cast<const pmm::Predictor&>(*gx) : *oracle;
-      const pmm::PhiloxNoise noise(11);
-      const auto cpu = pmm::solve(process, e.solver, pred, noise, paths, opt);
-      const auto gpu = pmm::device_solve(process, e.solver, dp, 11, paths, opt, dev);
+      const Predictors pred = predictors(process, pts, w, paths, given ? Given::kAtoms : Given::kOracle);
+      const auto cpu = pmm::solve(process, e.solver, *pred.cpu, pmm::PhiloxNoise(11), paths, opt);
+      const auto gpu = pmm::device_solve(process, e.solver, pred.device, 11, paths, opt, dev);
       CHECK(gpu.nfe_max == cpu.nfe_max);
       CHECK(max_diff(gpu.final, cpu.final) < 1e-12);
       REQUIRE(gpu.trajectory.size() == cpu.trajectory.size());
@@ -131,7 +143,7 @@ TEST_CASE("device (thrust-cpp, thrust-omp): every SDE pair equals the CPU core s
 TEST_CASE("device (thrust-cpp, thrust-omp): the fixed-step probability-flow ODE equals probability_flow() seed for seed") {
   // A wrong first-step draw would move the final state by about sqrt(F_start)/(b + F_start) ~ 0.016 times the flow's
   // growth, far above 1e-12; the x = 0 run below has the draw as its only input, so it checks the draws alone.
-  const Index paths = 101, dim = 2;
+  const Index paths = 101;
   const pmm::AnyProcess process = make("normal");
   const Batch pts = atoms("normal");
   Eigen::VectorXd w(3);
@@ -140,36 +152,22 @@ TEST_CASE("device (thrust-cpp, thrust-omp): the fixed-step probability-flow ODE 
     const pmm::DeviceSpec dev = pmm::parse_device(system);
     for (const std::string solver : {"ode-rk4", "ode-heun"})
       for (const auto clock : {pmm::OdeClock::kTime, pmm::OdeClock::kLogPrecision})
-        for (const int given : {0, 1, 2}) {  // 0: finite-set oracle, 1: given x, 2: given x = 0
+        for (const Given given : {Given::kOracle, Given::kAtoms, Given::kZero}) {
           CAPTURE(system);
           CAPTURE(solver);
           CAPTURE(pmm::ode_clock_name(clock));
-          CAPTURE(given);
+          CAPTURE(static_cast<int>(given));
           pmm::IntegrateOptions opt;
           opt.grid = grid(40);
           opt.threads = 2;
           opt.chunk = 16;  // chunked on the CPU, whole batch on the device
-          opt.denoise = given == 0;
+          opt.denoise = given == Given::kOracle;
           pmm::ProbabilityFlowOptions flow;
           flow.clock = clock;
           flow.start_precision = 2e-3;
-          pmm::DevicePredictor dp;
-          std::shared_ptr<const pmm::Predictor> pred;
-          if (given > 0) {
-            Batch x = Batch::Zero(dim, paths);
-            if (given == 1)
-              for (Index j = 0; j < paths; ++j) x.col(j) = pts.col(j % 3);
-            dp.kind = pmm::DevicePredictor::Kind::kGivenX;
-            dp.x = x;
-            pred = std::make_shared<pmm::GivenX>(x);
-          } else {
-            dp.kind = pmm::DevicePredictor::Kind::kFiniteSet;
-            dp.points = pts;
-            dp.weights = w;
-            pred = pmm::finite_set_oracle(std::get<pmm::NormalProcess>(process), pts, w);
-          }
-          const auto cpu = pmm::solve(process, solver, *pred, pmm::PhiloxNoise(11), paths, opt, flow);
-          const auto gpu = pmm::device_solve(process, solver, dp, 11, paths, opt, dev, flow);
+          const Predictors pred = predictors(process, pts, w, paths, given);
+          const auto cpu = pmm::solve(process, solver, *pred.cpu, pmm::PhiloxNoise(11), paths, opt, flow);
+          const auto gpu = pmm::device_solve(process, solver, pred.device, 11, paths, opt, dev, flow);
           CHECK(gpu.nfe_max == cpu.nfe_max);
           CHECK(gpu.nfe_mean == cpu.nfe_mean);
           CHECK(gpu.t_start == cpu.t_start);
@@ -237,22 +235,14 @@ TEST_CASE("device (thrust-cpp, --precision f32): the float32 Normal SDE kernels 
     pmm::DeviceSpec f64 = pmm::parse_device(system), f32 = f64;
     f32.precision = pmm::Precision::kF32;
     const pmm::AnyProcess process = make("normal");
-    const Index paths = 101, dim = 2;
-    const Batch pts = atoms("normal");
+    const Index paths = 101;
     for (const std::string solver : {"exact", "euler-maruyama", "heun"})
       for (const bool given : {true, false}) {
         CAPTURE(system);
         CAPTURE(solver);
         CAPTURE(given);
-        pmm::DevicePredictor dp;
-        if (given) {
-          dp.kind = pmm::DevicePredictor::Kind::kGivenX;
-          dp.x.resize(dim, paths);
-          for (Index j = 0; j < paths; ++j) dp.x.col(j) = pts.col(j % 3);
-        } else {
-          dp.kind = pmm::DevicePredictor::Kind::kFiniteSet;
-          dp.points = pts;
-        }
+        const pmm::DevicePredictor dp =
+            predictors(process, atoms("normal"), {}, paths, given ? Given::kAtoms : Given::kOracle).device;
         pmm::IntegrateOptions opt;
         opt.grid = grid(40);
         opt.save_every = 10;
