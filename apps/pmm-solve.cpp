@@ -47,7 +47,7 @@ namespace {
 
 struct SolveArgs {
   std::string process = "normal", solver = "", schedule = "", grid = "uniform", prior;
-  std::string target, target_weights, model, device = "cpu";
+  std::string target, target_weights, model, device = "cpu", precision = "f64";
   std::string out, trajectory, out_x, report, final_mode = kDefaultFinal;
   std::string alphabet = "text8";
   int length = 64, show = 5;
@@ -293,9 +293,13 @@ int run(int argc, char** argv) {
   app.add_option("--model", a.model, "TorchScript predictor file: forward(mu [B, dim], t [B]) -> [B, dim]; "
                  "dirichlet-categorical: forward(mu [B, L, V], t [B]) -> probabilities [B, L, V] (pmm-train "
                  "--process categorical --net transformer); length, alphabet and schedule default to the file's");
+  app.add_option("--precision", a.precision,
+                 "f64 | f32: the device kernels' number type; f32 (float32 state and normals) for the normal process's "
+                 "SDE solvers on a device only, equal to f64 to float rounding");
   app.add_option("--device", a.device,
-                 "cpu | cuda | cuda:N | thrust-cpp: where the paths run (an oracle target: the device path kernels; "
-                 "thrust-cpp runs the same kernels on the CPU) or where --model's network runs");
+                 "cpu | cuda | cuda:N | thrust-cpp | thrust-omp: where the paths run (an oracle target: the device "
+                 "path kernels, SDE solvers and ode-rk4, ode-heun; thrust-cpp/-omp run the same kernels on the CPU) or "
+                 "where --model's network runs");
   app.add_option("--paths", a.paths, "number of sample paths");
   app.add_option("--seed", a.seed, "random seed: results depend on it alone");
   app.add_option("--threads", a.threads, "CPU threads, 0: all cores (results do not depend on it)");
@@ -352,6 +356,9 @@ int run(int argc, char** argv) {
   require(a.final_mode == "mean" || a.final_mode == "denoise", "--final",
           "expected mean or denoise, got '" + a.final_mode + "'");
   parse_device(a.device, "--device");  // cpu, cuda, cuda:N or thrust-cpp
+  const Precision precision = parse_precision(a.precision, "--precision");
+  require(precision == Precision::kF64 || (a.device != "cpu" && a.model.empty()), "--precision",
+          "f32 applies to the device path kernels: give --device thrust-cpp, thrust-omp or cuda with an oracle target");
   if (a.process == "dirichlet-categorical") return run_text(a, argc, argv);
   const AnyProcess process = make_process(a.process, a.schedule, a.prior);
   const std::string pname = process_name(process);
@@ -432,10 +439,16 @@ int run(int argc, char** argv) {
   DevicePredictor device_pred;
   if (on_device) {
     device_spec = parse_device(a.device, "--device");
-    require(!ode, "--device", "the probability-flow ODE runs on the CPU only; use an SDE solver on the device");
     require(world().size == 1, "--device",
             fmt::format("runs on one process only ({} MPI ranks here): the device kernels take no path offset yet; "
                         "use --device cpu on ranks", world().size));
+    device_spec.precision = precision;
+    require(precision == Precision::kF64 || (pname == "normal" && !ode), "--precision",
+            "f32 kernels exist for the normal process's SDE solvers (exact, euler-maruyama, heun) only");
+    require(a.solver != "ode", "--device",
+            "the adaptive probability-flow ODE 'ode' (dopri5) runs on the CPU only; on " + a.device +
+                " use ode-rk4 or ode-heun (fixed steps) or an SDE solver");
+    require_device(device_spec, "--device");
     if (a.given_x) {
       device_pred.kind = DevicePredictor::Kind::kGivenX;
       device_pred.x = x;
@@ -470,7 +483,7 @@ int run(int argc, char** argv) {
   Solution local;
   if (mine.count > 0)
     local = on_device ? device_solve(process, a.solver, device_pred, a.seed, static_cast<Index>(mine.count), opt,
-                                     device_spec)
+                                     device_spec, flow)
                       : solve(process, a.solver, *predictor, noise, static_cast<Index>(mine.count), opt, flow);
   bar.finish();
   const Solution res =
@@ -521,6 +534,7 @@ int run(int argc, char** argv) {
       if (*orders.note) j["solver"]["note"] = orders.note;
     }
     j["device"] = a.device;
+    j["precision"] = a.precision;
     j["grid"] = {{"spec", a.grid}, {"steps", a.steps}};
     add_run_fields(j, a, predictor->describe());
     if (target_info.rows > 0) j["target_points"] = {{"rows", target_info.rows}, {"distinct", target_info.points},

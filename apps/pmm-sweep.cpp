@@ -214,8 +214,14 @@ double dopri5_log_tolerance(const NormalProcess& p, const Predictor& pred, const
   return hi;
 }
 
+// The device to run the cells on with an oracle target (--device other than cpu): the Thrust path kernels.
+struct DeviceRun {
+  DeviceSpec spec;
+  DevicePredictor pred;
+};
+
 RunOutcome run_ode(const NormalProcess& p, const Predictor& pred, const NoiseSource& noise, const SolverSpec& s,
-                   std::int64_t budget, Index paths, const SweepArgs& a, bool model) {
+                   std::int64_t budget, Index paths, const SweepArgs& a, bool model, const DeviceRun* device = nullptr) {
   ProbabilityFlowOptions opt;
   opt.ode.method = s.method;
   opt.clock = parse_ode_clock(a.ode_clock, "--ode-clock");
@@ -247,7 +253,14 @@ RunOutcome run_ode(const NormalProcess& p, const Predictor& pred, const NoiseSou
     r.steps = opt.ode.steps;
     r.setting = fmt::format("{} steps={} clock={} start_F={}", ode_method_name(s.method), opt.ode.steps, a.ode_clock,
                             a.ode_start);
-    res = probability_flow(p, pred, noise, paths, opt);
+    if (device) {
+      IntegrateOptions grid;  // the fixed-step flow takes the grid's step count only
+      grid.grid = make_grid(GridSpec{}, *p.schedule, opt.ode.steps);
+      grid.denoise = opt.denoise;
+      res = device_solve(AnyProcess{p}, s.name, device->pred, noise.seed(), paths, grid, device->spec, opt);
+    } else {
+      res = probability_flow(p, pred, noise, paths, opt);
+    }
   }
   r.samples = res.final;
   r.nfe = res.nfe_mean;
@@ -255,12 +268,6 @@ RunOutcome run_ode(const NormalProcess& p, const Predictor& pred, const NoiseSou
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }
-
-// The device to run SDE cells on with an oracle target (--device other than cpu): the Thrust path kernels.
-struct DeviceRun {
-  DeviceSpec spec;
-  DevicePredictor pred;
-};
 
 RunOutcome run_sde(const AnyProcess& process, const Predictor& pred, const NoiseSource& noise, const SolverSpec& s,
                    std::int64_t budget, Index paths, const SweepArgs& a, const GridSpec& grid,
@@ -306,8 +313,9 @@ int run(int argc, char** argv) {
   app.add_option("--model", a.model, "TorchScript predictor (needs LibTorch); the reference is then --data");
   app.add_option("--data", a.data, "reference samples for --model, .npy or .csv [n, dim]");
   app.add_option("--device", a.device,
-                 "cpu | cuda | cuda:N | thrust-cpp | thrust-omp: SDE cells of an oracle target run on the device path "
-                 "kernels (Philox noise only); with --model and --fid-features: where the networks run");
+                 "cpu | cuda | cuda:N | thrust-cpp | thrust-omp: the cells of an oracle target run on the device path "
+                 "kernels (SDE solvers, ode-rk4, ode-heun; not the adaptive ode; --noise philox only); with --model "
+                 "and --fid-features: where the networks run");
   app.add_option("--schedule", a.schedule, "as pmm-solve");
   app.add_option("--grid", a.grid, "SDE grid: uniform | uniform-precision | power:rho=R");
   app.add_option("--prior", a.prior, "prior parameters, as pmm-solve");
@@ -378,11 +386,29 @@ int run(int argc, char** argv) {
   const AnyProcess process = make_process(a.process, a.schedule, a.prior);
   const std::string pname = process_name(process);
   if (pname == "inverse-gamma-gamma") fmt::print(stderr, "pmm-sweep: {}\n", igg_bias_warning());
+  // --device with an oracle target: every cell runs on the device path kernels (checked here, before any work).
+  std::unique_ptr<DeviceRun> device_run;
+  const bool solvers_given = !a.solvers.empty();
   if (a.solvers.empty()) a.solvers = default_sweep_solvers(pname);
+  if (a.model.empty() && a.device != "cpu") {
+    device_run = std::make_unique<DeviceRun>();
+    device_run->spec = parse_device(a.device, "--device");
+    require_device(device_run->spec, "--device");
+    require(a.noise != "tree", "--device", "the device draws Philox noise; use --noise philox");
+    if (!solvers_given && pname == "normal") {
+      a.solvers.replace(a.solvers.rfind(",ode"), 4, ",ode-rk4");
+      fmt::print(stderr, "pmm-sweep: note: --device {}: the default solvers with ode-rk4 in place of the adaptive "
+                         "ode (CPU only)\n", a.device);
+    }
+  }
   std::vector<SolverSpec> solvers;
   for (const auto& name : parse_string_list(a.solvers, "--solvers")) {
     solvers.push_back(parse_solver(name, pname));
     require(!solvers.back().ode || pname == "normal", "--solvers", "the ODE solvers are for the normal process");
+    require(!device_run || device_supports(pname, name), "--solvers",
+            fmt::format("'{}' has no device kernel (--device {}): the adaptive ODE runs on the CPU only; on the "
+                        "device use ode-rk4, ode-heun or an SDE solver",
+                        name, a.device));
   }
   std::vector<std::int64_t> budgets = parse_int_list(a.nfe, "--nfe");
   for (auto b : budgets) require(b >= 1 && b <= 10000000, "--nfe", fmt::format("budgets must be in [1, 1e7], got {}", b));
@@ -410,6 +436,11 @@ int run(int argc, char** argv) {
     oracle = load_target(process, a.target, a.target_weights, &info);
     predictor = oracle;
     if (info.merged() && !a.quiet) fmt::print("pmm-sweep: target: {}\n", info.note());
+    if (device_run) {
+      device_run->pred.kind = DevicePredictor::Kind::kFiniteSet;
+      require(oracle->atoms(&device_run->pred.points, &device_run->pred.weights), "--device",
+              "on the device the target must be a finite point set");
+    }
   } else {
 #ifdef PMM_HAVE_TORCH
     predictor = load_torchscript_predictor(a.model, a.device, 0);
@@ -578,17 +609,6 @@ int run(int argc, char** argv) {
     return fmt::format("floor: held-out --data set {} of {} ({} rows) vs the reference ({} other rows) of the runs",
                        s % static_cast<int>(held_out.size()) + 1, held_out.size(), a.paths, a.ref_paths);
   };
-  // ---- device (oracle targets): the SDE cells go through the path kernels ----
-  std::unique_ptr<DeviceRun> device_run;
-  if (a.model.empty() && a.device != "cpu") {
-    device_run = std::make_unique<DeviceRun>();
-    device_run->spec = parse_device(a.device, "--device");
-    require(a.noise != "tree", "--device", "the device draws Philox noise; use --noise philox");
-    device_run->pred.kind = DevicePredictor::Kind::kFiniteSet;
-    require(oracle->atoms(&device_run->pred.points, &device_run->pred.weights), "--device",
-            "on the device the target must be a finite point set");
-  }
-
   // ---- cells, in the table's row order: the noise floor of each seed, then the runs (seed, solver, budget) ----
   // Rank 0 lists the cells still missing from the table and hands them to every rank (one process: to itself).
   struct Cell {
@@ -666,7 +686,8 @@ int run(int argc, char** argv) {
       noise_of = c.seed;
     }
     const SolverSpec& sv = solvers[static_cast<size_t>(c.solver)];
-    const RunOutcome r = sv.ode ? run_ode(std::get<NormalProcess>(process), *predictor, *noise, sv, c.budget, paths, a, !oracle)
+    const RunOutcome r = sv.ode ? run_ode(std::get<NormalProcess>(process), *predictor, *noise, sv, c.budget, paths, a, !oracle,
+                                        device_run.get())
                                 : run_sde(process, *predictor, *noise, sv, c.budget, paths, a, grid_spec, device_run.get());
     require_finite(r.samples, "pmm-sweep: samples of " + sv.name);
     for (const auto& m : c.missing) {

@@ -1,8 +1,10 @@
 // pmm-validate: the validation suite. Runs the checks of validation/checks.hpp (theorems of the paper against the
 // discrete updates, solver orders, pathwise identities, target recovery, errata) at --quick or --full size, prints a
 // table (name | what | statistic | tolerance | PASS/FAIL | seconds), writes every statistic to a JSON report and exits
-// with status 1 when any check fails (2 on bad input). Under mpirun/srun the checks go out to the ranks and rank 0
-// prints and writes them in suite order (docs/distributed.md).
+// with status 1 when any check fails (2 on bad input). --device runs the checks' solver runs whose pair and predictor
+// the device path kernels have (validation/check_solve.hpp) there, and the table and report say where each ran.
+// Under mpirun/srun the checks go out to the ranks and rank 0 prints and writes them in suite order
+// (docs/distributed.md).
 // pmm-uses: mpi
 #include <algorithm>
 #include <chrono>
@@ -32,6 +34,7 @@ struct ValidateArgs {
   std::vector<std::string> checks;
   std::uint64_t seed = 0;
   std::string report;
+  std::string device = "cpu";
   int threads = 1;
 };
 
@@ -78,11 +81,17 @@ int run(int argc, char** argv) {
       ->check(non_negative_int());
   app.add_option("--report", a.report, "JSON report with every statistic, p-value and size");
   app.add_option("--threads", a.threads, "threads over paths, 0: all cores (results do not depend on it)");
+  app.add_option("--device", a.device,
+                 "cpu | cuda | cuda:N | thrust-cpp | thrust-omp: where the solver runs of the recovery, pathwise and "
+                 "errata checks go when the device has the pair (finite-set oracle or given x); the rest stay on the "
+                 "CPU. Statistics agree with cpu to rounding (same counter-based draws)");
   app.add_flag("--list", a.list, "list the checks and what each computes, then exit");
   parse_args(app, argc, argv);
 
   require(!(a.quick && a.full), "--full", "give --quick or --full, not both");
   a.threads = resolve_threads(a.threads);
+  const DeviceSpec device = parse_device(a.device, "--device");
+  require_device(device, "--device");
   std::vector<std::string> names;
   for (const auto& item : a.checks)
     for (const auto& n : parse_string_list(item, "--check")) names.push_back(n);
@@ -103,6 +112,7 @@ int run(int argc, char** argv) {
   ctx.full = a.full;
   ctx.seed = a.seed;
   ctx.threads = a.threads;
+  ctx.device = device;
   const std::string mode = a.full ? "full" : "quick";
   const auto start = std::chrono::steady_clock::now();
   std::vector<CheckResult> results;
@@ -128,9 +138,15 @@ int run(int argc, char** argv) {
   const auto failed = std::count_if(results.begin(), results.end(), [](const CheckResult& r) { return !r.pass; });
 
   print_table(results);
+  const auto on_device = std::count_if(results.begin(), results.end(), [&](const CheckResult& r) {
+    return std::find(r.devices.begin(), r.devices.end(), device_name(device)) != r.devices.end();
+  });
   fmt::print("\n{} checks ({} mode, seed {}, threads {}{}): {} passed, {} failed, {:.1f} s\n", results.size(), mode,
              a.seed, a.threads, world().size > 1 ? fmt::format(" x {} ranks", world().size) : "",
              results.size() - static_cast<size_t>(failed), failed, seconds);
+  if (device.kind != DeviceKind::kCpu)
+    fmt::print("device {}: {} of {} checks ran solvers on it (the report's \"devices\" per check); the rest on the CPU\n",
+               device_name(device), on_device, results.size());
   for (const auto& r : results)
     if (!r.error.empty()) fmt::print("error in {}: {}\n", r.name, r.error);
   std::fflush(stdout);
@@ -141,6 +157,8 @@ int run(int argc, char** argv) {
     j["seed"] = a.seed;
     j["threads"] = a.threads;  // per rank
     j["world_size"] = world().size;
+    j["device"] = device_name(device);
+    j["checks_on_device"] = on_device;
     j["seconds"] = seconds;
     j["passed"] = results.size() - static_cast<size_t>(failed);
     j["failed"] = failed;

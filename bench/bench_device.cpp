@@ -1,6 +1,7 @@
 // pmm-bench-device: path kernels on a device (cuda, thrust-omp, thrust-cpp) against the CPU core, and the
 // in-kernel Philox-normal throughput (the roofline of a Normal SDE step: one normal per path-step).
-// Normal process, exponential schedule, x given (no predictor cost), float64. Prints CSV:
+// Normal process, exponential schedule, x given (no predictor cost), float64 and float32 kernels (backend
+// "<device>-f32": --precision f32). Prints CSV:
 //   backend,solver,paths,steps,seconds,path_steps_per_s
 // Usage: pmm-bench-device [--device cuda] [--paths 4194304] [--steps 1000] [--repeat 3] [--cpu-paths 65536]
 #include <chrono>
@@ -41,6 +42,8 @@ int main(int argc, char** argv) {
   }
   try {
     const pmm::DeviceSpec dev = pmm::parse_device(device, "--device");
+    pmm::DeviceSpec dev32 = dev;
+    dev32.precision = pmm::Precision::kF32;
     pmm::NormalProcess p;
     p.schedule = pmm::exponential_schedule();
     pmm::IntegrateOptions opt;
@@ -55,6 +58,11 @@ int main(int argc, char** argv) {
         best = std::min(best, pmm::device_solve(p, solver, dp, 1, paths, opt, dev).seconds);
       std::printf("%s,%s,%lld,%d,%.6f,%.4g\n", device.c_str(), solver.c_str(), paths, steps, best,
                   double(paths) * steps / best);
+      double best32 = 1e300;
+      for (int r = 0; r < repeat; ++r)
+        best32 = std::min(best32, pmm::device_solve(p, solver, dp, 1, paths, opt, dev32).seconds);
+      std::printf("%s-f32,%s,%lld,%d,%.6f,%.4g\n", device.c_str(), solver.c_str(), paths, steps, best32,
+                  double(paths) * steps / best32);
       // The CPU core on the same problem (fewer paths; throughput is per path-step).
       const pmm::GivenX gx(pmm::Batch::Constant(1, cpu_paths, 0.7));
       const auto r = pmm::solve(p, solver, gx, pmm::PhiloxNoise(1), cpu_paths, opt);

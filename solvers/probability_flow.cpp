@@ -66,10 +66,7 @@ using HeunStepper = odeint::explicit_generic_rk<2, 2, State, double, State, doub
 template <class Stepper, class System>
 void fixed_steps(Stepper& stepper, System& sys, State& y, double s0, double s1, int steps) {
   const double h = (s1 - s0) / steps;
-  for (int i = 0; i < steps; ++i) {
-    const double s = i + 1 == steps ? s1 - h : s0 + i * h;  // no drift of the last step's start
-    stepper.do_step(sys, y, s, h);
-  }
+  for (int i = 0; i < steps; ++i) stepper.do_step(sys, y, ode_fixed_step_start(s0, s1, steps, i), h);
 }
 
 bool all_finite(const State& y) {
@@ -206,29 +203,58 @@ double schedule_time_of_precision(const Schedule& schedule, double value) {
   return hi;
 }
 
-Solution probability_flow(const NormalProcess& process, const Predictor& pred, const NoiseSource& noise, Index paths,
-                          const ProbabilityFlowOptions& opt) {
-  require(paths >= 1 && paths < (Index(1) << 32), "paths", fmt::format("must be in [1, 2^32), got {}", paths));
+FlowSpan flow_span(const NormalProcess& process, const ProbabilityFlowOptions& opt) {
   require(static_cast<bool>(process.schedule), "schedule", "the process has no schedule");
   require(process.b > 0 && std::isfinite(process.b), "b", fmt::format("prior precision must be > 0, got {}", process.b));
-  require(opt.threads >= 1, "threads", fmt::format("must be >= 1, got {}", opt.threads));
-  require(opt.chunk >= 1, "chunk", fmt::format("must be >= 1, got {}", opt.chunk));
-  require(opt.first_path >= 0 && opt.first_path + paths <= (Index(1) << 32), "first_path",
-          fmt::format("first_path + paths must lie in [0, 2^32], got {} + {}", opt.first_path, paths));
   const Schedule& sc = *process.schedule;
   const double F1 = sc.F(1.0);
   require(std::isfinite(opt.start_precision) && opt.start_precision > 0 && opt.start_precision < F1,
           "start_precision", fmt::format("must be in (0, F(1) = {}), got {}", F1, opt.start_precision));
   require(sc.F(0.0) == 0.0, "schedule", "F(0) must be 0");
+  FlowSpan span;
+  span.clock = opt.clock;
+  span.t_start = schedule_time_of_precision(sc, opt.start_precision);
+  span.F_start = sc.F(span.t_start);
+  span.lambda0 = std::log(span.F_start);
+  span.lambda1 = std::log(F1);
+  const bool log_clock = opt.clock == OdeClock::kLogPrecision;
+  span.s0 = log_clock ? span.lambda0 : span.t_start;
+  span.s1 = log_clock ? span.lambda1 : 1.0;
+  return span;
+}
+
+FlowCoefficients flow_coefficients(const NormalProcess& process, const FlowSpan& span, double s) {
+  const Schedule& sc = *process.schedule;
+  const double b = process.b;
+  FlowCoefficients c;
+  if (span.clock == OdeClock::kLogPrecision) {
+    const double F = std::exp(s);
+    c.t = s >= span.lambda1 ? 1.0 : (s <= span.lambda0 ? span.t_start : schedule_time_of_precision(sc, F));
+    // (F (g - 2 mu)/(b + F) + mu) / 2
+    c.scale_g = 0.5 * F / (b + F);
+    c.scale_mu = 0.5 - F / (b + F);
+  } else {
+    c.t = s;
+    const double F = sc.F(s);
+    const double f = sc.f(s);
+    // (f/2) [(g - 2 mu)/(b + F) + mu/F]
+    c.scale_g = 0.5 * f / (b + F);
+    c.scale_mu = 0.5 * f * (1.0 / F - 2.0 / (b + F));
+  }
+  return c;
+}
+
+Solution probability_flow(const NormalProcess& process, const Predictor& pred, const NoiseSource& noise, Index paths,
+                          const ProbabilityFlowOptions& opt) {
+  require(paths >= 1 && paths < (Index(1) << 32), "paths", fmt::format("must be in [1, 2^32), got {}", paths));
+  require(opt.threads >= 1, "threads", fmt::format("must be >= 1, got {}", opt.threads));
+  require(opt.chunk >= 1, "chunk", fmt::format("must be >= 1, got {}", opt.chunk));
+  require(opt.first_path >= 0 && opt.first_path + paths <= (Index(1) << 32), "first_path",
+          fmt::format("first_path + paths must lie in [0, 2^32], got {} + {}", opt.first_path, paths));
+  const FlowSpan span = flow_span(process, opt);
   const Index dim = pred.dim();
   require(dim >= 1, "predictor", "has dimension 0");
-
-  const double t_start = schedule_time_of_precision(sc, opt.start_precision);
-  const double F_start = sc.F(t_start);
-  const double lambda0 = std::log(F_start), lambda1 = std::log(F1);
-  const double b = process.b;
-  const bool log_clock = opt.clock == OdeClock::kLogPrecision;
-  const double s0 = log_clock ? lambda0 : t_start, s1 = log_clock ? lambda1 : 1.0;
+  const double t_start = span.t_start, F_start = span.F_start, s0 = span.s0, s1 = span.s1;
 
   const ChunkPlan plan = plan_chunks(paths, opt.chunk, opt.threads, pred);
   const Index chunk = plan.chunk, n_chunks = plan.n_chunks;
@@ -252,26 +278,12 @@ Solution probability_flow(const NormalProcess& process, const Predictor& pred, c
 
     State y(mu.data(), mu.data() + mu.size());
     auto rhs = [&](double s, const State& x, State& dx) {
-      double t, F, scale_g, scale_mu;
-      if (log_clock) {
-        F = std::exp(s);
-        t = s >= lambda1 ? 1.0 : (s <= lambda0 ? t_start : schedule_time_of_precision(sc, F));
-        // (F (g - 2 mu)/(b + F) + mu) / 2
-        scale_g = 0.5 * F / (b + F);
-        scale_mu = 0.5 - F / (b + F);
-      } else {
-        t = s;
-        F = sc.F(t);
-        const double f = sc.f(t);
-        // (f/2) [(g - 2 mu)/(b + F) + mu/F]
-        scale_g = 0.5 * f / (b + F);
-        scale_mu = 0.5 * f * (1.0 / F - 2.0 / (b + F));
-      }
+      const FlowCoefficients k = flow_coefficients(process, span, s);
       std::copy(x.begin(), x.end(), mu.data());
-      pred.predict(mu, t, g0, g);
+      pred.predict(mu, k.t, g0, g);
       Eigen::Map<Eigen::ArrayXd> d(dx.data(), static_cast<Index>(dx.size()));
-      d = scale_g * Eigen::Map<const Eigen::ArrayXd>(g.data(), g.size()) +
-          scale_mu * Eigen::Map<const Eigen::ArrayXd>(mu.data(), mu.size());
+      d = k.scale_g * Eigen::Map<const Eigen::ArrayXd>(g.data(), g.size()) +
+          k.scale_mu * Eigen::Map<const Eigen::ArrayXd>(mu.data(), mu.size());
     };
     const OdeSolveResult r = ode_solve(rhs, y, s0, s1, opt.ode);
     std::copy(y.begin(), y.end(), mu.data());

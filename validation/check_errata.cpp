@@ -15,6 +15,7 @@
 #include <pmm/random/distributions.hpp>
 #include <pmm/solvers/masked_sampler.hpp>
 #include <pmm/solvers/registry.hpp>
+#include "validation/check_solve.hpp"
 #include "validation/check_support.hpp"
 #include "validation/checks.hpp"
 
@@ -132,7 +133,7 @@ CheckOutcome errata_eq149(const CheckContext& ctx) {
   opt.grid = check::uniform_grid(steps);
   opt.save_every = steps / 4;
   opt.threads = ctx.threads;
-  const auto r = solve(p, "exact", given, PhiloxNoise(ctx.seed), n, opt);
+  const auto r = check_solve(ctx, p, "exact", given, ctx.seed, n, opt);
   PTests corrected, printed;
   nlohmann::json pts = nlohmann::json::array();
   double worst_c = 0, best_p = INFINITY;

@@ -10,6 +10,7 @@
 #include <pmm/processes/gamma_poisson.hpp>
 #include <pmm/random/distributions.hpp>
 #include <pmm/solvers/registry.hpp>
+#include "validation/check_solve.hpp"
 #include "validation/check_support.hpp"
 #include "validation/checks.hpp"
 
@@ -35,7 +36,7 @@ CheckOutcome pathwise_count(const CheckContext& ctx) {
     opt.grid = check::uniform_grid(steps);
     opt.save_every = 1;
     opt.threads = ctx.threads;
-    const auto r = solve(any, solver, *oracle, PhiloxNoise(ctx.seed), n, opt);
+    const auto r = check_solve(ctx, any, solver, *oracle, ctx.seed, n, opt);
     double w = 0;
     for (Index j = 0; j < n; ++j) {
       double prev = 0;

@@ -13,6 +13,7 @@
 #include <pmm/random/distributions.hpp>
 #include <pmm/solvers/masked_sampler.hpp>
 #include <pmm/solvers/registry.hpp>
+#include "validation/check_solve.hpp"
 #include "validation/check_support.hpp"
 #include "validation/checks.hpp"
 #include "validation/metric_atoms.hpp"
@@ -111,7 +112,7 @@ CheckOutcome recover_finite(const CheckContext& ctx, const AnyProcess& process, 
     IntegrateOptions opt;
     opt.grid = check::uniform_grid(steps);
     opt.threads = ctx.threads;
-    return solve(process, solver, oracle, PhiloxNoise(ctx.seed + static_cast<std::uint64_t>(steps)), n, opt).final;
+    return check_solve(ctx, process, solver, oracle, ctx.seed + static_cast<std::uint64_t>(steps), n, opt).final;
   };
   PTests tests;
   const double tv_final = finite_target_tests(run(ladder.final_steps), target, &tests, &out.details);
@@ -284,7 +285,7 @@ CheckOutcome limitation_gamma_poisson_euler_maruyama(const CheckContext& ctx, in
     IntegrateOptions opt;
     opt.grid = check::uniform_grid(steps);
     opt.threads = ctx.threads;
-    const Batch s = solve(AnyProcess{p}, solver, *oracle, PhiloxNoise(ctx.seed + static_cast<std::uint64_t>(steps)), n, opt).final;
+    const Batch s = check_solve(ctx, AnyProcess{p}, solver, *oracle, ctx.seed + static_cast<std::uint64_t>(steps), n, opt).final;
     return assign_to_target(s, t);
   };
   const auto em_coarse = run("euler-maruyama", coarse), em_fine = run("euler-maruyama", fine);

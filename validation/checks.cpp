@@ -72,6 +72,7 @@ CheckResult run_check(const CheckSpec& spec, const CheckContext& ctx) {
   r.how = spec.how;
   CheckContext own = ctx;
   own.seed = mix_seed(ctx.seed, spec.name);
+  own.ran_on = std::make_shared<std::set<std::string>>();
   const auto start = std::chrono::steady_clock::now();
   try {
     CheckOutcome o = spec.run(own);
@@ -86,6 +87,7 @@ CheckResult run_check(const CheckSpec& spec, const CheckContext& ctx) {
     r.pass = false;
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.devices.assign(own.ran_on->begin(), own.ran_on->end());
   return r;
 }
 
@@ -94,6 +96,7 @@ nlohmann::json to_json(const CheckResult& r) {
                    {"tolerance", r.tolerance}, {"pass", r.pass},   {"seconds", r.seconds},
                    {"details", r.details}};
   if (!r.error.empty()) j["error"] = r.error;
+  if (!r.devices.empty()) j["devices"] = r.devices;
   return j;
 }
 
@@ -108,6 +111,7 @@ CheckResult check_result_from_json(const nlohmann::json& j) {
   r.seconds = j.at("seconds").get<double>();
   r.details = j.at("details");
   r.error = j.value("error", std::string());
+  r.devices = j.value("devices", std::vector<std::string>());
   return r;
 }
 

@@ -4,10 +4,14 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include <pmm/device/device.hpp>
 
 namespace pmm {
 
@@ -16,6 +20,9 @@ struct CheckContext {
   bool full = false;       // --full sizes (docs/validation.md) instead of --quick ones
   std::uint64_t seed = 0;  // already mixed with the check's name by run_check
   int threads = 1;         // parallelism over paths
+  DeviceSpec device;       // --device: where check_solve() runs the pairs the device has (check_solve.hpp)
+  // Where check_solve() ran during this check ("cpu", "thrust-cpp", "cuda:0"): set up and read by run_check.
+  std::shared_ptr<std::set<std::string>> ran_on;
   template <class T>
   T size(T quick, T full_size) const { return full ? full_size : quick; }
 };
@@ -39,6 +46,7 @@ struct CheckResult {
   bool pass = false;
   double seconds = 0;
   std::string error;  // non-empty when the check threw (counted as FAIL)
+  std::vector<std::string> devices;  // where its solver runs went through check_solve() (empty: none did)
   nlohmann::json details = nlohmann::json::object();
 };
 

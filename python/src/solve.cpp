@@ -148,7 +148,8 @@ py::dict py_solve(py::object process_arg, py::object target, py::object weights,
     require(pname == "normal", "solver", "'" + solver + "' (the probability-flow ODE) is for the normal process");
     require(!given_x, "given_x", "the probability-flow ODE samples the marginal law; simulate given x with an SDE solver");
     require(std::isfinite(ode_tol) && ode_tol > 0 && ode_tol < 1, "ode_tol", fmt::format("must be in (0, 1), got {}", ode_tol));
-    require(device_spec.kind == DeviceKind::kCpu, "device", "the probability-flow ODE runs on the CPU only");
+    require(solver != "ode" || device_spec.kind == DeviceKind::kCpu, "device",
+            "the adaptive probability-flow ODE 'ode' (dopri5) runs on the CPU only; on a device use ode-rk4 or ode-heun");
     save_every = 0;
   } else {
     check_solver(pname, solver);
@@ -233,7 +234,7 @@ py::dict py_solve(py::object process_arg, py::object target, py::object weights,
   Solution res;
   run_interruptible(
       [&] {
-        res = on_device ? device_solve(process, solver, device_pred, seed, static_cast<Index>(paths), opt, device_spec)
+        res = on_device ? device_solve(process, solver, device_pred, seed, static_cast<Index>(paths), opt, device_spec, flow)
                         : solve(process, solver, *predictor, noise, static_cast<Index>(paths), opt, flow);
       },
       &cancel);

@@ -40,6 +40,14 @@ std::string device_name(const DeviceSpec& d) {
   return "?";
 }
 
+Precision parse_precision(const std::string& spec, const std::string& what) {
+  if (spec == "f64") return Precision::kF64;
+  if (spec == "f32") return Precision::kF32;
+  throw Error(ErrorKind::kInvalidArgument, what, "unknown precision '" + spec + "' (expected f64 or f32)");
+}
+
+std::string precision_name(Precision p) { return p == Precision::kF32 ? "f32" : "f64"; }
+
 bool thrust_available() {
 #if defined(PMM_HAVE_THRUST)
   return true;
@@ -61,6 +69,19 @@ bool cuda_available(std::string* why) {
   if (why) *why = "pmm was built without CUDA (no nvcc found at configure time, or PMM_WITH_CUDA=OFF)";
   return false;
 #endif
+}
+
+void require_device(const DeviceSpec& d, const std::string& what) {
+  if (d.kind == DeviceKind::kCuda) {
+    std::string why;
+    const bool ok = cuda_available(&why);  // before the message is built: argument order is unspecified
+    require(ok, what, "cuda is not available: " + why);
+  } else if (d.kind != DeviceKind::kCpu) {
+    require(thrust_available(), what, device_name(d) + " is not available: the Thrust path kernels were not built");
+#if !defined(PMM_HAVE_THRUST_OMP)
+    require(d.kind != DeviceKind::kThrustOmp, what, "thrust-omp is not available: pmm was built without OpenMP");
+#endif
+  }
 }
 
 namespace device {
@@ -93,11 +114,9 @@ double device_normals_roofline(std::uint64_t seed, Index paths, int steps, const
   job.seed = seed;
   double first = 0;
   job.out = &first;
+  require_device(dev);
   const auto start = std::chrono::steady_clock::now();
   if (dev.kind == DeviceKind::kCuda) {
-    std::string why;
-    const bool ok = cuda_available(&why);
-    require(ok, "device", "cuda is not available: " + why);
     device::run_paths_cuda(job, dev.index);
   } else if (dev.kind == DeviceKind::kThrustOmp) {
     device::run_paths_omp(job);
@@ -107,21 +126,82 @@ double device_normals_roofline(std::uint64_t seed, Index paths, int steps, const
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-Solution device_solve(const AnyProcess& process, const std::string& solver, const DevicePredictor& pred,
-                      std::uint64_t seed, Index paths, const IntegrateOptions& opt, const DeviceSpec& dev) {
-  require(dev.kind != DeviceKind::kCpu, "device", "device_solve needs a device (cuda or thrust-cpp); use solve() for cpu");
-  if (dev.kind == DeviceKind::kCuda) {
-    std::string why;
-    const bool ok = cuda_available(&why);  // before the message is built: argument order is unspecified
-    require(ok, "device", "cuda is not available: " + why);
+namespace {
+
+// The solvers with a path kernel; the ODE ones for the normal process only.
+constexpr std::pair<const char*, device::SolverId> kDeviceSolvers[] = {
+    {"exact", device::SolverId::kExact},
+    {"euler-maruyama", device::SolverId::kEulerMaruyama},
+    {"heun", device::SolverId::kHeun},
+    {"tau-leap", device::SolverId::kTauLeap},
+    {"tau-leap-midpoint", device::SolverId::kTauLeapMidpoint},
+    {"ode-rk4", device::SolverId::kOdeRk4},
+    {"ode-heun", device::SolverId::kOdeHeun}};
+
+bool has_kernel(const std::string& solver, device::SolverId* id) {
+  for (const auto& [name, sid] : kDeviceSolvers)
+    if (solver == name) {
+      if (id) *id = sid;
+      return true;
+    }
+  return false;
+}
+
+// The stage table of the fixed-step flow: per step, per stage, (F(t), scale_g, scale_mu) at s + c_i h, the stage
+// times Boost.Odeint uses on the CPU (Heun c = (0, 1), RK4 c = (0, 1/2, 1/2, 1)).
+std::vector<device::FlowStage> flow_stages(const NormalProcess& p, const FlowSpan& span, int n_steps, bool rk4) {
+  static const double kC4[] = {0.0, 0.5, 0.5, 1.0}, kC2[] = {0.0, 1.0};
+  const double* c = rk4 ? kC4 : kC2;
+  const int per = rk4 ? 4 : 2;
+  const double h = (span.s1 - span.s0) / n_steps;
+  std::vector<device::FlowStage> out;
+  out.reserve(static_cast<size_t>(n_steps) * per);
+  for (int i = 0; i < n_steps; ++i) {
+    const double s = ode_fixed_step_start(span.s0, span.s1, n_steps, i);
+    for (int k = 0; k < per; ++k) {
+      const FlowCoefficients fc = flow_coefficients(p, span, s + c[k] * h);
+      out.push_back({p.schedule->F(fc.t), fc.scale_g, fc.scale_mu});
+    }
   }
+  return out;
+}
+
+}  // namespace
+
+bool device_supports(const std::string& process, const std::string& solver) {
+  if (!has_kernel(solver, nullptr)) return false;
+  if (is_ode_solver(solver)) return process == "normal";
+  for (const auto& e : solver_registry())
+    if (e.process == process && e.solver == solver && e.family == SolverFamily::kSde) return true;
+  return false;
+}
+
+Solution device_solve(const AnyProcess& process, const std::string& solver, const DevicePredictor& pred,
+                      std::uint64_t seed, Index paths, const IntegrateOptions& opt, const DeviceSpec& dev,
+                      const ProbabilityFlowOptions& flow) {
+  require(dev.kind != DeviceKind::kCpu, "device", "device_solve needs a device (cuda or thrust-cpp); use solve() for cpu");
+  require_device(dev);
   const std::string pname = process_name(process);
-  check_solver(pname, solver);
+  const bool ode = is_ode_solver(solver);
+  if (ode) {
+    require(pname == "normal", "solver",
+            "'" + solver + "' (the probability-flow ODE) fits the normal process only, not " + pname);
+    require(solver != "ode", "solver",
+            "'ode' (adaptive dopri5) runs on the CPU only; on the device use ode-rk4 or ode-heun (fixed steps)");
+    require(opt.save_every <= 0, "save_every", "the probability-flow ODE keeps no trajectory");
+    require(opt.initial == nullptr, "initial", "the probability-flow ODE starts from its own exact first step");
+  } else {
+    check_solver(pname, solver);
+  }
+  require(dev.precision == Precision::kF64 || (pname == "normal" && !ode), "precision",
+          "f32 kernels exist for the normal process's SDE solvers (exact, euler-maruyama, heun) only, not '" + solver +
+              "' on " + pname);
   const Index dim = pred.dim();
   check_request(paths, dim, opt);
   require(opt.first_path == 0, "first_path", "the device path kernels start at path 0 (no path offset yet)");
 
   device::PathJob job;
+  job.f32 = dev.precision == Precision::kF32;
   const Schedule* schedule = nullptr;
   std::visit(
       [&](const auto& p) {
@@ -143,26 +223,33 @@ Solution device_solve(const AnyProcess& process, const std::string& solver, cons
       },
       process);
   require(schedule != nullptr, "schedule", "the process has no schedule");
-  static const std::pair<const char*, device::SolverId> kSolvers[] = {
-      {"exact", device::SolverId::kExact},
-      {"euler-maruyama", device::SolverId::kEulerMaruyama},
-      {"heun", device::SolverId::kHeun},
-      {"tau-leap", device::SolverId::kTauLeap},
-      {"tau-leap-midpoint", device::SolverId::kTauLeapMidpoint}};
-  bool found = false;
-  for (const auto& [name, id] : kSolvers)
-    if (solver == name) job.solver = id, found = true;
-  require(found, "solver", "'" + solver + "' has no device kernel");
+  require(has_kernel(solver, &job.solver), "solver", "'" + solver + "' has no device kernel");
 
   const int n_steps = static_cast<int>(opt.grid.size()) - 1;
-  std::vector<StepCoefficients> steps(static_cast<size_t>(n_steps));
-  for (int s = 0; s < n_steps; ++s) steps[s] = step_coefficients(*schedule, opt.grid[s], opt.grid[s + 1]);
-  const auto saves = save_steps(n_steps, opt.save_every);
   Solution res;
   res.paths = paths;
   res.final.resize(dim, paths);
-  for (int s : saves) res.save_times.push_back(opt.grid[s]);
-  res.trajectory.resize(saves.size() * static_cast<size_t>(paths * dim));
+  std::vector<StepCoefficients> steps;
+  std::vector<int> saves;
+  std::vector<device::FlowStage> stages;
+  if (ode) {
+    const auto& normal = std::get<NormalProcess>(process);
+    const FlowSpan span = flow_span(normal, flow);
+    stages = flow_stages(normal, span, n_steps, job.solver == device::SolverId::kOdeRk4);
+    const auto tr = normal.transition(0.0, span.F_start);
+    job.flow = stages.data();
+    job.flow_h = (span.s1 - span.s0) / n_steps;
+    job.flow_gain = tr.gain;
+    job.flow_scale = tr.scale;
+    job.flow_F_end = schedule->F(1.0);
+    res.t_start = span.t_start;
+  } else {
+    steps.resize(static_cast<size_t>(n_steps));
+    for (int s = 0; s < n_steps; ++s) steps[s] = step_coefficients(*schedule, opt.grid[s], opt.grid[s + 1]);
+    saves = save_steps(n_steps, opt.save_every);
+    for (int s : saves) res.save_times.push_back(opt.grid[s]);
+    res.trajectory.resize(saves.size() * static_cast<size_t>(paths * dim));
+  }
 
   Eigen::VectorXd log_w;
   if (pred.kind == DevicePredictor::Kind::kGivenX) {

@@ -9,7 +9,13 @@
 namespace pmm::device {
 
 enum class ProcessId { kNormal, kGammaPoisson, kInverseGammaGamma };
-enum class SolverId { kExact, kEulerMaruyama, kHeun, kTauLeap, kTauLeapMidpoint };
+enum class SolverId { kExact, kEulerMaruyama, kHeun, kTauLeap, kTauLeapMidpoint, kOdeRk4, kOdeHeun };
+
+// The probability-flow ODE at one Runge-Kutta stage (normal process), from flow_coefficients() on the host:
+// dmu/ds = scale_g g(mu, F) + scale_mu mu, with F = F(t) the precision the predictor sees.
+struct FlowStage {
+  double F, scale_g, scale_mu;
+};
 
 struct PathJob {
   ProcessId process;
@@ -31,7 +37,13 @@ struct PathJob {
   double* trajectory = nullptr;         // [n_saves, paths, dim]
   bool denoise = false;
   double* out = nullptr;                // dim x paths
+  bool f32 = false;                     // normal SDE only: state, scratch and trajectory in float32, float normals
   bool roofline = false;                // benchmark only: draw path_normal for every (path, step), nothing else
+  // Probability-flow ODE (kOdeRk4, kOdeHeun; steps unused): n_steps fixed steps of size flow_h in the flow's clock,
+  // n_steps x stages entries; the exact first step mu = gain g(0, 0) + scale xi draws xi on (path, step 0);
+  // denoise evaluates g at F = flow_F_end.
+  const FlowStage* flow = nullptr;
+  double flow_h = 0, flow_gain = 0, flow_scale = 0, flow_F_end = 0;
 };
 
 // Each returns the predictor evaluations per path.

@@ -8,6 +8,7 @@
 #include <thrust/for_each.h>
 #include <thrust/iterator/counting_iterator.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -27,12 +28,12 @@
 namespace pmm::device {
 namespace {
 
-// g(mu, t) = x_path.
+// g(mu, t) = x_path. T: the state's number type (double, or float in the float32 kernels).
 struct GivenXPredictor {
   const double* x;
-  template <class Law>
-  PMM_HD void operator()(const Law&, std::int64_t path, int dim, const double*, double, double* g) const {
-    for (int d = 0; d < dim; ++d) g[d] = x[path * dim + d];
+  template <class Law, class T>
+  PMM_HD void operator()(const Law&, std::int64_t path, int dim, const T*, double, T* g) const {
+    for (int d = 0; d < dim; ++d) g[d] = T(x[path * dim + d]);
   }
 };
 
@@ -40,20 +41,21 @@ struct GivenXPredictor {
 // (Normal: (b + F) x_i . mu - F |x_i|^2 / 2; Gamma-Poisson: sum_d N_d log x_id - F x_id with N = mu (beta2 + F) -
 // beta1, atoms with x_id = 0 excluded when N_d >= 1/2 unless every atom is; Inverse-Gamma-Gamma: -sum_d Y_d / x_id +
 // F log x_id with Y = max(mu (beta1 + F - 1) - beta2, 0), models/oracles/inverse_gamma_finite_set.cpp). Two passes:
-// max, then weighted sums.
+// max, then weighted sums, in the state's number type T (the float32 kernels: Normal only).
 struct FiniteSetPredictor {
   const double* points;
   const double* log_w;
   int K;
 
-  PMM_HD double loglik(const NormalLaw& law, const double* mu, double F, int dim, int i, bool*) const {
-    double dot = 0, sq = 0;
+  template <class T>
+  PMM_HD T loglik(const NormalLaw& law, const T* mu, double F, int dim, int i, bool*) const {
+    T dot = 0, sq = 0;
     for (int d = 0; d < dim; ++d) {
-      const double xi = points[i * dim + d];
+      const T xi = T(points[i * dim + d]);
       dot += xi * mu[d];
       sq += xi * xi;
     }
-    return (law.b + F) * dot - 0.5 * F * sq;
+    return T(law.b + F) * dot - T(0.5 * F) * sq;
   }
   PMM_HD double loglik(const GammaPoissonLaw& law, const double* mu, double F, int dim, int i, bool* excluded) const {
     double s = 0;
@@ -77,8 +79,8 @@ struct FiniteSetPredictor {
     }
     return s;
   }
-  template <class Law>
-  PMM_HD void operator()(const Law& law, std::int64_t, int dim, const double* mu, double F, double* g) const {
+  template <class Law, class T>
+  PMM_HD void operator()(const Law& law, std::int64_t, int dim, const T* mu, double F, T* g) const {
     // An excluded atom is dropped only when some atom survives (as the CPU oracle does).
     bool any_kept = false;
     for (int i = 0; i < K && !any_kept; ++i) {
@@ -86,28 +88,30 @@ struct FiniteSetPredictor {
       loglik(law, mu, F, dim, i, &ex);
       any_kept = !ex;
     }
-    double best = -INFINITY;
+    T best = -INFINITY;
     for (int i = 0; i < K; ++i) {
       bool ex = false;
-      const double l = log_w[i] + loglik(law, mu, F, dim, i, &ex);
+      const T l = T(log_w[i]) + loglik(law, mu, F, dim, i, &ex);
       if (!(ex && any_kept) && l > best) best = l;
     }
     for (int d = 0; d < dim; ++d) g[d] = 0;
-    double total = 0;
+    T total = 0;
     for (int i = 0; i < K; ++i) {
       bool ex = false;
-      const double l = log_w[i] + loglik(law, mu, F, dim, i, &ex);
+      const T l = T(log_w[i]) + loglik(law, mu, F, dim, i, &ex);
       if (ex && any_kept) continue;
-      const double r = std::exp(l - best);
-      if (r < kNegligibleWeight) continue;  // as softmax_columns (softmax_cutoff.hpp)
+      const T r = std::exp(l - best);
+      if (r < T(kNegligibleWeight)) continue;  // as softmax_columns (softmax_cutoff.hpp)
       total += r;
-      for (int d = 0; d < dim; ++d) g[d] += r * points[i * dim + d];
+      for (int d = 0; d < dim; ++d) g[d] += r * T(points[i * dim + d]);
     }
     for (int d = 0; d < dim; ++d) g[d] /= total;
   }
 };
 
-template <class Law, class Solver, class Pred>
+// Real: the state's number type, double, or float for the float32 kernels (--precision f32, Normal SDE only:
+// state, scratch and trajectory stored and stepped in float, normals from path_normal_f32).
+template <class Law, class Solver, class Pred, class Real = double>
 struct PathFunctor {
   Law law;
   Pred pred;
@@ -118,25 +122,32 @@ struct PathFunctor {
   const double* initial;
   const int* save_steps;
   int n_saves;
-  double* trajectory;
+  Real* trajectory;
   bool denoise;
-  double* mu_all;   // dim x paths: the state, then the output
-  double* scratch;  // 3 dim x paths: g, g2, tmp
+  Real* mu_all;   // dim x paths: the state, then the output
+  Real* scratch;  // 3 dim x paths: g, g2, tmp
 
-  PMM_HD void save(int s, int& next, std::int64_t p, const double* mu) const {
+  PMM_HD Real normal(std::int64_t p, std::uint32_t step, int d) const {
+    if constexpr (std::is_same_v<Real, float>)
+      return path_normal_f32(seed, p, step, static_cast<std::uint32_t>(d));
+    else
+      return path_normal(seed, p, step, static_cast<std::uint32_t>(d));
+  }
+
+  PMM_HD void save(int s, int& next, std::int64_t p, const Real* mu) const {
     if (next < n_saves && save_steps[next] == s) {
-      double* dst = trajectory + (static_cast<std::int64_t>(next) * paths + p) * dim;
+      Real* dst = trajectory + (static_cast<std::int64_t>(next) * paths + p) * dim;
       for (int d = 0; d < dim; ++d) dst[d] = mu[d];
       ++next;
     }
   }
 
   PMM_HD void operator()(std::int64_t p) const {
-    double* mu = mu_all + p * dim;
-    double* g = scratch + p * dim;
-    double* g2 = scratch + (paths + p) * dim;
-    double* tmp = scratch + (2 * paths + p) * dim;
-    for (int d = 0; d < dim; ++d) mu[d] = initial ? initial[p * dim + d] : law.initial_mean();
+    Real* mu = mu_all + p * dim;
+    Real* g = scratch + p * dim;
+    Real* g2 = scratch + (paths + p) * dim;
+    Real* tmp = scratch + (2 * paths + p) * dim;
+    for (int d = 0; d < dim; ++d) mu[d] = Real(initial ? initial[p * dim + d] : law.initial_mean());
     int next = 0;
     save(0, next, p, mu);
     for (int s = 0; s < n_steps; ++s) {
@@ -146,18 +157,17 @@ struct PathFunctor {
       if constexpr (std::is_same_v<Solver, EulerMaruyama>) {
         const auto k = EulerMaruyama::prepare(law, c);
         for (int d = 0; d < dim; ++d)
-          mu[d] = EulerMaruyama::apply(law, k, mu[d], g[d], path_normal(seed, p, step, d));
+          mu[d] = EulerMaruyama::apply(law, k, mu[d], g[d], normal(p, step, d));
       } else if constexpr (std::is_same_v<Solver, Heun>) {
         const auto k = Heun::prepare(law, c);
-        for (int d = 0; d < dim; ++d) tmp[d] = Heun::predict(law, k, mu[d], g[d], path_normal(seed, p, step, d));
+        for (int d = 0; d < dim; ++d) tmp[d] = Heun::predict(law, k, mu[d], g[d], normal(p, step, d));
         pred(law, p, dim, tmp, c.F1, g2);
-        for (int d = 0; d < dim; ++d)
-          mu[d] = Heun::correct(law, k, mu[d], tmp[d], g[d], g2[d], path_normal(seed, p, step, d));
+        for (int d = 0; d < dim; ++d) mu[d] = Heun::correct(law, k, mu[d], tmp[d], g[d], g2[d], normal(p, step, d));
       } else if constexpr (std::is_same_v<Solver, ExactStep>) {
         const double alpha = c.F1 - c.F0;
         if constexpr (Law::kNoise == NoiseKind::kGaussian) {
           const auto tr = law.transition(c.F0, c.F1);
-          for (int d = 0; d < dim; ++d) mu[d] = ExactStep::apply_gaussian(law, tr, mu[d], g[d], path_normal(seed, p, step, d));
+          for (int d = 0; d < dim; ++d) mu[d] = ExactStep::apply_gaussian(law, tr, mu[d], g[d], normal(p, step, d));
         } else if constexpr (Law::kNoise == NoiseKind::kPoisson) {
           for (int d = 0; d < dim; ++d) {
             UniformStream u(seed, p, step, Stream::kPoisson, d);
@@ -196,6 +206,56 @@ struct PathFunctor {
   }
 };
 
+// Probability-flow ODE of the Normal process (probability_flow.hpp), one path per call: mu = gain g(0, 0) + scale xi
+// (the exact step over [0, t_start]), then fixed explicit Runge-Kutta steps of dmu/ds = scale_g g + scale_mu mu as
+// Boost.Odeint takes them for the CPU: k_i = rhs(s + c_i h, mu + h a_i k_{i-1}), mu <- mu + sum_i (h b_i) k_i.
+// Both tableaux have a single nonzero a per stage: Heun c = (0, 1), a = (1), b = (1/2, 1/2); RK4 c = (0, 1/2, 1/2, 1),
+// a = (1/2, 1/2, 1), b = (1/6, 1/3, 1/3, 1/6). The stages' (F, scale_g, scale_mu) come from the host per step.
+template <int kStages, class Pred>
+struct FlowFunctor {
+  NormalLaw law;
+  Pred pred;
+  const FlowStage* stages;  // n_steps x kStages
+  int n_steps, dim;
+  std::int64_t paths;
+  std::uint64_t seed;
+  double h, gain, scale, F_end;
+  bool denoise;
+  double* mu_all;   // dim x paths: the state, then the output
+  double* scratch;  // 3 dim x paths: stage input, stage slope, sum
+
+  PMM_HD void operator()(std::int64_t p) const {
+    double* mu = mu_all + p * dim;
+    double* y = scratch + p * dim;
+    double* k = scratch + (paths + p) * dim;
+    double* acc = scratch + (2 * paths + p) * dim;
+    const double a[3] = {kStages == 4 ? 0.5 : 1.0, 0.5, 1.0};
+    const double b[4] = {kStages == 4 ? 1.0 / 6 : 0.5, kStages == 4 ? 1.0 / 3 : 0.5, 1.0 / 3, 1.0 / 6};
+    for (int d = 0; d < dim; ++d) y[d] = 0.0;
+    pred(law, p, dim, y, 0.0, k);
+    for (int d = 0; d < dim; ++d) mu[d] = gain * k[d] + scale * path_normal(seed, p, 0, d);
+    for (int s = 0; s < n_steps; ++s) {
+      for (int i = 0; i < kStages; ++i) {
+        const FlowStage c = stages[s * kStages + i];
+        if (i == 0)
+          for (int d = 0; d < dim; ++d) y[d] = mu[d];
+        else
+          for (int d = 0; d < dim; ++d) y[d] = mu[d] + (h * a[i - 1]) * k[d];
+        pred(law, p, dim, y, c.F, k);
+        for (int d = 0; d < dim; ++d) {
+          k[d] = c.scale_g * k[d] + c.scale_mu * y[d];
+          acc[d] = (i == 0 ? mu[d] : acc[d]) + (h * b[i]) * k[d];
+        }
+      }
+      for (int d = 0; d < dim; ++d) mu[d] = acc[d];
+    }
+    if (denoise) {
+      pred(law, p, dim, mu, F_end, k);
+      for (int d = 0; d < dim; ++d) mu[d] = k[d];
+    }
+  }
+};
+
 // The roofline of a Normal SDE step: one counter-based normal per path-step and nothing else (summed so the
 // compiler cannot drop the draws).
 struct NormalsFunctor {
@@ -218,40 +278,99 @@ const T* raw_or_null(const thrust::device_vector<T>& v) {
   return v.empty() ? nullptr : thrust::raw_pointer_cast(v.data());
 }
 
-template <class Law, class Solver, class Pred>
+// The predictor's data in device memory, and the predictor pointing at it.
+template <class Pred>
+struct PredictorOnDevice {
+  thrust::device_vector<double> x, points, log_w;
+  Pred pred;
+  PredictorOnDevice(const PathJob& job, const Pred& host) : pred(host) {
+    if constexpr (std::is_same_v<Pred, GivenXPredictor>) {
+      x = to_device(job.x, static_cast<std::size_t>(job.paths) * job.dim);
+      pred.x = raw_or_null(x);
+    } else {
+      points = to_device(job.points, static_cast<std::size_t>(job.n_points) * job.dim);
+      log_w = to_device(job.log_weights, static_cast<std::size_t>(job.n_points));
+      pred.points = raw_or_null(points);
+      pred.log_w = raw_or_null(log_w);
+    }
+  }
+};
+
+// Device memory of Real to the host's doubles (float32 results widened on the host, after one copy).
+template <class Real>
+void copy_out(const thrust::device_vector<Real>& from, double* to) {
+  if constexpr (std::is_same_v<Real, double>) {
+    thrust::copy(from.begin(), from.end(), to);
+  } else {
+    std::vector<Real> host(from.size());
+    thrust::copy(from.begin(), from.end(), host.begin());
+    std::copy(host.begin(), host.end(), to);
+  }
+}
+
+template <class Law, class Solver, class Pred, class Real = double>
 std::int64_t launch(const PathJob& job, const Law& law, const Pred& pred_host_ptrs) {
   const std::size_t n = static_cast<std::size_t>(job.paths) * job.dim;
   thrust::device_vector<StepCoefficients> steps(job.steps, job.steps + job.n_steps);
   thrust::device_vector<double> initial = to_device(job.initial, n);
   thrust::device_vector<int> saves = to_device(job.save_steps, static_cast<std::size_t>(job.n_saves));
-  thrust::device_vector<double> traj(static_cast<std::size_t>(job.n_saves) * n);
-  thrust::device_vector<double> mu(n), scratch(3 * n);
-  Pred pred = pred_host_ptrs;
-  thrust::device_vector<double> x, points, log_w;
-  if constexpr (std::is_same_v<Pred, GivenXPredictor>) {
-    x = to_device(job.x, n);
-    pred.x = raw_or_null(x);
-  } else {
-    points = to_device(job.points, static_cast<std::size_t>(job.n_points) * job.dim);
-    log_w = to_device(job.log_weights, static_cast<std::size_t>(job.n_points));
-    pred.points = raw_or_null(points);
-    pred.log_w = raw_or_null(log_w);
-  }
-  PathFunctor<Law, Solver, Pred> f{law, pred, raw_or_null(steps), job.n_steps, job.dim, job.paths, job.seed,
+  thrust::device_vector<Real> traj(static_cast<std::size_t>(job.n_saves) * n);
+  thrust::device_vector<Real> mu(n), scratch(3 * n);
+  const PredictorOnDevice<Pred> on_device(job, pred_host_ptrs);
+  const Pred& pred = on_device.pred;
+  PathFunctor<Law, Solver, Pred, Real> f{law, pred, raw_or_null(steps), job.n_steps, job.dim, job.paths, job.seed,
                                    raw_or_null(initial), raw_or_null(saves), job.n_saves,
                                    thrust::raw_pointer_cast(traj.data()), job.denoise,
                                    thrust::raw_pointer_cast(mu.data()), thrust::raw_pointer_cast(scratch.data())};
   thrust::for_each(thrust::device, thrust::counting_iterator<std::int64_t>(0),
                    thrust::counting_iterator<std::int64_t>(job.paths), f);
-  thrust::copy(mu.begin(), mu.end(), job.out);  // one copy each from device memory
-  if (job.n_saves > 0) thrust::copy(traj.begin(), traj.end(), job.trajectory);
+  copy_out(mu, job.out);  // one copy each from device memory
+  if (job.n_saves > 0) copy_out(traj, job.trajectory);
   return static_cast<std::int64_t>(job.n_steps) * Solver::kNfe + (job.denoise ? 1 : 0);
 }
 
+template <int kStages, class Pred>
+std::int64_t launch_flow(const PathJob& job, const NormalLaw& law, const Pred& pred_host_ptrs) {
+  const std::size_t n = static_cast<std::size_t>(job.paths) * job.dim;
+  thrust::device_vector<FlowStage> stages(job.flow, job.flow + static_cast<std::size_t>(job.n_steps) * kStages);
+  thrust::device_vector<double> mu(n), scratch(3 * n);
+  const PredictorOnDevice<Pred> on_device(job, pred_host_ptrs);
+  FlowFunctor<kStages, Pred> f{law, on_device.pred, raw_or_null(stages), job.n_steps, job.dim, job.paths, job.seed,
+                               job.flow_h, job.flow_gain, job.flow_scale, job.flow_F_end, job.denoise,
+                               thrust::raw_pointer_cast(mu.data()), thrust::raw_pointer_cast(scratch.data())};
+  thrust::for_each(thrust::device, thrust::counting_iterator<std::int64_t>(0),
+                   thrust::counting_iterator<std::int64_t>(job.paths), f);
+  thrust::copy(mu.begin(), mu.end(), job.out);
+  return 1 + static_cast<std::int64_t>(job.n_steps) * kStages + (job.denoise ? 1 : 0);
+}
+
+template <class Law, class Solver, class Real>
+std::int64_t with_predictor_as(const PathJob& job, const Law& law) {
+  if (job.finite_set) return launch<Law, Solver, FiniteSetPredictor, Real>(job, law, FiniteSetPredictor{nullptr, nullptr, job.n_points});
+  return launch<Law, Solver, GivenXPredictor, Real>(job, law, GivenXPredictor{nullptr});
+}
+
+// float32 kernels exist for the Normal SDE only (device_solve refuses the rest).
 template <class Law, class Solver>
 std::int64_t with_predictor(const PathJob& job, const Law& law) {
-  if (job.finite_set) return launch<Law, Solver>(job, law, FiniteSetPredictor{nullptr, nullptr, job.n_points});
-  return launch<Law, Solver>(job, law, GivenXPredictor{nullptr});
+  if constexpr (std::is_same_v<Law, NormalLaw>)
+    if (job.f32) return with_predictor_as<Law, Solver, float>(job, law);
+  if (job.f32) return -1;
+  return with_predictor_as<Law, Solver, double>(job, law);
+}
+
+// The probability-flow ODE exists for the Normal process only.
+template <class Law>
+std::int64_t with_flow(const PathJob& job, const Law& law) {
+  if constexpr (std::is_same_v<Law, NormalLaw>) {
+    const bool rk4 = job.solver == SolverId::kOdeRk4;
+    if (job.finite_set) {
+      const FiniteSetPredictor pred{nullptr, nullptr, job.n_points};
+      return rk4 ? launch_flow<4>(job, law, pred) : launch_flow<2>(job, law, pred);
+    }
+    return rk4 ? launch_flow<4>(job, law, GivenXPredictor{nullptr}) : launch_flow<2>(job, law, GivenXPredictor{nullptr});
+  }
+  return -1;
 }
 
 template <class Law>
@@ -267,6 +386,8 @@ std::int64_t with_solver(const PathJob& job, const Law& law) {
     case SolverId::kHeun: return run(Heun{});
     case SolverId::kTauLeap: return run(TauLeap{});
     case SolverId::kTauLeapMidpoint: return run(TauLeapMidpoint{});
+    case SolverId::kOdeRk4:
+    case SolverId::kOdeHeun: return with_flow(job, law);
   }
   return -1;
 }

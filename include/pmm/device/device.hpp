@@ -12,19 +12,29 @@
 namespace pmm {
 
 enum class DeviceKind { kCpu, kThrustCpp, kThrustOmp, kCuda };
+// The kernels' number type: f64, or f32 (state, scratch, trajectory and normals in float32; the Normal process's SDE
+// solvers only), which agrees with f64 to float rounding (~1e-6 relative on a step, tests/device).
+enum class Precision { kF64, kF32 };
 
 struct DeviceSpec {
   DeviceKind kind = DeviceKind::kCpu;
   int index = 0;  // CUDA device ordinal
+  Precision precision = Precision::kF64;
 };
 
 // "cpu" | "thrust-cpp" | "thrust-omp" | "cuda" | "cuda:N". Throws pmm::Error naming `what`.
 DeviceSpec parse_device(const std::string& spec, const std::string& what = "device");
 std::string device_name(const DeviceSpec& d);
+// "f64" | "f32". Throws pmm::Error naming `what`.
+Precision parse_precision(const std::string& spec, const std::string& what = "precision");
+std::string precision_name(Precision p);
 // True when the CUDA back end was built and a usable GPU is present; otherwise false with the reason in *why.
 bool cuda_available(std::string* why = nullptr);
 // True when the Thrust path kernels were built (Thrust's headers were found at configure time).
 bool thrust_available();
+// Throws pmm::Error naming `what` when `device` cannot run here (cuda without a usable GPU or without a CUDA build,
+// thrust-* without the Thrust kernels); cpu always can. For apps to refuse before any work.
+void require_device(const DeviceSpec& device, const std::string& what = "device");
 
 // What the path kernels evaluate as g(mu, t): x itself (the conditional process) or a finite-set oracle.
 struct DevicePredictor {
@@ -35,11 +45,18 @@ struct DevicePredictor {
   Index dim() const { return kind == Kind::kGivenX ? x.rows() : points.rows(); }
 };
 
-// Runs `solver` on `process` for `paths` paths on the device: same grid, save points, final denoise, initial
-// state and NFE count as integrate(); threads, chunk and progress are ignored (the device decides).
-// Throws pmm::Error (argument "device") when the device is unavailable or the pair is not on the device.
+// Runs `solver` on `process` for `paths` paths on the device, as solve() does on the CPU: an SDE solver with the
+// same grid, save points, final denoise, initial state and NFE count as integrate(); or, for the normal process, the
+// fixed-step probability-flow ODE solvers ode-rk4 and ode-heun with flow's clock and start precision (one step per
+// interval of opt.grid, equal steps in the clock, as probability_flow(); no trajectory). The adaptive "ode" (dopri5)
+// runs on the CPU only. threads, chunk and progress are ignored (the device decides).
+// Throws pmm::Error (argument "device") when the device is unavailable or the pair is not on the device ("solver"
+// for the adaptive ODE, "precision" for f32 off the Normal SDE).
 Solution device_solve(const AnyProcess& process, const std::string& solver, const DevicePredictor& pred,
-                      std::uint64_t seed, Index paths, const IntegrateOptions& opt, const DeviceSpec& device);
+                      std::uint64_t seed, Index paths, const IntegrateOptions& opt, const DeviceSpec& device,
+                      const ProbabilityFlowOptions& flow = {});
+// Whether device_solve runs `solver` on `process` (by name; the SDE pairs of the registry and ode-rk4, ode-heun).
+bool device_supports(const std::string& process, const std::string& solver);
 
 // Benchmark: seconds to draw one counter-based normal per (path, step) on the device and nothing else (the
 // throughput ceiling of a Normal SDE step).

@@ -48,8 +48,11 @@ struct NormalLaw {
 
   // The SDE in the form all three PMM diffusions share: dmu = f/D(F) (m(g) - mu) dt + sqrt(f)/D(F) s(g) dW.
   PMM_HD double denominator(double F) const { return b + F; }
-  PMM_HD double target(double g) const { return g; }
-  PMM_HD double noise_scale(double) const { return 1.0; }
+  // Templates on the state's number type: the device's float32 kernels (--precision f32) step in T = float.
+  template <class T>
+  PMM_HD T target(T g) const { return g; }
+  template <class T>
+  PMM_HD T noise_scale(T) const { return T(1); }
   PMM_HD double drift(double f, double F, double mu, double g) const { return f * (g - mu) / (b + F); }
   PMM_HD double diffusion(double f, double F, double) const { return std::sqrt(f) / (b + F); }
 
@@ -61,8 +64,9 @@ struct NormalLaw {
     const double dF = F1 - F0;
     return {(b + F0) / (b + F1), dF / (b + F1), std::sqrt(dF) / (b + F1)};
   }
-  PMM_HD double exact_step(const Transition& tr, double mu, double x, double eps) const {
-    return tr.keep * mu + tr.gain * x + tr.scale * eps;
+  template <class T>
+  PMM_HD T exact_step(const Transition& tr, T mu, T x, T eps) const {
+    return T(tr.keep) * mu + T(tr.gain) * x + T(tr.scale) * eps;
   }
 
   // Throws pmm::Error naming `what` when b is not a positive finite number.

@@ -79,4 +79,14 @@ PMM_HD inline double path_normal(std::uint64_t seed, std::uint64_t path, std::ui
   return (path & 1) ? rad * std::sin(6.283185307179586 * u2) : rad * std::cos(6.283185307179586 * u2);
 }
 
+// The same normal in float32 (the device's --precision f32 kernels): the same Philox block and uniforms, rounded to
+// float, then Box-Muller in float (sqrtf(-2 logf u1) cosf/sinf(2 pi u2)); it differs from path_normal by float
+// rounding, ~1e-7 relative (u1 rounding to 1 gives 0, never NaN: uniform_open excludes 0).
+PMM_HD inline float path_normal_f32(std::uint64_t seed, std::uint64_t path, std::uint32_t step, std::uint32_t coord) {
+  const auto r = Philox()(philox_counter(path >> 1, step, coord, Stream::kNormal, 0), philox_key(seed));
+  const float u1 = static_cast<float>(uniform_open(r[0], r[1])), u2 = static_cast<float>(uniform_open(r[2], r[3]));
+  const float rad = std::sqrt(-2.0f * std::log(u1));
+  return (path & 1) ? rad * std::sin(6.2831853f * u2) : rad * std::cos(6.2831853f * u2);
+}
+
 }  // namespace pmm

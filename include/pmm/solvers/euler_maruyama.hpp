@@ -41,9 +41,10 @@ struct EulerMaruyama {
     const double D0 = p.denominator(c.F0);
     return {c.f0 * c.dt / D0, std::sqrt(c.f0 * c.dt) / D0};
   }
-  template <class Law>
-  PMM_HD static double apply(const Law& p, const Coeffs& k, double mu, double g, double xi) {
-    return mu + (k.a * (p.target(g) - mu) + k.sig * p.noise_scale(g) * xi);
+  // T: the state's number type (double; float in the device's float32 kernels, coefficients rounded once).
+  template <class Law, class T>
+  PMM_HD static T apply(const Law& p, const Coeffs& k, T mu, T g, T xi) {
+    return mu + (T(k.a) * (p.target(g) - mu) + T(k.sig) * p.noise_scale(g) * xi);
   }
 
   template <class Process>

@@ -29,9 +29,9 @@ struct ExactStep {
   }
 
   // Gaussian: one standard normal per element.
-  template <class Law>
-  PMM_HD static double apply_gaussian(const Law& p, const typename Law::Transition& tr, double mu, double g,
-                                      double xi) {
+  // T: the state's number type (double; float in the device's float32 kernels).
+  template <class Law, class T>
+  PMM_HD static T apply_gaussian(const Law& p, const typename Law::Transition& tr, T mu, T g, T xi) {
     return p.exact_step(tr, mu, g, xi);
   }
   // Poisson / Gamma: the drawn observation y of precision alpha, folded in by the online update.

@@ -35,14 +35,14 @@ struct Heun {
     return {k0 * c.dt, s0 * sdt, k1, 0.5 * c.dt, 0.5 * (s0 + s1) * sdt, k0};
   }
   // The predictor stage mu_p.
-  template <class Law>
-  PMM_HD static double predict(const Law& p, const Coeffs& k, double mu, double g0, double xi) {
-    return mu + k.k0dt * (p.target(g0) - mu) + k.s0sdt * xi;
+  // T: the state's number type (double; float in the device's float32 kernels).
+  template <class Law, class T>
+  PMM_HD static T predict(const Law& p, const Coeffs& k, T mu, T g0, T xi) {
+    return mu + T(k.k0dt) * (p.target(g0) - mu) + T(k.s0sdt) * xi;
   }
-  template <class Law>
-  PMM_HD static double correct(const Law& p, const Coeffs& k, double mu, double mu_p, double g0, double g1,
-                               double xi) {
-    return mu + (k.hdt * (k.k0 * (p.target(g0) - mu) + k.k1 * (p.target(g1) - mu_p)) + k.hs * xi);
+  template <class Law, class T>
+  PMM_HD static T correct(const Law& p, const Coeffs& k, T mu, T mu_p, T g0, T g1, T xi) {
+    return mu + (T(k.hdt) * (T(k.k0) * (p.target(g0) - mu) + T(k.k1) * (p.target(g1) - mu_p)) + T(k.hs) * xi);
   }
 
   template <class Process>

@@ -79,6 +79,32 @@ struct ProbabilityFlowOptions {
 // Solves t in [0, 1] with F(t) = value by bisection (F nondecreasing, F(0) = 0 < value <= F(1)).
 double schedule_time_of_precision(const Schedule& schedule, double value);
 
+// Where the flow starts and ends, from the process and options (validated: throws pmm::Error naming "schedule",
+// "b" or "start_precision"): the exact first step covers [0, t_start], F_start = F(t_start); the ODE then runs in its
+// clock from s0 to s1 (time: t_start .. 1; log-precision: log F_start .. log F(1)).
+struct FlowSpan {
+  OdeClock clock = OdeClock::kTime;
+  double t_start = 0, F_start = 0;
+  double s0 = 0, s1 = 1;
+  double lambda0 = 0, lambda1 = 0;  // log F_start, log F(1)
+};
+FlowSpan flow_span(const NormalProcess& process, const ProbabilityFlowOptions& options);
+
+// The flow's right-hand side at clock value s as dmu/ds = scale_g g(mu, t) + scale_mu mu: time clock
+// (f/2)/(b + F) and (f/2)(1/F - 2/(b + F)); log-precision clock F/(2 (b + F)) and 1/2 - F/(b + F). The CPU flow and
+// the device kernels (which get these per stage from the host) both use it.
+struct FlowCoefficients {
+  double t = 0;  // where g is evaluated
+  double scale_g = 0, scale_mu = 0;
+};
+FlowCoefficients flow_coefficients(const NormalProcess& process, const FlowSpan& span, double s);
+
+// Start of fixed step i of `steps` equal steps over [s0, s1] (the last one starts at s1 - h, so it ends at s1).
+inline double ode_fixed_step_start(double s0, double s1, int steps, int i) {
+  const double h = (s1 - s0) / steps;
+  return i + 1 == steps ? s1 - h : s0 + i * h;
+}
+
 // Samples paths: mu(t_start) from the exact step with noise.normals over the step [0, t_start] (index 0 of a 1-step
 // grid), then the ODE to t = 1. The noise of path j depends on (seed, j) only; results depend on chunk (the adaptive
 // step sizes are shared within a chunk) but not on threads. Throws pmm::Error naming the bad option.
