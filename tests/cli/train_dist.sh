@@ -2,7 +2,8 @@
 # Data-parallel pmm-train on LibTorch's c10d/Gloo (docs/distributed.md, "Training on several processes"): two
 # ranks on 127.0.0.1 launched with torchrun's variables follow the one-process run of the same global batch (each
 # loss.csv row within relative 1e-4, every tensor within 1e-4), only rank 0 writes, a 2-rank checkpoint resumes
-# with 2 ranks after a kill -9 and with 1 rank, a killed or failing rank ends the other with one line naming it.
+# with 2 ranks after a kill -9 and with 1 rank, a killed or failing rank (either one) ends the other with one line
+# naming it, --dist-url launches, argument errors name the argument.
 # Usage: train_dist.sh BUILD_DIR
 set -u
 B=${1:?build dir}; P="$B/pmm-train"
@@ -122,6 +123,18 @@ if [ $rc0 -eq 0 ] || [ "$(wc -l <"$T/r0.err")" -ne 1 ] || ! grep -qE '^pmm-train
 fi
 [ -e "$T/bad" ] && { echo "FAIL: a failed 2-rank run left $T/bad"; ls -a "$T/bad"; fail=1; }
 echo "a failing rank 1: $(cat "$T/r0.err")"
+
+# ---- rank 0 refuses its --out (it holds a run): rank 1 names rank 0 and its reason (--dist-url launch) ----
+port=$(free_port)
+for r in 0 1; do
+  "$P" "${TR[@]}" --steps 60 --dist-url "tcp://127.0.0.1:$port" --world-size 2 --rank $r --out "$T/one" \
+    >"$T/r$r.out" 2>"$T/r$r.err" & pids="$pids $!"; eval "p$r=\$!"
+done
+wait "$p0"; rc0=$?; wait "$p1"; rc1=$?
+if [ $rc0 -eq 0 ] || [ $rc1 -eq 0 ] || [ "$(wc -l <"$T/r1.err")" -ne 1 ] ||
+   ! grep -qE '^pmm-train: error: distributed: rank 1 stops .*rank 0 failed: --out: .* already holds' "$T/r1.err"; then
+  echo "FAIL: rank 0 refused its --out (rc $rc0, $rc1):"; cat "$T/r0.err" "$T/r1.err"; fail=1
+fi
 
 # ---- argument errors name the argument ----
 "$P" "${TR[@]}" --steps 1 --dist-url tcp://127.0.0.1 --world-size 2 --rank 0 --out "$T/arg" >/dev/null 2>"$T/err.log"
