@@ -306,7 +306,7 @@ int main(int argc, char** argv) {
       out_guard->done();
       return 0;
     } catch (const std::exception& e) {
-      report_failure(comm, e.what());  // the other ranks name this one and its reason
+      report_failure(comm, e);  // the other ranks name this one and its reason
       throw;
     }
   });

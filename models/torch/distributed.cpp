@@ -263,13 +263,20 @@ void barrier(const Communicator& comm, const char* what) {
   allreduce_sum(comm, one, what);
 }
 
-void report_failure(const Communicator& comm, const std::string& message) {
+void report_failure(const Communicator& comm, const std::exception& error) {
   if (comm.size <= 1 || !comm.state) return;
   try {
     auto& store = *comm.state->store;
     store.setTimeout(std::chrono::milliseconds(2000));
-    const std::string v = fmt::format("rank {} failed: {}", comm.rank, message.substr(0, message.find('\n')));
-    if (!store.check({kFailedKey})) store.set(kFailedKey, std::vector<std::uint8_t>(v.begin(), v.end()));
+    const auto* own = dynamic_cast<const Error*>(&error);
+    const bool collective_failed = own && own->argument == "distributed";
+    const bool reason_left = store.check({kFailedKey});
+    if (collective_failed && !reason_left) return;  // a rank vanished: nobody to wait for, nothing to add
+    if (!reason_left) {
+      const std::string message = error.what();
+      const std::string v = fmt::format("rank {} failed: {}", comm.rank, message.substr(0, message.find('\n')));
+      store.set(kFailedKey, std::vector<std::uint8_t>(v.begin(), v.end()));
+    }
     // Closing the group ends the others' waiting collectives now rather than at the timeout.
 #ifdef PMM_HAVE_GLOO
     comm.state->gloo.reset();

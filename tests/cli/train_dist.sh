@@ -91,11 +91,12 @@ wait "$p0"; rc0=$?; wait "$p1"; rc1=$?
 close_runs "$T/one" "$T/to1" "2 ranks to step 30, then 1 process to 60"
 
 # ---- kill -9 of rank 1: rank 0 ends non-zero within the timeout, naming itself; both resume ----
+# 300 steps, so that the kill lands well before the end whatever the load; the reference is run to 300 too.
+"$P" "${TR[@]}" --steps 300 --out "$T/one300" >/dev/null 2>"$T/err.log" || { echo "FAIL: 1-process run, 300 steps"; exit 1; }
 port=$(free_port)
-rank 0 "$port" "$T/r0" "${TR[@]}" --steps 400 --checkpoint-every 10 --out "$T/kill"; p0=$last_pid
-rank 1 "$port" "$T/r1" "${TR[@]}" --steps 400 --checkpoint-every 10 --out "$T/kill"; p1=$last_pid
-for _ in $(seq 1 300); do [ -e "$T/kill/checkpoint.pt" ] && break; sleep 0.1; done
-sleep 0.3
+rank 0 "$port" "$T/r0" "${TR[@]}" --steps 300 --checkpoint-every 10 --out "$T/kill"; p0=$last_pid
+rank 1 "$port" "$T/r1" "${TR[@]}" --steps 300 --checkpoint-every 10 --out "$T/kill"; p1=$last_pid
+for _ in $(seq 1 600); do [ -e "$T/kill/checkpoint.pt" ] && break; sleep 0.05; done
 { kill -9 "$p1"; wait "$p1"; } 2>/dev/null; killed=$(date +%s)
 wait "$p0"; rc0=$?; waited=$(( $(date +%s) - killed ))
 [ $rc0 -ne 0 ] || { echo "FAIL: rank 0 exited 0 after rank 1 was killed"; fail=1; }
@@ -106,11 +107,12 @@ if [ "$(wc -l <"$T/r0.err")" -ne 1 ] || ! grep -qE '^pmm-train: error: distribut
 fi
 ls -a "$T/kill" | grep -q '\.tmp' && { echo "FAIL: a temporary left in $T/kill"; fail=1; }
 port=$(free_port)
-rank 0 "$port" "$T/r0" "${TR[@]}" --steps 60 --checkpoint-every 10 --out "$T/kill" --resume; p0=$last_pid
-rank 1 "$port" "$T/r1" "${TR[@]}" --steps 60 --checkpoint-every 10 --out "$T/kill" --resume; p1=$last_pid
+echo "killed at step $(tail -n 1 "$T/kill/loss.csv" | cut -d, -f1) (last row of loss.csv), checkpoint every 10"
+rank 0 "$port" "$T/r0" "${TR[@]}" --steps 300 --checkpoint-every 10 --out "$T/kill" --resume; p0=$last_pid
+rank 1 "$port" "$T/r1" "${TR[@]}" --steps 300 --checkpoint-every 10 --out "$T/kill" --resume; p1=$last_pid
 wait "$p0"; rc0=$?; wait "$p1"; rc1=$?
 if [ $rc0 -ne 0 ] || [ $rc1 -ne 0 ]; then echo "FAIL: 2-rank resume exited $rc0 $rc1"; cat "$T/r0.err" "$T/r1.err"; fail=1
-else close_runs "$T/one" "$T/kill" "2 ranks killed at a checkpoint, resumed with 2"; fi
+else close_runs "$T/one300" "$T/kill" "2 ranks killed after a checkpoint, resumed with 2 (300 steps)"; fi
 
 # ---- a rank that fails (bad --data on rank 1): rank 0 names it, and leaves no --out ----
 port=$(free_port)

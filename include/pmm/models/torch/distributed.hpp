@@ -4,6 +4,7 @@
 // A global batch of B samples is split into contiguous shards; shard r holds samples [B r / N, B (r + 1) / N).
 #pragma once
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,8 +46,10 @@ void broadcast_from_rank0(const Communicator& comm, std::vector<at::Tensor>& ten
 void allreduce_sum(const Communicator& comm, std::vector<at::Tensor>& tensors, const char* what);
 // Waits for every rank (an error on any rank ends the others here).
 void barrier(const Communicator& comm, const char* what);
-// Tells the other ranks that this one stops with message (they name it in their own error); best effort.
-void report_failure(const Communicator& comm, const std::string& message);
+// Tells the other ranks that this one stops with error (they name it in their own error); best effort. An error
+// of a collective itself (another rank stopped first) is not passed on: rank 0 then only keeps the store up until
+// the others have read the first rank's reason, if it left one.
+void report_failure(const Communicator& comm, const std::exception& error);
 
 // Shard [begin, end) of a global batch of B samples for this rank.
 inline std::int64_t shard_begin(std::int64_t B, int rank, int size) { return B * rank / size; }
