@@ -145,6 +145,9 @@ grep -q -- "--dist-url" "$T/err.log" || { echo "FAIL: a --dist-url without a por
 grep -q -- "--rank" "$T/err.log" || { echo "FAIL: --rank 2 of 2:"; cat "$T/err.log"; fail=1; }
 WORLD_SIZE=2 RANK=0 "$P" "${TR[@]}" --steps 1 --out "$T/arg" >/dev/null 2>"$T/err.log"
 grep -q "MASTER_ADDR" "$T/err.log" || { echo "FAIL: WORLD_SIZE=2 without MASTER_ADDR:"; cat "$T/err.log"; fail=1; }
+WORLD_SIZE=2 RANK=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=1 "$P" "${TR[@]}" --steps 1 --device cuda --out "$T/arg" >/dev/null 2>"$T/err.log"
+grep -q -- "^pmm-train: error: --device: cuda with several processes needs LibTorch's NCCL" "$T/err.log" ||
+  { echo "FAIL: --device cuda on 2 ranks without NCCL:"; cat "$T/err.log"; fail=1; }
 [ -e "$T/arg" ] && { echo "FAIL: a refused run created $T/arg"; fail=1; }
 
 echo "train_dist.sh: $(( $(date +%s) - start )) s"
