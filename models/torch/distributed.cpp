@@ -23,6 +23,7 @@
 #ifdef USE_C10D_NCCL
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include <pmm/core/error.hpp>
@@ -174,7 +175,12 @@ Communicator join_group(const DistConfig& c, const std::string& device) {
     so.numWorkers = static_cast<std::size_t>(c.world_size);
     so.waitWorkers = true;
     so.timeout = state->timeout;
-    state->store = c10::make_intrusive<c10d::TCPStore>(c.host, so);
+    // Our keys (Gloo's rendezvous and pmm/failed) under a prefix per torchrun restart: an agent store outlives a
+    // restarted group, and its previous keys must not be read as this group's.
+    const auto restart = env("TORCHELASTIC_RESTART_COUNT");
+    state->store = c10::make_intrusive<c10d::PrefixStore>(
+        "pmm/" + (restart.empty() ? std::string("0") : restart),
+        c10::make_intrusive<c10d::TCPStore>(c.host, so));
   } catch (const std::exception& e) {
     std::string m = e.what();
     throw Error(ErrorKind::kIo, where,
