@@ -2,7 +2,9 @@
 // pmm-train: fits a network g(mu, t) ~ E[x | mu(t)] by the PMM loss int w(t) E loss(g(mu_t, t), x) dt with mu_t
 // drawn from its exact law given x (models/torch/exact_law.hpp), and writes a TorchScript predictor (model.pt,
 // EMA weights) that `pmm-solve --model` samples. Checkpoints allow --resume to continue bit for bit on CPU.
+// Launched as several ranks (torchrun's variables or --dist-url), it trains data-parallel (distributed.hpp).
 #include <cstdlib>
+#include <optional>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -15,6 +17,7 @@
 #include "apps/common/options.hpp"
 #include "apps/common/progress.hpp"
 #include "apps/common/report.hpp"
+#include <pmm/models/torch/distributed.hpp>
 #include <pmm/models/torch/load_predictor.hpp>
 #include <pmm/models/torch/train_data.hpp>
 #include <pmm/models/torch/trainer.hpp>
@@ -186,6 +189,9 @@ int main(int argc, char** argv) {
     std::int64_t seq_len = 32, preview_n = 0;
     int preview_steps = 200, threads = 0;
     bool force = false;
+    std::string dist_url;
+    int world_size = 0, dist_rank = -1;
+    double dist_timeout = 60;
     app.add_option("--process", process, "normal | gamma-poisson | inverse-gamma-gamma | categorical")->capture_default_str();
     app.add_option("--data", data_spec, "builtin:NAME | FILE.npy (uint8 [n, C, H, W]: pixels) | FILE.csv ([n, dim], header x0,...) | MNIST *-ubyte | CIFAR-10 .bin | FILE.txt")->required();
     app.add_option("--net", o.net.kind, "mlp | unet | transformer")->capture_default_str();
@@ -204,7 +210,7 @@ int main(int argc, char** argv) {
     app.add_option("--beta1", o.law.beta1, "gamma-poisson prior shape / inverse-gamma-gamma prior shape")->capture_default_str();
     app.add_option("--beta2", o.law.beta2, "gamma-poisson prior rate / inverse-gamma-gamma prior scale")->capture_default_str();
     app.add_option("--steps", o.steps, "optimizer steps")->capture_default_str();
-    app.add_option("--batch", o.batch, "batch size")->capture_default_str();
+    app.add_option("--batch", o.batch, "global batch size (split over the ranks)")->capture_default_str();
     app.add_option("--lr", o.lr, "Adam learning rate")->capture_default_str();
     app.add_option("--clip", o.clip, "gradient-norm clip (0: none)")->capture_default_str();
     app.add_option("--ema", o.ema, "EMA decay (warm-up min(ema, (1+k)/(10+k)))")->capture_default_str();
@@ -219,59 +225,89 @@ int main(int argc, char** argv) {
                  "checkpoint.pt is refused)");
     app.add_option("--preview", preview_n, "after training, sample N points with the exact solver (samples.npy, image grid)")->capture_default_str();
     app.add_option("--preview-steps", preview_steps, "solver steps for --preview")->capture_default_str();
+    app.add_option("--dist-url", dist_url, "tcp://HOST:PORT of rank 0's rendezvous, with --world-size and --rank "
+                   "(default: torchrun's MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK, LOCAL_RANK)");
+    app.add_option("--world-size", world_size, "number of ranks, with --dist-url");
+    app.add_option("--rank", dist_rank, "this process's rank in [0, --world-size), with --dist-url");
+    app.add_option("--dist-timeout", dist_timeout, "seconds to wait for the rendezvous and for each collective")
+        ->capture_default_str();
     parse_args(app, argc, argv);
     require(!(o.resume && force), "--force", "replaces the run in --out and --resume continues it: give one");
-    check_out_folder(o.out, o.resume, force);
-    CreatedFolderGuard out_guard(o.out);
+    const DistConfig dist = resolve_dist_config(dist_url, world_size, dist_rank, dist_timeout);
+    if (dist.active() && o.device == "cuda") o.device = fmt::format("cuda:{}", dist.local_rank);
+    const Communicator comm = join_group(dist, o.device);
+    try {
+      const bool writer = comm.writer();
+      // Rank 0 alone owns --out: the checks, the lock and every file; the other ranks only read --resume's checkpoint.
+      std::optional<CreatedFolderGuard> out_guard;
+      if (writer) {
+        check_out_folder(o.out, o.resume, force);
+        out_guard.emplace(o.out);
+      }
 
-    o.law.process = parse_train_process(process);
-    o.law.schedule = parse_schedule(schedule);
-    o.parametrisation = param;
-    o.loss_weight = parse_loss_weight(weight);
-    o.time_sampling = parse_time_sampling(sampling);
-    require(threads >= 0, "--threads", "must be >= 0");
-    require(preview_n >= 0 && preview_steps >= 1, "--preview", "N must be >= 0 and --preview-steps >= 1");
-    if (threads > 0) set_torch_threads(threads);
-    std::string vocab;
-    if (o.law.process == TrainProcess::kCategorical) {
-      // The vocabulary is only known after reading the text.
-      LawParams probe = o.law;
-      probe.vocab = 2;
-      TrainData d = load_data(data_spec, probe, seq_len, &vocab);
-      o.law.vocab = static_cast<std::int64_t>(vocab.size());
+      o.law.process = parse_train_process(process);
+      o.law.schedule = parse_schedule(schedule);
+      o.parametrisation = param;
+      o.loss_weight = parse_loss_weight(weight);
+      o.time_sampling = parse_time_sampling(sampling);
+      require(threads >= 0, "--threads", "must be >= 0");
+      require(preview_n >= 0 && preview_steps >= 1, "--preview", "N must be >= 0 and --preview-steps >= 1");
+      if (threads > 0) set_torch_threads(threads);
+      std::string vocab;
+      if (o.law.process == TrainProcess::kCategorical) {
+        // The vocabulary is only known after reading the text.
+        LawParams probe = o.law;
+        probe.vocab = 2;
+        TrainData d = load_data(data_spec, probe, seq_len, &vocab);
+        o.law.vocab = static_cast<std::int64_t>(vocab.size());
+      }
+      const TrainData data = load_data(data_spec, o.law, seq_len, &vocab);
+      o.validate();
+      check_train_memory(o, data);
+      // One run per folder, from here to train.json and the preview: a second pmm-train on it is refused, naming it.
+      std::optional<OutputLock> run_lock;
+      if (writer) {
+        std::error_code ec;
+        fs::create_directories(o.out, ec);
+        require(fs::is_directory(o.out), "--out", o.out + ": cannot create the directory");
+        run_lock.emplace(o.out, "--out");
+      }
+      if (o.net.kind == "mlp" && data.event_shape.size() > 1 && o.law.process != TrainProcess::kCategorical) {
+        // An MLP sees a flat vector; it still accepts and returns [B, ...].
+      }
+      ProgressOptions bar_options{"pmm-train"};
+      if (!writer) bar_options.mode = ProgressMode::never;
+      ProgressBar bar(o.steps, bar_options);
+      double loss_avg = 0;
+      const auto res = train(o, data, [&](const TrainProgress& p) {
+        loss_avg = p.step == 1 ? p.loss : 0.98 * loss_avg + 0.02 * p.loss;
+        bar.set_extra(fmt::format("loss {:.4g}  {:.0f} samples/s", loss_avg, p.samples_per_s));
+        bar.advance(1);
+      }, comm);
+      bar.finish();
+      if (!writer) {
+        barrier(comm, "the end of the run");  // rank 0 writes train.json and the preview meanwhile
+        return 0;
+      }
+      nlohmann::json report = run_metadata(argc, argv);
+      report["data"] = {{"spec", data_spec}, {"n", data.x.cols()}, {"event_shape", data.event_shape}};
+      if (!vocab.empty()) report["data"]["vocab"] = vocab;
+      report["train"] = {{"start_step", res.start_step}, {"steps", res.steps}, {"last_loss", res.last_loss},
+                         {"seconds", res.seconds}, {"samples_per_s", res.samples_per_s}, {"device", o.device},
+                         {"world_size", comm.size}, {"backend", comm.backend}};
+      report["files"] = {{"model", res.model_path}, {"raw_model", res.raw_model_path},
+                         {"checkpoint", res.checkpoint_path}, {"loss_log", res.log_path}};
+      if (preview_n > 0) preview(o, data, res.model_path, preview_n, preview_steps, report);
+      write_json_atomic((fs::path(o.out) / "train.json").string(), report);
+      std::cout << fmt::format("pmm-train: {} steps ({} new) in {:.1f} s, {:.0f} samples/s, last loss {:.6g}\n",
+                               res.steps, res.steps - res.start_step, res.seconds, res.samples_per_s, res.last_loss)
+                << "model: " << res.model_path << "\n";
+      barrier(comm, "the end of the run");
+      out_guard->done();
+      return 0;
+    } catch (const std::exception& e) {
+      report_failure(comm, e);  // the other ranks name this one and its reason
+      throw;
     }
-    const TrainData data = load_data(data_spec, o.law, seq_len, &vocab);
-    o.validate();
-    check_train_memory(o, data);
-    // One run per folder, from here to train.json and the preview: a second pmm-train on it is refused, naming it.
-    std::error_code ec;
-    fs::create_directories(o.out, ec);
-    require(fs::is_directory(o.out), "--out", o.out + ": cannot create the directory");
-    const OutputLock run_lock(o.out, "--out");
-    if (o.net.kind == "mlp" && data.event_shape.size() > 1 && o.law.process != TrainProcess::kCategorical) {
-      // An MLP sees a flat vector; it still accepts and returns [B, ...].
-    }
-    ProgressBar bar(o.steps, {"pmm-train"});
-    double loss_avg = 0;
-    const auto res = train(o, data, [&](const TrainProgress& p) {
-      loss_avg = p.step == 1 ? p.loss : 0.98 * loss_avg + 0.02 * p.loss;
-      bar.set_extra(fmt::format("loss {:.4g}  {:.0f} samples/s", loss_avg, p.samples_per_s));
-      bar.advance(1);
-    });
-    bar.finish();
-    nlohmann::json report = run_metadata(argc, argv);
-    report["data"] = {{"spec", data_spec}, {"n", data.x.cols()}, {"event_shape", data.event_shape}};
-    if (!vocab.empty()) report["data"]["vocab"] = vocab;
-    report["train"] = {{"start_step", res.start_step}, {"steps", res.steps}, {"last_loss", res.last_loss},
-                       {"seconds", res.seconds}, {"samples_per_s", res.samples_per_s}, {"device", o.device}};
-    report["files"] = {{"model", res.model_path}, {"raw_model", res.raw_model_path},
-                       {"checkpoint", res.checkpoint_path}, {"loss_log", res.log_path}};
-    if (preview_n > 0) preview(o, data, res.model_path, preview_n, preview_steps, report);
-    write_json_atomic((fs::path(o.out) / "train.json").string(), report);
-    std::cout << fmt::format("pmm-train: {} steps ({} new) in {:.1f} s, {:.0f} samples/s, last loss {:.6g}\n",
-                             res.steps, res.steps - res.start_step, res.seconds, res.samples_per_s, res.last_loss)
-              << "model: " << res.model_path << "\n";
-    out_guard.done();
-    return 0;
   });
 }

@@ -15,7 +15,7 @@ pkgs=(g++ cmake make libeigen3-dev libboost-dev doctest-dev libcli11-dev nlohman
       pybind11-dev python3-pybind11 python3-dev python3-pytest libopenmpi-dev openmpi-bin)
 for a in "$@"; do
   case "$a" in
-    --torch) pkgs+=(libtorch-dev libopenblas0-pthread) ;;
+    --torch) pkgs+=(libtorch-dev libopenblas0-pthread libgloo-dev) ;;
     --plot)  pkgs+=(python3-matplotlib python3-numpy) ;;
     --data)  pkgs+=(dataset-fashion-mnist fortunes bible-kjv); data=1 ;;
     *) echo "setup.sh: unknown option '$a' (expected --torch, --plot, --data)" >&2; exit 2 ;;

@@ -17,27 +17,29 @@ constexpr Stream kTimeStream = static_cast<Stream>(static_cast<std::uint32_t>(St
 constexpr Stream kIndexStream = static_cast<Stream>(static_cast<std::uint32_t>(Stream::kUser) + 5);
 constexpr Stream kLawStream = static_cast<Stream>(static_cast<std::uint32_t>(Stream::kUser) + 6);
 
-void fill_column(const LawParams& p, const Batch& x, Index j, double t, std::uint64_t seed, std::uint32_t step,
-                 ExactDraw& d) {
+// Column j of the batch is global sample `sample` of the step: its streams are keyed on that index, so a shard of
+// a batch (data-parallel training) draws exactly what the whole batch draws for the same samples.
+void fill_column(const LawParams& p, const Batch& x, Index j, std::uint64_t sample, double t, std::uint64_t seed,
+                 std::uint32_t step, ExactDraw& d) {
   const double A = p.schedule->F(t);
   const Index dim = x.rows();
   switch (p.process) {
     case TrainProcess::kNormal: {
       const double c = A / (p.b + A), sd = std::sqrt(A) / (p.b + A);
-      UniformStream u(seed, static_cast<std::uint64_t>(j), step, kLawStream, 0);
+      UniformStream u(seed, sample, step, kLawStream, 0);
       for (Index i = 0; i < dim; ++i) d.mu(i, j) = c * x(i, j) + sd * normal_draw(u);
       break;
     }
     case TrainProcess::kGammaPoisson: {
       for (Index i = 0; i < dim; ++i) {
-        UniformStream u(seed, static_cast<std::uint64_t>(j), step, kLawStream, static_cast<std::uint32_t>(i));
+        UniformStream u(seed, sample, step, kLawStream, static_cast<std::uint32_t>(i));
         d.mu(i, j) = (p.beta1 + poisson_draw(u, x(i, j) * A)) / (p.beta2 + A);
       }
       break;
     }
     case TrainProcess::kInverseGammaGamma: {
       for (Index i = 0; i < dim; ++i) {
-        UniformStream u(seed, static_cast<std::uint64_t>(j), step, kLawStream, static_cast<std::uint32_t>(i));
+        UniformStream u(seed, sample, step, kLawStream, static_cast<std::uint32_t>(i));
         const double Y = A > 0 ? x(i, j) * gamma_draw(u, A) : 0.0;
         d.mu(i, j) = (p.beta2 + Y) / (p.beta1 + A - 1.0);
       }
@@ -45,7 +47,7 @@ void fill_column(const LawParams& p, const Batch& x, Index j, double t, std::uin
     }
     case TrainProcess::kCategorical: {
       const double keep_masked = std::exp(-A), V = static_cast<double>(p.vocab);
-      UniformStream u(seed, static_cast<std::uint64_t>(j), step, kLawStream, 0);
+      UniformStream u(seed, sample, step, kLawStream, 0);
       for (Index c = 0; c < dim; ++c) {
         const bool masked = u.next() < keep_masked;
         d.masked(c, j) = masked ? 1.0 : 0.0;
@@ -182,16 +184,17 @@ TimeDraw draw_time(const LawParams& p, TimeSampling sampling, LossWeight weight,
 }
 
 ExactDraw draw_exact(const LawParams& p, TimeSampling sampling, LossWeight weight, const Batch& x,
-                     std::uint64_t seed, std::uint32_t step) {
+                     std::uint64_t seed, std::uint32_t step, std::uint64_t first_sample) {
   p.validate();
   check_x(p, x);
   ExactDraw d = allocate(p, x);
   for (Index j = 0; j < x.cols(); ++j) {
-    UniformStream u(seed, static_cast<std::uint64_t>(j), step, kTimeStream, 0);
+    const std::uint64_t sample = first_sample + static_cast<std::uint64_t>(j);
+    UniformStream u(seed, sample, step, kTimeStream, 0);
     const TimeDraw td = draw_time(p, sampling, weight, u.next());
     d.t[static_cast<size_t>(j)] = td.t;
     d.weight[static_cast<size_t>(j)] = td.weight;
-    fill_column(p, x, j, td.t, seed, step, d);
+    fill_column(p, x, j, sample, td.t, seed, step, d);
   }
   return d;
 }
@@ -205,15 +208,16 @@ ExactDraw draw_exact_at(const LawParams& p, const Batch& x, const std::vector<do
   for (Index j = 0; j < x.cols(); ++j) {
     d.t[static_cast<size_t>(j)] = t[static_cast<size_t>(j)];
     d.weight[static_cast<size_t>(j)] = 1.0;
-    fill_column(p, x, j, t[static_cast<size_t>(j)], seed, step, d);
+    fill_column(p, x, j, static_cast<std::uint64_t>(j), t[static_cast<size_t>(j)], seed, step, d);
   }
   return d;
 }
 
-std::vector<std::int64_t> draw_indices(std::int64_t n, std::int64_t B, std::uint64_t seed, std::uint32_t step) {
+std::vector<std::int64_t> draw_indices(std::int64_t n, std::int64_t B, std::uint64_t seed, std::uint32_t step,
+                                       std::uint64_t first_sample) {
   std::vector<std::int64_t> idx(static_cast<size_t>(B));
   for (std::int64_t j = 0; j < B; ++j) {
-    UniformStream u(seed, static_cast<std::uint64_t>(j), step, kIndexStream, 0);
+    UniformStream u(seed, first_sample + static_cast<std::uint64_t>(j), step, kIndexStream, 0);
     idx[static_cast<size_t>(j)] = std::min<std::int64_t>(n - 1, static_cast<std::int64_t>(u.next() * static_cast<double>(n)));
   }
   return idx;

@@ -14,6 +14,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
 #include <torch/csrc/jit/python/update_graph_executor_opt.h>
@@ -174,8 +175,11 @@ void data_statistics(const TrainData& data, double& mean, double& sd) {
 }
 
 TrainResult train(const TrainOptions& o, const TrainData& data,
-                  const std::function<void(const TrainProgress&)>& on_step) {
+                  const std::function<void(const TrainProgress&)>& on_step, const Communicator& comm) {
   o.validate();
+  require(o.batch >= comm.size, "--batch",
+          fmt::format("the global batch {} is smaller than the {} ranks", o.batch, comm.size));
+  const bool writer = comm.writer();
   const bool tokens = o.law.process == TrainProcess::kCategorical;
   {
     std::int64_t d = 1;
@@ -196,8 +200,10 @@ TrainResult train(const TrainOptions& o, const TrainData& data,
   head.event_shape = data.event_shape;
 
   std::error_code ec;
-  fs::create_directories(o.out, ec);
-  require(fs::is_directory(o.out), "--out", o.out + ": cannot create the directory");
+  if (writer) {
+    fs::create_directories(o.out, ec);
+    require(fs::is_directory(o.out), "--out", o.out + ": cannot create the directory");
+  }
   TrainResult res;
   res.checkpoint_path = (fs::path(o.out) / "checkpoint.pt").string();
   res.model_path = (fs::path(o.out) / "model.pt").string();
@@ -255,13 +261,21 @@ TrainResult train(const TrainOptions& o, const TrainData& data,
     if (ar.try_read("log_window_loss", value)) window_loss = value.toDouble();
     if (ar.try_read("log_window_n", value)) window_n = value.toInt();
     if (ar.try_read("last_loss", value)) res.last_loss = value.toDouble();
-    truncate_log(res.log_path, start);
+    if (writer) truncate_log(res.log_path, start);
   }
   res.start_step = start;
+  {
+    // Every rank built the same weights from --seed or read the same checkpoint; rank 0's are sent anyway, so
+    // that ranks cannot start apart.
+    torch::NoGradGuard no_grad;
+    broadcast_from_rank0(comm, params, "the initial weights");
+    broadcast_from_rank0(comm, ema, "the initial EMA weights");
+  }
 
   // checkpoint.pt, model.pt and model_raw.pt are one set: staged and renamed together (OutputTransaction),
   // so a failure (disk full) at any of them leaves all three as they were and no temporary.
   auto checkpoint = [&](std::int64_t step) {
+    if (!writer) return;
     OutputTransaction transaction;
     save_file(res.checkpoint_path, [&](std::ostream& file) {
       torch::serialize::OutputArchive ar;
@@ -284,14 +298,18 @@ TrainResult train(const TrainOptions& o, const TrainData& data,
     transaction.commit();
   };
 
-  LossLog log(res.log_path, !o.resume || !fs::exists(res.log_path));
+  std::optional<LossLog> log;
+  if (writer) log.emplace(res.log_path, !o.resume || !fs::exists(res.log_path));
 
   torch::jit::Method log_probs = tokens ? module.get_method("log_probs") : module.get_method("forward");
   torch::jit::Method forward = module.get_method("forward");
-  const std::int64_t n = data.x.cols(), B = o.batch;
-  std::vector<std::int64_t> mu_shape{B};
+  // This rank's shard [b0, b0 + Bl) of the global batch B (all of it in one process).
+  const std::int64_t n = data.x.cols(), B = o.batch, b0 = shard_begin(B, comm.rank, comm.size),
+                     Bl = shard_begin(B, comm.rank + 1, comm.size) - b0;
+  const bool sharded = comm.size > 1;
+  std::vector<std::int64_t> mu_shape{Bl};
   mu_shape.insert(mu_shape.end(), data.event_shape.begin(), data.event_shape.end());
-  std::vector<std::int64_t> x_shape{B};
+  std::vector<std::int64_t> x_shape{Bl};
   if (tokens)
     x_shape.push_back(data.x.rows());
   else
@@ -299,27 +317,41 @@ TrainResult train(const TrainOptions& o, const TrainData& data,
 
   const auto t0 = std::chrono::steady_clock::now();
   auto window_t0 = t0;
-  Batch xb(data.x.rows(), B);
+  Batch xb(data.x.rows(), Bl);
+  std::vector<torch::Tensor> reduced;  // this step's gradients and loss, summed over ranks
   for (std::int64_t step = start; step < o.steps; ++step) {
     const auto s32 = static_cast<std::uint32_t>(step);
-    const auto idx = draw_indices(n, B, o.seed, s32);
-    for (std::int64_t j = 0; j < B; ++j) xb.col(j) = data.x.col(idx[static_cast<size_t>(j)]);
-    const ExactDraw d = draw_exact(o.law, o.time_sampling, o.loss_weight, xb, o.seed, s32);
+    const auto first = static_cast<std::uint64_t>(b0);
+    const auto idx = draw_indices(n, Bl, o.seed, s32, first);
+    for (std::int64_t j = 0; j < Bl; ++j) xb.col(j) = data.x.col(idx[static_cast<size_t>(j)]);
+    const ExactDraw d = draw_exact(o.law, o.time_sampling, o.loss_weight, xb, o.seed, s32, first);
     auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
     auto mu = torch::from_blob(const_cast<double*>(d.mu.data()), {d.mu.size()}, f64).to(torch::kFloat32).reshape(mu_shape);
-    auto t = torch::from_blob(const_cast<double*>(d.t.data()), {B}, f64).to(torch::kFloat32);
-    auto w = torch::from_blob(const_cast<double*>(d.weight.data()), {B}, f64).to(torch::kFloat32);
+    auto t = torch::from_blob(const_cast<double*>(d.t.data()), {Bl}, f64).to(torch::kFloat32);
+    auto w = torch::from_blob(const_cast<double*>(d.weight.data()), {Bl}, f64).to(torch::kFloat32);
     auto x = torch::from_blob(xb.data(), {xb.size()}, f64).reshape(x_shape);
     x = tokens ? x.to(torch::kLong) : x.to(torch::kFloat32);
     torch::Tensor masked;
     if (tokens)
-      masked = torch::from_blob(const_cast<double*>(d.masked.data()), {B, data.x.rows()}, f64).to(torch::kFloat32).to(device);
+      masked = torch::from_blob(const_cast<double*>(d.masked.data()), {Bl, data.x.rows()}, f64).to(torch::kFloat32).to(device);
     mu = mu.to(device), t = t.to(device), w = w.to(device), x = x.to(device);
 
     opt.zero_grad();
     auto g = (tokens ? log_probs : forward)({mu, t}).toTensor();
-    auto loss = weighted_loss(o.law.process, g, x, w, masked);
+    // Sharded, each rank's loss is its part of the global mean, sum_j w_j loss_j / B, so that the sums over ranks
+    // of losses and gradients are the global batch's.
+    auto loss = sharded ? (w * per_sample_loss(o.law.process, g, x, masked)).sum() / static_cast<double>(B)
+                        : weighted_loss(o.law.process, g, x, w, masked);
     loss.backward();
+    if (sharded) {
+      torch::NoGradGuard no_grad;
+      reduced.clear();
+      for (auto& p : params)
+        if (p.grad().defined()) reduced.push_back(p.grad());
+      reduced.push_back(loss.detach().reshape({1}).clone());
+      allreduce_sum(comm, reduced, fmt::format("step {}", step + 1).c_str());
+      loss = reduced.back()[0];
+    }
     if (o.clip > 0) torch::nn::utils::clip_grad_norm_(params, o.clip);
     opt.step();
     update_ema(ema, params, o.ema, step);
@@ -333,7 +365,7 @@ TrainResult train(const TrainOptions& o, const TrainData& data,
     if (done % o.log_every == 0 || done == o.steps) {
       const double wsec = std::chrono::duration<double>(now - window_t0).count();
       res.last_loss = window_loss / static_cast<double>(window_n);
-      log.append(fmt::format("{},{:.9g},{:.1f},{:.3f}\n", done, res.last_loss,
+      if (log) log->append(fmt::format("{},{:.9g},{:.1f},{:.3f}\n", done, res.last_loss,
                              wsec > 0 ? static_cast<double>(window_n * B) / wsec : 0.0, elapsed));
       window_loss = 0, window_n = 0, window_t0 = now;
     }

@@ -51,14 +51,17 @@ struct ExactDraw {
   std::vector<double> t, weight;
   Batch masked;
 };
-// Column j uses the Philox stream keyed on (seed, sample = j, step); the same integers give the same draw.
+// Column j uses the Philox stream keyed on (seed, sample = first_sample + j, step); the same integers give the
+// same draw, so a data-parallel shard starting at global sample first_sample draws what the whole batch would.
 ExactDraw draw_exact(const LawParams& p, TimeSampling sampling, LossWeight weight, const Batch& x,
-                     std::uint64_t seed, std::uint32_t step);
+                     std::uint64_t seed, std::uint32_t step, std::uint64_t first_sample = 0);
 // Same, at given times (weights = 1): for tests and held-out sets.
 ExactDraw draw_exact_at(const LawParams& p, const Batch& x, const std::vector<double>& t, std::uint64_t seed,
                         std::uint32_t step);
 
-// Uniform indices into a data set of n rows for a batch of size B, keyed on (seed, step).
-std::vector<std::int64_t> draw_indices(std::int64_t n, std::int64_t B, std::uint64_t seed, std::uint32_t step);
+// Uniform indices into a data set of n rows for samples first_sample .. first_sample + B - 1 of a step, each keyed
+// on (seed, sample, step).
+std::vector<std::int64_t> draw_indices(std::int64_t n, std::int64_t B, std::uint64_t seed, std::uint32_t step,
+                                       std::uint64_t first_sample = 0);
 
 }  // namespace pmm
