@@ -33,12 +33,12 @@ fuzz: configure
 	@JOBS=$(JOBS) tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)
 
 # The library, apps and tests under AddressSanitizer and UndefinedBehaviorSanitizer (g++, -O2 as in Release),
-# without LibTorch, CUDA, Python and benchmarks, then ctest without the tests labelled no-sanitize
-# (docs/reliability.md says which and why).
+# without LibTorch, CUDA, MPI (so the one-process apps/mpi/world_serial.cpp is the one built and tested here), Python
+# and benchmarks, then ctest without the tests labelled no-sanitize (docs/reliability.md says which and why).
 SAN_BUILD ?= build-sanitize
 SANITIZE_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 check-sanitize: setup
-	@cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Release -DPMM_WITH_TORCH=OFF -DPMM_WITH_CUDA=OFF \
+	@cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Release -DPMM_WITH_TORCH=OFF -DPMM_WITH_CUDA=OFF -DPMM_WITH_MPI=OFF \
 	  -DPMM_BUILD_PYTHON=OFF -DPMM_BUILD_BENCHMARKS=OFF -DPMM_FUZZ_SMOKE=OFF \
 	  -DCMAKE_CXX_FLAGS="$(SANITIZE_FLAGS)" -DCMAKE_EXE_LINKER_FLAGS="$(SANITIZE_FLAGS)" >/dev/null
 	@cmake --build $(SAN_BUILD) -j $(JOBS)

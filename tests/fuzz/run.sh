@@ -18,7 +18,7 @@ cmake -S "$HERE" -B "$F" -DCMAKE_CXX_COMPILER="$CXX" >"$B/fuzz_configure.log" 2>
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 mkdir -p "$F/crashes"
 fail=0
-for reader in npy npz csv schedule mixture_json text; do
+for reader in npy npz csv schedule mixture_json text model_info; do
   bin="$F/fuzz_$reader"
   if ! nice -n 5 cmake --build "$F" --target "fuzz_$reader" -j "${JOBS:-2}" >"$F/build_$reader.log" 2>&1; then
     echo "FAIL: building fuzz_$reader"; grep -m 20 -E "error|Error" "$F/build_$reader.log"; fail=1; continue; fi
