@@ -7,6 +7,9 @@
 #include <thrust/execution_policy.h>
 #include <thrust/for_each.h>
 #include <thrust/iterator/counting_iterator.h>
+#ifdef THRUST_CUB_WRAPPED_NAMESPACE
+namespace thrust = THRUST_NS_QUALIFIER;  // the build's own Thrust (paths_cpp.cpp says why)
+#endif
 
 #include <algorithm>
 #include <cmath>
