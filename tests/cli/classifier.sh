@@ -25,14 +25,9 @@ for o in --train-images --train-labels --test-images --model --classify --cfd --
 done
 
 # Tiny data written without numpy: 16 uint8 images 1x8x8 (class = brightness) with int64 labels, and a 2-D array.
-/usr/bin/python3 - "$T" <<'EOF'
+PYTHONPATH="$(dirname "$0")" /usr/bin/python3 - "$T" <<'EOF'
 import struct, sys
-def npy(path, descr, shape, payload):
-    header = "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }" % (
-        descr, "".join("%d, " % d for d in shape) if len(shape) > 1 else "%d," % shape[0])
-    header += " " * (63 - (10 + len(header)) % 64) + "\n"
-    with open(path, "wb") as f:
-        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + payload)
+from npy_writer import npy
 t = sys.argv[1]
 labels = [k % 2 for k in range(16)]
 npy(t + "/img.npy", "|u1", (16, 1, 8, 8), bytes(b for k in labels for b in [200 if k else 20] * 64))

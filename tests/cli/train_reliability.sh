@@ -101,14 +101,9 @@ if mount -t tmpfs -o size=1m tmpfs "$T/full" 2>/dev/null; then
     echo "FAIL: pmm-train left a partial row in loss.csv"; fail=1; fi
   rm -rf "$M"/*
   if [ -x "$C" ]; then
-    /usr/bin/python3 - "$T" <<'PY'
+    PYTHONPATH="$(dirname "$0")" /usr/bin/python3 - "$T" <<'PY'
 import struct, sys
-def npy(path, descr, shape, payload):
-    header = "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }" % (
-        descr, "".join("%d, " % d for d in shape) if len(shape) > 1 else "%d," % shape[0])
-    header += " " * (63 - (10 + len(header)) % 64) + "\n"
-    with open(path, "wb") as f:
-        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + payload)
+from npy_writer import npy
 labels = [k % 2 for k in range(16)]
 npy(sys.argv[1] + "/img.npy", "|u1", (16, 1, 8, 8), bytes(b for k in labels for b in [200 if k else 20] * 64))
 npy(sys.argv[1] + "/lab.npy", "<i8", (16,), b"".join(struct.pack("<q", k) for k in labels))
@@ -130,15 +125,14 @@ fi
 # kernels, a U-Net trains to the same weights when glibc is made to see a CPU without AVX-512, AVX2 and FMA (its
 # libm/libmvec variants switched, as on an older machine); ATen's non-SIMD kernels instead (a control) change them.
 if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
-  /usr/bin/python3 - "$T/det.npy" <<'PY'
-import struct, sys
-header = "{'descr': '|u1', 'fortran_order': False, 'shape': (64, 1, 16, 16), }"
-header += " " * (63 - (10 + len(header)) % 64) + "\n"
+  PYTHONPATH="$(dirname "$0")" /usr/bin/python3 - "$T/det.npy" <<'PY'
+import sys
+from npy_writer import npy
 x, data = 12345, bytearray()
 for _ in range(64 * 256):
     x = (1103515245 * x + 12345) % 2**31
     data.append(x >> 23)
-open(sys.argv[1], "wb").write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + bytes(data))
+npy(sys.argv[1], "|u1", (64, 1, 16, 16), bytes(data))
 PY
   DR=(--data "$T/det.npy" --net unet --channels 8 --steps 20 --batch 8 --threads 1 --log-every 5 --ema 0.9 --seed 0)
   PIN=(env OPENBLAS_CORETYPE=Haswell DNNL_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2)
