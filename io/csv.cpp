@@ -2,6 +2,8 @@
 // and keeps each record's line number for messages; writers quote only fields that need it.
 #include <pmm/io/csv.hpp>
 
+#include <pmm/io/append_whole.hpp>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -331,24 +333,7 @@ void CsvTableWriter::append(const std::vector<CsvCell>& row) {
   for (const auto& cell : row) fields.push_back(cell.text);
   const std::string line = csv_line(fields);
   std::lock_guard<std::mutex> lock(mutex_);
-  // A failed write (disk full) is cut back to the last whole row: the file never holds a partial row.
-  struct stat before {};
-  const bool sized = ::fstat(fd_, &before) == 0;
-  const char* data = line.data();
-  std::size_t left = line.size();
-  while (left > 0) {
-    const ssize_t n = ::write(fd_, data, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int error_number = errno;
-      if (sized && ::ftruncate(fd_, before.st_size) != 0) {
-        // Nothing more to do: the next open cuts an unterminated last line off.
-      }
-      throw Error(path_ + ": cannot append a row (" + error_text(error_number) + ")");
-    }
-    data += n;
-    left -= static_cast<std::size_t>(n);
-  }
+  append_whole(fd_, line, path_);  // never a partial row, even on a full disk
   if (::fsync(fd_) != 0) {
     const int error_number = errno;
     throw Error(path_ + ": cannot flush a row to disk (" + error_text(error_number) + ")");

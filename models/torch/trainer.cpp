@@ -28,6 +28,7 @@
 #include <pmm/models/torch/networks.hpp>
 #include <pmm/models/torch/torch_common.hpp>
 #include <pmm/core/error.hpp>
+#include <pmm/io/append_whole.hpp>
 #include <pmm/io/atomic_file.hpp>
 
 namespace pmm {
@@ -126,25 +127,7 @@ class LossLog {
   ~LossLog() { ::close(fd_); }
   LossLog(const LossLog&) = delete;
   LossLog& operator=(const LossLog&) = delete;
-  void append(const std::string& row) {
-    struct stat before {};
-    const bool sized = ::fstat(fd_, &before) == 0;
-    const char* data = row.data();
-    std::size_t left = row.size();
-    while (left > 0) {
-      const ssize_t n = ::write(fd_, data, left);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        const int e = errno;
-        if (sized && ::ftruncate(fd_, before.st_size) != 0) {
-          // the next --resume drops an unterminated last line
-        }
-        throw Error(fmt::format("{}: cannot append a row ({})", path_, std::strerror(e)));
-      }
-      data += n;
-      left -= static_cast<std::size_t>(n);
-    }
-  }
+  void append(const std::string& row) { append_whole(fd_, row, path_); }
 
  private:
   std::string path_;
