@@ -1,100 +1,123 @@
 // Philox4x32-10 normals: one Philox block per (path pair, step, coordinate) gives two 53-bit uniforms
 // (u1, u2) and, by Box-Muller, sqrt(-2 ln u1) cos(2 pi u2) for the even path 2k and sqrt(-2 ln u1) sin(2 pi u2)
 // for the odd path 2k + 1: counter = (k, step, coordinate, stream << 24). Both halves are used for any dim.
-// The rounds run over 64 pairs at once (structure of arrays) so the compiler vectorises them, and the
-// transcendental functions go through glibc's libmvec (this file alone is built with -ffast-math).
+// The rounds run over 64 pairs at once (random/philox_kernels.inl: explicit 32 x 32 -> 64 multiplies on SIMD
+// registers), and the transcendental functions go through glibc's libmvec (this file alone is built with -ffast-math).
+// Each block kernel is compiled three times (AVX-512F, AVX2, SSE2 baseline) and simd_variant() picks one at run
+// time: the best the CPU has, or a lower one named by the environment variable PMM_SIMD (docs/benchmarks.md,
+// "The CPU ceiling": the AVX2 variant is what a machine without AVX-512 runs; libmvec's variants round log/sin/cos
+// differently in the last bit, so PMM_SIMD=avx2 also gives AVX-512 and AVX2 machines the same normals).
 #include <pmm/random/noise.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include <immintrin.h>
 
 
 namespace pmm {
+
+SimdVariant simd_variant() {
+  static const SimdVariant chosen = [] {
+    SimdVariant best = SimdVariant::kBaseline;
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2")) best = SimdVariant::kAvx2;
+    if (__builtin_cpu_supports("avx512f")) best = SimdVariant::kAvx512;
+    const char* want = std::getenv("PMM_SIMD");
+    if (want == nullptr || *want == 0) return best;
+    SimdVariant asked = best;
+    if (std::strcmp(want, "avx512") == 0) asked = SimdVariant::kAvx512;
+    else if (std::strcmp(want, "avx2") == 0) asked = SimdVariant::kAvx2;
+    else if (std::strcmp(want, "baseline") == 0) asked = SimdVariant::kBaseline;
+    return std::min(asked, best);  // never a variant the CPU cannot run; an unknown name keeps the best
+  }();
+  return chosen;
+}
+
+const char* simd_variant_name(SimdVariant v) {
+  switch (v) {
+    case SimdVariant::kAvx512: return "avx512";
+    case SimdVariant::kAvx2: return "avx2";
+    default: return "baseline";
+  }
+}
+
 namespace {
 
-constexpr int kLanes = 64;  // path pairs per inner batch: a multiple of every SIMD width, so no scalar tail
+constexpr int kLanes = 64;     // path pairs per inner batch: a multiple of every SIMD width, so no scalar tail
+constexpr int kPairLanes = 8;  // blocks per philox_normal_pairs batch: a 1-pair call costs about one scalar block
 
-// Philox4x32-10 on kLanes counters (c0_lo + j, c1, c2, c3) (identical to r123::Philox4x32: checked against it in
-// tests/solvers/random_test.cpp), then uniform_open() of words (0, 1) into u1 and of words (2, 3) into u2.
-// L lanes; lane j counts up word 0 (kVaryWord2 false) or word 2 (true) by j.
-template <int L = kLanes, bool kVaryWord2 = false>
-__attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t w0,
-                                                         std::uint32_t w1, std::uint32_t w2, std::uint32_t w3,
-                                                         double* __restrict u1, double* __restrict u2) {
-  // 32-bit words kept in 64-bit lanes: the 32 x 32 -> 64 multiplies (vpmuludq) then need no widening or permutes.
-  alignas(64) std::uint64_t c0[L], c1[L], c2[L], c3[L];
-  for (int j = 0; j < L; ++j) {
-    c0[j] = kVaryWord2 ? w0 : w0 + static_cast<std::uint32_t>(j);
-    c1[j] = w1;
-    c2[j] = kVaryWord2 ? w2 + static_cast<std::uint32_t>(j) : w2;
-    c3[j] = w3;
+}  // namespace
+
+// The kernels, compiled once per SIMD variant: the same source under three targets.
+#if defined(__clang__)  // clang ignores GCC's target pragmas (the fuzz harnesses build this file with clang)
+#pragma clang attribute push(__attribute__((target("avx512f"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f")
+#endif
+namespace simd_avx512 {
+constexpr int kWidth = 8;
+typedef std::uint64_t V __attribute__((vector_size(64)));
+__attribute__((always_inline)) inline V mul_lo32(V a, V m) { return (V)_mm512_maskz_mul_epu32(0xFF, (__m512i)a, (__m512i)m); }
+#include "philox_kernels.inl"
+}  // namespace simd_avx512
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+#if defined(__clang__)  // clang ignores GCC's target pragmas (the fuzz harnesses build this file with clang)
+#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2")
+#endif
+namespace simd_avx2 {
+constexpr int kWidth = 4;
+typedef std::uint64_t V __attribute__((vector_size(32)));
+__attribute__((always_inline)) inline V mul_lo32(V a, V m) { return (V)_mm256_mul_epu32((__m256i)a, (__m256i)m); }
+#include "philox_kernels.inl"
+}  // namespace simd_avx2
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+namespace simd_baseline {  // SSE2, which every x86-64 CPU has
+constexpr int kWidth = 2;
+typedef std::uint64_t V __attribute__((vector_size(16)));
+__attribute__((always_inline)) inline V mul_lo32(V a, V m) { return (V)_mm_mul_epu32((__m128i)a, (__m128i)m); }
+#include "philox_kernels.inl"
+}  // namespace simd_baseline
+
+namespace {
+
+// The chosen variant's kernel: dispatch(NAME, args) calls simd_<variant>::NAME(args).
+#define PMM_SIMD_DISPATCH(NAME, ...)                                  \
+  switch (simd_variant()) {                                           \
+    case SimdVariant::kAvx512: simd_avx512::NAME(__VA_ARGS__); break; \
+    case SimdVariant::kAvx2: simd_avx2::NAME(__VA_ARGS__); break;     \
+    default: simd_baseline::NAME(__VA_ARGS__);                        \
   }
-  for (int r = 0; r < 10; ++r) {
-    for (int j = 0; j < L; ++j) {
-      const std::uint64_t p0 = std::uint64_t{0xD2511F53u} * c0[j], p1 = std::uint64_t{0xCD9E8D57u} * c2[j];
-      const std::uint64_t n0 = (p1 >> 32) ^ c1[j] ^ k0;
-      const std::uint64_t n2 = (p0 >> 32) ^ c3[j] ^ k1;
-      c1[j] = p1 & 0xFFFFFFFFu;
-      c3[j] = p0 & 0xFFFFFFFFu;
-      c0[j] = n0;
-      c2[j] = n2;
-    }
-    k0 += 0x9E3779B9u;
-    k1 += 0xBB67AE85u;
-  }
-  // uniform_open(), written out so it vectorises without 64-bit integer -> double conversions (AVX-512DQ):
-  // bits = hi 2^21 + (lo >> 11) < 2^53, each part converted exactly through a signed 32-bit integer, so the
-  // result is bitwise uniform_open()'s (scaling by 2^-53 is exact).
-  const auto u32_to_double = [](std::uint64_t v) {
-    return static_cast<double>(static_cast<std::int32_t>(static_cast<std::uint32_t>(v) ^ 0x80000000u)) + 2147483648.0;
-  };
-  for (int j = 0; j < L; ++j) {
-    const double b1 = u32_to_double(c0[j]) * 2097152.0 + static_cast<double>(static_cast<std::int32_t>(c1[j] >> 11));
-    const double b2 = u32_to_double(c2[j]) * 2097152.0 + static_cast<double>(static_cast<std::int32_t>(c3[j] >> 11));
-    // Same clamp as uniform_open(): 2^53 - 1 + 0.5 rounds up to 2^53, i.e. u = 1.
-    u1[j] = std::min((b1 + 0.5) * 0x1.0p-53, 0x1.fffffffffffffp-1);
-    u2[j] = std::min((b2 + 0.5) * 0x1.0p-53, 0x1.fffffffffffffp-1);
-  }
-}
 
-// Box-Muller: z0 = sqrt(-2 ln u1) cos(2 pi u2), z1 = sqrt(-2 ln u1) sin(2 pi u2).
-template <int L>
-__attribute__((always_inline)) inline void box_muller(const double* __restrict u1, const double* __restrict u2,
-                                                      double* __restrict z0, double* __restrict z1) {
-  alignas(64) double rad[L];
-#pragma omp simd
-  for (int j = 0; j < L; ++j) rad[j] = std::sqrt(-2.0 * std::log(u1[j]));
-  // Separate loops: in one loop GCC fuses sin and cos into a scalar sincos call and stops vectorising.
-#pragma omp simd
-  for (int j = 0; j < L; ++j) z0[j] = rad[j] * std::cos(6.283185307179586 * u2[j]);
-#pragma omp simd
-  for (int j = 0; j < L; ++j) z1[j] = rad[j] * std::sin(6.283185307179586 * u2[j]);
+void normals_block_paths(std::uint32_t k0, std::uint32_t k1, std::uint32_t pair_lo, std::uint32_t step,
+                         std::uint32_t block, std::uint32_t tag, double* out) {
+  PMM_SIMD_DISPATCH(normals_block_paths, k0, k1, pair_lo, step, block, tag, out)
 }
-
-__attribute__((target_clones("avx512f", "avx2", "default")))
-void normals_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t pair_lo, std::uint32_t step,
-                   std::uint32_t block, std::uint32_t tag, double* __restrict z0, double* __restrict z1) {
-  alignas(64) double u1[kLanes], u2[kLanes];
-  uniform_block(k0, k1, pair_lo, step, block, tag, u1, u2);
-  box_muller<kLanes>(u1, u2, z0, z1);
-}
-
-// 8 blocks (one AVX-512 register of 64-bit lanes) with word 2 counting up: small enough that a 1-pair call costs
-// about one scalar block, and every block is computed the same way whatever the count asked for.
-constexpr int kPairLanes = 8;
-__attribute__((target_clones("avx512f", "avx2", "default")))
 void normal_pairs_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t w0, std::uint32_t w1, std::uint32_t w2_lo,
-                        std::uint32_t w3, double* __restrict z0, double* __restrict z1) {
-  alignas(64) double u1[kPairLanes], u2[kPairLanes];
-  uniform_block<kPairLanes, true>(k0, k1, w0, w1, w2_lo, w3, u1, u2);
-  box_muller<kPairLanes>(u1, u2, z0, z1);
+                        std::uint32_t w3, double* z0, double* z1) {
+  PMM_SIMD_DISPATCH(normal_pairs_block, k0, k1, w0, w1, w2_lo, w3, z0, z1)
 }
-
-__attribute__((target_clones("avx512f", "avx2", "default")))
 void uniform_pairs_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0_lo, std::uint32_t w1, std::uint32_t w2,
-                         std::uint32_t w3, double* __restrict u1, double* __restrict u2) {
-  uniform_block(k0, k1, c0_lo, w1, w2, w3, u1, u2);
+                         std::uint32_t w3, double* u1, double* u2) {
+  PMM_SIMD_DISPATCH(uniform_pairs_block, k0, k1, c0_lo, w1, w2, w3, u1, u2)
 }
+#undef PMM_SIMD_DISPATCH
 
 }  // namespace
 
@@ -103,27 +126,29 @@ void fill_normals(std::uint64_t seed, Stream stream, std::uint32_t step, Index p
   const std::uint32_t tag = static_cast<std::uint32_t>(stream) << 24;
   const Index dim = out.rows(), n = out.cols();
   if (n == 0 || dim == 0) return;
-  alignas(64) double z0[kLanes], z1[kLanes];
+  // Normals of kTile coordinates for one block of path pairs, in path order, then written column by column: kTile
+  // consecutive doubles of a path per store run. Writing each coordinate's 128 normals straight into the dim x n
+  // batch strides by dim doubles, and at dim 256 or 3072 (2 KiB, 24 KiB) those stores all fall into one or two
+  // cache sets (measured: 8.4 and 13.7 ns per coordinate-step against 2.3 ns at dim 1; docs/benchmarks.md).
+  constexpr Index kTile = 8;
+  alignas(64) double tile[kTile][2 * kLanes];
   const Index last_pair = (path0 + n - 1) >> 1;
   for (Index q0 = path0 >> 1; q0 <= last_pair; q0 += kLanes) {
     const Index m = std::min<Index>(kLanes, last_pair - q0 + 1);
     const Index col0 = 2 * q0 - path0;  // column of path 2 q0 (-1 when path0 is odd)
-    const bool interior = col0 >= 0 && col0 + 2 * m <= n;
-    for (Index d = 0; d < dim; ++d) {
-      normals_block(k0, k1, static_cast<std::uint32_t>(q0), step, static_cast<std::uint32_t>(d), tag, z0, z1);
-      double* dst = out.data() + d;
-      if (interior) {
-        double* col = dst + col0 * dim;
-        for (Index j = 0; j < m; ++j) {
-          col[(2 * j) * dim] = z0[j];
-          col[(2 * j + 1) * dim] = z1[j];
-        }
-      } else {
-        for (Index j = 0; j < m; ++j) {
-          const Index c = col0 + 2 * j;
-          if (c >= 0) dst[c * dim] = z0[j];
-          if (c + 1 < n) dst[(c + 1) * dim] = z1[j];
-        }
+    if (dim == 1 && col0 >= 0 && m == kLanes && col0 + 2 * kLanes <= n) {  // one coordinate, a whole block: in place
+      normals_block_paths(k0, k1, static_cast<std::uint32_t>(q0), step, 0, tag, out.data() + col0);
+      continue;
+    }
+    const Index c_lo = std::max<Index>(0, -col0), c_hi = std::min<Index>(2 * m, n - col0);  // slots in the batch
+    for (Index d0 = 0; d0 < dim; d0 += kTile) {
+      const Index nd = std::min<Index>(kTile, dim - d0);
+      for (Index dd = 0; dd < nd; ++dd)
+        normals_block_paths(k0, k1, static_cast<std::uint32_t>(q0), step, static_cast<std::uint32_t>(d0 + dd), tag,
+                            tile[dd]);
+      for (Index c = c_lo; c < c_hi; ++c) {
+        double* dst = out.data() + (col0 + c) * dim + d0;
+        for (Index dd = 0; dd < nd; ++dd) dst[dd] = tile[dd][c];
       }
     }
   }

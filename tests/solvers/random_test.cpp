@@ -3,9 +3,12 @@
 // coordinate), and the Poisson (both branches) and Gamma samplers follow their laws.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -118,12 +121,16 @@ TEST_CASE("random: fill_normals is Box-Muller of Random123 Philox on the documen
   // The SIMD Philox rounds and the vectorised uniform conversion against the scalar reference: counter
   // (path / 2, step, coordinate, stream << 24), cos half to the even path, sin half to the odd one. Tolerance
   // 1e-13 absolute: libmvec's log/sin/cos differ from libm by a few ulps (|z| < 9).
+  // dim 1 also takes the whole-block path (normals_block_paths: interleaved in SIMD registers); path0 4001: odd start
+  // and odd count, both partial pairs; 4000: even start. Every SIMD variant runs these (ctest random_simd_*).
   const std::uint64_t seed = 0x123456789abcdefull;
   const std::uint32_t step = 41;
-  const pmm::Index dim = 3, paths = 301, path0 = 4001;  // odd start and odd count: both partial pairs
+  const pmm::Index paths = 301;
+  double worst = 0;
+  for (const pmm::Index dim : {1, 3})
+  for (const pmm::Index path0 : {4001, 4000}) {
   pmm::Batch z(dim, paths);
   pmm::fill_normals(seed, pmm::Stream::kNormal, step, path0, z);
-  double worst = 0;
   for (pmm::Index j = 0; j < paths; ++j)
     for (pmm::Index d = 0; d < dim; ++d) {
       const std::uint64_t path = static_cast<std::uint64_t>(path0 + j);
@@ -134,7 +141,8 @@ TEST_CASE("random: fill_normals is Box-Muller of Random123 Philox on the documen
       const double ref = path % 2 == 0 ? rad * std::cos(ang) : rad * std::sin(ang);
       worst = std::max(worst, std::abs(z(d, j) - ref));
     }
-  INFO("largest |SIMD - scalar| = " << worst);
+  }
+  INFO("largest |SIMD - scalar| = " << worst << " (SIMD variant " << pmm::simd_variant_name(pmm::simd_variant()) << ")");
   CHECK(worst < 1e-13);
 }
 
@@ -193,6 +201,17 @@ TEST_CASE("random: fill_normals depends only on (seed, stream, path, step, coord
     pieces.middleCols(p0, n) = part;
   }
   CHECK((whole == pieces).all());
+  // One coordinate (whole SIMD blocks written in path order) in pieces of 129 paths from path 3: bitwise the same.
+  pmm::Batch row(1, 1000), row_pieces(1, 1000);
+  pmm::fill_normals(77, pmm::Stream::kNormal, 12, 3, row);
+  for (pmm::Index p0 = 0; p0 < 1000; p0 += 129) {
+    const pmm::Index n = std::min<pmm::Index>(129, 1000 - p0);
+    pmm::Batch part(1, n);
+    pmm::fill_normals(77, pmm::Stream::kNormal, 12, 3 + p0, part);
+    row_pieces.middleCols(p0, n) = part;
+  }
+  CHECK((row == row_pieces).all());
+  CHECK((row.leftCols(97) == whole.row(0).middleCols(3, 97)).all());
   // Coordinate d does not depend on how many coordinates are filled.
   pmm::Batch wide(6, paths);
   pmm::fill_normals(77, pmm::Stream::kNormal, 12, 0, wide);
@@ -271,4 +290,22 @@ TEST_CASE("random: Gamma draws follow the Gamma CDF (KS) for shapes 0.3, 1, 4.5"
     z[i] = pmm::normal_draw(u);
   }
   CHECK(pmm_test::ks_test(z, pmm_test::normal_cdf).p_value > pmm_test::kMinP);
+}
+
+TEST_CASE("random: simd_variant is the CPU's best unless PMM_SIMD names a narrower one") {
+  const char* want = std::getenv("PMM_SIMD");
+  const pmm::SimdVariant v = pmm::simd_variant();
+  CHECK(pmm::simd_variant() == v);  // chosen once
+  __builtin_cpu_init();
+  const bool has512 = __builtin_cpu_supports("avx512f"), has2 = __builtin_cpu_supports("avx2");
+  const pmm::SimdVariant best =
+      has512 ? pmm::SimdVariant::kAvx512 : (has2 ? pmm::SimdVariant::kAvx2 : pmm::SimdVariant::kBaseline);
+  if (want == nullptr || std::string(want).empty()) {
+    CHECK(v == best);
+  } else if (std::string(want) == "avx2") {
+    CHECK(v == std::min(best, pmm::SimdVariant::kAvx2));
+  } else if (std::string(want) == "baseline") {
+    CHECK(v == pmm::SimdVariant::kBaseline);
+  }
+  CHECK(std::string(pmm::simd_variant_name(v)) != "");
 }

@@ -41,6 +41,14 @@ class PhiloxNoise final : public NoiseSource {
   std::uint64_t seed_;
 };
 
+// The SIMD code the Philox blocks below run: the widest the CPU supports (AVX-512F, AVX2, else baseline x86-64),
+// or a narrower one named by the environment variable PMM_SIMD (avx512, avx2, baseline; read once). libmvec's
+// variants may round log/sin/cos differently in the last bit, so the variant is part of what a normal's bits
+// depend on: PMM_SIMD=avx2 makes an AVX-512 machine give an AVX2 machine's normals.
+enum class SimdVariant { kBaseline = 0, kAvx2 = 1, kAvx512 = 2 };
+SimdVariant simd_variant();
+const char* simd_variant_name(SimdVariant v);
+
 // Standard normals for (seed, stream, step) and paths path0.. into out (dim x n): the hot loop of
 // every diffusion solver, kept in its own translation unit so it can be tuned alone.
 void fill_normals(std::uint64_t seed, Stream stream, std::uint32_t step, Index path0, Batch& out);

@@ -1,0 +1,174 @@
+// pmm-bench-ceiling: the CPU's own ceiling for the Normal SDE and where the time goes. Euler-Maruyama given x,
+//   mu <- mu + f (x - mu)/(b + F) dt + sqrt(f dt)/(b + F) xi,  xi ~ N(0, 1) from Philox4x32-10 + Box-Muller,
+// needs one standard normal per coordinate-step, so the normal generator alone (fill_normals, the very function the
+// solvers call) bounds it: EM coordinate-steps/s <= normals/s. Rows (CSV):
+//   philox   Philox4x32-10 blocks/s alone (philox_uniform_pairs: the rounds and the 53-bit uniforms, no Box-Muller)
+//   normals  standard normals/s (fill_normals into a dim x paths batch: Philox + Box-Muller + the strided store)
+//   em       Euler-Maruyama coordinate-steps/s through solve() (given x, exponential schedule), and its fraction
+//            of the normals/s of the same run
+//   paths / steps / dim   EM's cost per coordinate-step as paths (10^3..10^7), steps (10..10^4) or dimension
+//            (1..3072) grow, the others fixed: where fixed costs (per chunk, per step) and cache misses show.
+// Every figure is the best of --repeats runs on --threads threads; the SIMD variant (PMM_SIMD) is printed with them.
+// Rates are given by wall time and by process CPU time (user + sys of all threads): on a machine shared with other
+// jobs the CPU-time rate of a 1-thread row is what the code costs, the wall-time rate what it took.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "apps/common/options.hpp"
+#include <pmm/random/noise.hpp>
+#include <pmm/solvers/registry.hpp>
+
+namespace pmm {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+struct Seconds {
+  double wall = 1e300, cpu = 1e300;  // best of the repeats, each
+};
+
+template <class F>
+Seconds best_seconds(int repeats, F&& f) {
+  Seconds best;
+  for (int r = 0; r < repeats; ++r) {
+    const auto t0 = Clock::now();
+    const double c0 = cpu_seconds();
+    f();
+    best.cpu = std::min(best.cpu, cpu_seconds() - c0);
+    best.wall = std::min(best.wall, std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  return best;
+}
+
+struct Rate {
+  double wall = 0, cpu = 0;  // units per second
+};
+Rate rate(double units, Seconds s) { return {units / s.wall, units / s.cpu}; }
+
+// Philox blocks alone: n counters per call, `calls` calls (one per step), into a buffer the size of a solver chunk.
+Rate philox_blocks_per_s(Index chunk, int calls, int repeats) {
+  std::vector<double> u1(static_cast<size_t>(chunk)), u2(static_cast<size_t>(chunk));
+  double sink = 0;
+  const Seconds s = best_seconds(repeats, [&] {
+    for (int c = 0; c < calls; ++c) {
+      philox_uniform_pairs(1, 0, static_cast<std::uint32_t>(c), 0, 1u << 24, chunk, u1.data(), u2.data());
+      sink += u1[0];
+    }
+  });
+  if (sink == 0.5) std::printf("#\n");  // keeps the calls
+  return rate(static_cast<double>(chunk) * calls, s);
+}
+
+// Normals as the solvers draw them: a dim x chunk batch per step.
+Rate normals_per_s(Index dim, Index chunk, int calls, int repeats) {
+  Batch z(dim, chunk);
+  double sink = 0;
+  const Seconds s = best_seconds(repeats, [&] {
+    for (int c = 0; c < calls; ++c) {
+      fill_normals(1, Stream::kNormal, static_cast<std::uint32_t>(c), 0, z);
+      sink += z(0, 0);
+    }
+  });
+  if (sink == 0.5) std::printf("#\n");
+  return rate(static_cast<double>(dim) * chunk * calls, s);
+}
+
+// Euler-Maruyama given x (x = a fixed standard-normal matrix): coordinate-steps per second.
+Rate em_per_s(Index dim, Index paths, int steps, int threads, Index chunk, int repeats) {
+  NormalProcess np;
+  np.schedule = exponential_schedule();
+  Batch x(dim, paths);
+  fill_normals(99, Stream::kUser, 0, 0, x);
+  GivenX given(std::move(x));
+  IntegrateOptions opt;
+  opt.grid = make_grid(GridSpec{}, *np.schedule, steps);
+  opt.threads = threads;
+  opt.chunk = chunk;
+  PhiloxNoise noise(1);
+  const Seconds s = best_seconds(repeats, [&] { solve(AnyProcess(np), "euler-maruyama", given, noise, paths, opt); });
+  return rate(static_cast<double>(dim) * paths * steps, s);
+}
+
+int run(int argc, char** argv) {
+  int threads = 1, repeats = 3;
+  long long chunk = 0;
+  bool quick = false;
+  std::string only;
+  CLI::App app{"pmm-bench-ceiling: Philox normals/s alone, Euler-Maruyama as a fraction of it, and EM's cost as paths,\n"
+               "steps and dimension grow (CSV). The SIMD variant is the CPU's best or PMM_SIMD=avx512|avx2|baseline."};
+  app.add_option("--threads", threads, "worker threads for the em and scaling rows")->check(positive_int());
+  app.add_option("--repeats", repeats, "best of R runs")->check(positive_int());
+  app.add_option("--chunk", chunk, "paths per task; 0: the solvers' default (the normals rows then use 512)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("--quick", quick, "smaller sizes (~10 s): checks that every row runs");
+  long long work_option = 0;
+  app.add_option("--work", work_option, "coordinate-steps per timed run (default 4e8, --quick 2e7; e.g. 2e6 under callgrind)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--only", only, "one section: ceiling (philox, normals, em) or scaling (paths, steps, dim)")
+      ->check(CLI::IsMember({"ceiling", "scaling"}));
+  parse_args(app, argc, argv);
+  const char* variant = simd_variant_name(simd_variant());
+  const long long work = work_option > 0 ? work_option : (quick ? 20'000'000LL : 400'000'000LL);
+
+  std::printf("section,simd,threads,paths,steps,dim,unit,per_s_wall,per_s_cpu,cpu_ns_per_unit,cpu_fraction_of_normals\n");
+  const auto row = [&](const char* section, int th, long long paths, long long steps, long long dim, Rate r,
+                       const char* unit, double fraction) {
+    std::printf("%s,%s,%d,%lld,%lld,%lld,%s,%.5g,%.5g,%.4f,%s\n", section, variant, th, paths, steps, dim, unit, r.wall,
+                r.cpu, 1e9 / r.cpu, fraction > 0 ? std::to_string(fraction).substr(0, 5).c_str() : "");
+    std::fflush(stdout);
+  };
+
+  if (only.empty() || only == "ceiling") {
+    const Index buffer = chunk > 0 ? chunk : 512;
+    const int calls = static_cast<int>(std::max<long long>(1, work / buffer));
+    const Rate blocks = philox_blocks_per_s(buffer, calls, repeats);
+    row("philox", 1, buffer, calls, 1, blocks, "block", 0);
+    const Rate normals = normals_per_s(1, buffer, calls, repeats);
+    row("normals", 1, buffer, calls, 1, normals, "normal", 1.0);
+    const long long paths = quick ? 1 << 14 : 1 << 17;
+    const int steps = static_cast<int>(std::max(1LL, work / paths));
+    const Rate em1 = em_per_s(1, paths, steps, 1, chunk, repeats);
+    row("em", 1, paths, steps, 1, em1, "coordinate-step", em1.cpu / normals.cpu);
+    if (threads > 1) {
+      const Rate em = em_per_s(1, paths, steps, threads, chunk, repeats);  // CPU time of all threads: per core
+      row("em", threads, paths, steps, 1, em, "coordinate-step", em.cpu / normals.cpu);
+    }
+  }
+  if (only.empty() || only == "scaling") {
+    const long long sweep_work = work / 2;
+    for (long long paths : {1'000LL, 10'000LL, 100'000LL, 1'000'000LL, 10'000'000LL}) {
+      if (quick && paths > 1'000'000) continue;
+      const long long steps = std::max(1LL, sweep_work / paths);
+      row("paths", threads, paths, steps, 1, em_per_s(1, paths, static_cast<int>(steps), threads, chunk, repeats),
+          "coordinate-step", 0);
+    }
+    for (long long steps : {10LL, 100LL, 1'000LL, 10'000LL}) {
+      const long long paths = std::max(1LL, sweep_work / steps);
+      row("steps", threads, paths, steps, 1, em_per_s(1, paths, static_cast<int>(steps), threads, chunk, repeats),
+          "coordinate-step", 0);
+    }
+    for (long long dim : {1LL, 2LL, 16LL, 64LL, 256LL, 784LL, 3072LL}) {
+      const long long steps = 100, paths = std::max(1LL, sweep_work / (steps * dim));
+      row("dim", threads, paths, steps, dim, em_per_s(dim, paths, static_cast<int>(steps), threads, chunk, repeats),
+          "coordinate-step", 0);
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace pmm
+
+int main(int argc, char** argv) { return pmm::run_app(argc, argv, pmm::run); }

@@ -1,0 +1,105 @@
+// Philox4x32-10 blocks and Box-Muller normals for one SIMD width, included once per variant by noise.cpp inside a
+// `#pragma GCC target` region and a namespace that defines kWidth (64-bit lanes per register), the vector type V
+// (kWidth x uint64) and mul_lo32(a, m) = (a mod 2^32) m as 64-bit products (one vpmuludq: the 32 x 32 -> 64 multiply
+// of Philox's round, which GCC's vectoriser otherwise builds from three multiplies, shifts and adds).
+// One round on the words (c0, c1, c2, c3) with key (k0, k1):
+//   p0 = 0xD2511F53 c0, p1 = 0xCD9E8D57 c2 (64-bit);  c0' = hi(p1) ^ c1 ^ k0, c1' = lo(p1), c2' = hi(p0) ^ c3 ^ k1,
+//   c3' = lo(p0); then k0 += 0x9E3779B9, k1 += 0xBB67AE85 (Random123's Philox4x32, checked against it in
+//   tests/solvers/random_test.cpp for every variant).
+// No include guard: the file is meant to be included several times.
+
+// L counters (c0 = w0 + j or c2 = w2 + j for lane j < L when kVaryWord2), then uniform_open() of words (0, 1) into
+// u1 and of words (2, 3) into u2.
+template <int L, bool kVaryWord2 = false>
+__attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t w0,
+                                                         std::uint32_t w1, std::uint32_t w2, std::uint32_t w3,
+                                                         double* __restrict u1, double* __restrict u2) {
+  static_assert(L % kWidth == 0, "uniform_block: lanes must be a multiple of the SIMD width");
+  constexpr int kRegs = L / kWidth;
+  const V lo32 = V{} + 0xFFFFFFFFull, m0 = V{} + 0xD2511F53ull, m1 = V{} + 0xCD9E8D57ull;
+  V c0[kRegs], c1[kRegs], c2[kRegs], c3[kRegs];
+  V lane{};
+  for (int i = 0; i < kWidth; ++i) lane[i] = static_cast<std::uint64_t>(i);
+  for (int r = 0; r < kRegs; ++r) {
+    const V j = lane + static_cast<std::uint64_t>(r * kWidth);
+    c0[r] = kVaryWord2 ? V{} + w0 : ((V{} + w0) + j) & lo32;
+    c1[r] = V{} + w1;
+    c2[r] = kVaryWord2 ? ((V{} + w2) + j) & lo32 : V{} + w2;
+    c3[r] = V{} + w3;
+  }
+  for (int round = 0; round < 10; ++round) {
+    const V key0 = V{} + k0, key1 = V{} + k1;
+    for (int r = 0; r < kRegs; ++r) {
+      const V p0 = mul_lo32(c0[r], m0), p1 = mul_lo32(c2[r], m1);
+      c0[r] = (p1 >> 32) ^ c1[r] ^ key0;
+      c2[r] = (p0 >> 32) ^ c3[r] ^ key1;
+      c1[r] = p1 & lo32;
+      c3[r] = p0 & lo32;
+    }
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  alignas(64) std::uint64_t w[4][L];
+  for (int r = 0; r < kRegs; ++r)
+    for (int i = 0; i < kWidth; ++i) {
+      w[0][r * kWidth + i] = c0[r][i];
+      w[1][r * kWidth + i] = c1[r][i];
+      w[2][r * kWidth + i] = c2[r][i];
+      w[3][r * kWidth + i] = c3[r][i];
+    }
+  // uniform_open(), written out so it vectorises without 64-bit integer -> double conversions (AVX-512DQ):
+  // bits = hi 2^21 + (lo >> 11) < 2^53, each part converted exactly through a signed 32-bit integer, so the
+  // result is bitwise uniform_open()'s (scaling by 2^-53 is exact).
+  const auto u32_to_double = [](std::uint64_t v) {
+    return static_cast<double>(static_cast<std::int32_t>(static_cast<std::uint32_t>(v) ^ 0x80000000u)) + 2147483648.0;
+  };
+  for (int j = 0; j < L; ++j) {
+    const double b1 = u32_to_double(w[0][j]) * 2097152.0 + static_cast<double>(static_cast<std::int32_t>(w[1][j] >> 11));
+    const double b2 = u32_to_double(w[2][j]) * 2097152.0 + static_cast<double>(static_cast<std::int32_t>(w[3][j] >> 11));
+    // Same clamp as uniform_open(): 2^53 - 1 + 0.5 rounds up to 2^53, i.e. u = 1.
+    u1[j] = std::min((b1 + 0.5) * 0x1.0p-53, 0x1.fffffffffffffp-1);
+    u2[j] = std::min((b2 + 0.5) * 0x1.0p-53, 0x1.fffffffffffffp-1);
+  }
+}
+
+// Box-Muller: z0 = sqrt(-2 ln u1) cos(2 pi u2), z1 = sqrt(-2 ln u1) sin(2 pi u2) (libmvec under -ffast-math).
+template <int L>
+__attribute__((always_inline)) inline void box_muller(const double* __restrict u1, const double* __restrict u2,
+                                                      double* __restrict z0, double* __restrict z1) {
+  alignas(64) double rad[L];
+#pragma omp simd
+  for (int j = 0; j < L; ++j) rad[j] = std::sqrt(-2.0 * std::log(u1[j]));
+  // Separate loops: in one loop GCC fuses sin and cos into a scalar sincos call and stops vectorising.
+#pragma omp simd
+  for (int j = 0; j < L; ++j) z0[j] = rad[j] * std::cos(6.283185307179586 * u2[j]);
+#pragma omp simd
+  for (int j = 0; j < L; ++j) z1[j] = rad[j] * std::sin(6.283185307179586 * u2[j]);
+}
+
+// kLanes path pairs (word 0 counting up from pair_lo, word 2 = the coordinate) as normals in path order:
+// out[2 j] = the cosine normal of path 2 (pair_lo + j), out[2 j + 1] = the sine normal of path 2 (pair_lo + j) + 1,
+// interleaved here in the variant's registers.
+void normals_block_paths(std::uint32_t k0, std::uint32_t k1, std::uint32_t pair_lo, std::uint32_t step,
+                         std::uint32_t block, std::uint32_t tag, double* __restrict out) {
+  alignas(64) double u1[kLanes], u2[kLanes], z0[kLanes], z1[kLanes];
+  uniform_block<kLanes>(k0, k1, pair_lo, step, block, tag, u1, u2);
+  box_muller<kLanes>(u1, u2, z0, z1);
+  for (int j = 0; j < kLanes; ++j) {
+    out[2 * j] = z0[j];
+    out[2 * j + 1] = z1[j];
+  }
+}
+
+// kPairLanes blocks with word 2 counting up (the Brownian tree's pairs).
+void normal_pairs_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t w0, std::uint32_t w1, std::uint32_t w2_lo,
+                        std::uint32_t w3, double* __restrict z0, double* __restrict z1) {
+  alignas(64) double u1[kPairLanes], u2[kPairLanes];
+  uniform_block<kPairLanes, true>(k0, k1, w0, w1, w2_lo, w3, u1, u2);
+  box_muller<kPairLanes>(u1, u2, z0, z1);
+}
+
+// kLanes uniform pairs, word 0 counting up (the first blocks of Poisson draws).
+void uniform_pairs_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0_lo, std::uint32_t w1, std::uint32_t w2,
+                         std::uint32_t w3, double* __restrict u1, double* __restrict u2) {
+  uniform_block<kLanes>(k0, k1, c0_lo, w1, w2, w3, u1, u2);
+}
