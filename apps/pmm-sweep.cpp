@@ -443,6 +443,7 @@ int run(int argc, char** argv) {
     }
   } else {
 #ifdef PMM_HAVE_TORCH
+    set_torch_threads(a.threads);
     predictor = load_torchscript_predictor(a.model, a.device, 0);
     data = read_matrix(a.data, "--data");
     require(data.rows() == predictor->dim(), "--data",

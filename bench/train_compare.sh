@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Training throughput of pmm-train (C++ LibTorch) beside the same loop in PyTorch-Python (bench/train_python.py) on
-# the very same TorchScript network, batch, objective and thread count, one after the other in one run.
+# the very same TorchScript network, batch, objective and thread count, one after the other in one run. Python runs
+# with OPENBLAS_NUM_THREADS = threads, as pmm-train's --threads sets OpenBLAS's pool (set_torch_threads).
 # Needs Debian python3-torch (same 1.13 as libtorch-dev). Usage: bench/train_compare.sh [build-dir] [steps] [threads]
 set -euo pipefail
 build=${1:-build}; steps=${2:-200}; threads=${3:-1}
@@ -18,7 +19,7 @@ run() {  # name batch data-for-python pmm-train-args...
   "$build/pmm-train" "$@" --batch "$B" --steps "$steps" --threads "$threads" --lr 1e-3 --clip 1 --out "$tmp/$name" \
     --checkpoint-every 0 >/dev/null 2>&1
   /usr/bin/python3 -c "import json,sys; r=json.load(open('$tmp/$name/train.json'))['train']; print(f\"$name,pmm-train,$threads,$B,$steps,{r['seconds']:.3f},{r['samples_per_s']:.1f}\")"
-  /usr/bin/python3 "$here/train_python.py" "$tmp/$name/model_raw.pt" "$pydata" "$name" "$B" "$steps" "$threads" 1e-3 1
+  OPENBLAS_NUM_THREADS=$threads /usr/bin/python3 "$here/train_python.py" "$tmp/$name/model_raw.pt" "$pydata" "$name" "$B" "$steps" "$threads" 1e-3 1
 }
 run mlp 256 "$tmp/gmm.npy" --data "$tmp/gmm.npy" --net mlp --width 256 --depth 3
 run unet 32 shape:1x28x28 --data builtin:shapes --net unet --channels 16

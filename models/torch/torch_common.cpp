@@ -2,6 +2,11 @@
 #include <pmm/models/torch/torch_common.hpp>
 
 #include <algorithm>
+#include <mutex>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <torch/cuda.h>
 
@@ -32,6 +37,16 @@ void update_ema(std::vector<torch::Tensor>& ema, const std::vector<torch::Tensor
   const double kd = static_cast<double>(k);
   const double d = std::min(decay, (1.0 + kd) / (10.0 + kd));
   for (size_t i = 0; i < params.size(); ++i) ema[i].mul_(d).add_(params[i].detach(), 1.0 - d);
+}
+
+void keep_freed_tensor_memory() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest accepted value (DEFAULT_MMAP_THRESHOLD_MAX, 64-bit)
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+  });
 }
 
 }  // namespace pmm

@@ -1,11 +1,15 @@
 // TorchScript predictor: wraps a loaded or freshly trained module behind pmm::Predictor; the only place where
-// solver batches (Eigen, double, dim x B) become torch tensors (float32, [B, ...]) and back.
+// solver batches (Eigen, double, dim x B) become torch tensors (float32, [B, ...]) and back. Forward runs a frozen
+// copy of the module under InferenceMode on reused input buffers (issue 18: docs/benchmarks.md).
 #include <pmm/models/torch/torchscript_predictor.hpp>
 
 #include <sstream>
 
+#include <dlfcn.h>
+
 #include <fmt/format.h>
 #include <torch/cuda.h>
+#include <torch/csrc/jit/api/module.h>
 #include <torch/utils.h>
 
 #include <pmm/models/torch/load_predictor.hpp>
@@ -37,21 +41,41 @@ TorchScriptPredictor::TorchScriptPredictor(torch::jit::Module module, const std:
   dim_ = event_size(event_shape_, source_);
   module_.to(device_);
   module_.eval();
+  if (device_.is_cpu()) keep_freed_tensor_memory();
+  // The frozen copy runs forward: parameters and attributes become constants of one inlined graph (no attribute
+  // look-ups, precision()/embed() inlined). A module that cannot be frozen (e.g. one that mutates its attributes)
+  // runs as it is. The unfrozen module_ keeps the attributes that describe() reads.
+  try {
+    frozen_ = torch::jit::freeze(module_, c10::nullopt, /*optimize_numerics=*/false);  // bitwise the same forward
+  } catch (const std::exception&) {
+    frozen_ = module_;
+  }
 }
 
 void TorchScriptPredictor::predict(const Batch& mu, double t, Index, Batch& out) const {
-  torch::NoGradGuard no_grad;
-  const std::int64_t B = mu.cols();
+  c10::InferenceMode inference;
+  const std::int64_t B = mu.cols(), D = static_cast<std::int64_t>(dim_);
   std::vector<std::int64_t> shape{B};
   shape.insert(shape.end(), event_shape_.begin(), event_shape_.end());
-  auto in = torch::from_blob(const_cast<double*>(mu.data()), {B, static_cast<std::int64_t>(dim_)}, torch::kFloat64)
-                .to(torch::kFloat32)
-                .reshape(shape)
-                .to(device_);
-  auto tt = torch::full({B}, t, torch::TensorOptions().dtype(torch::kFloat32).device(device_));
+  // Input buffers reused while B stays the same (one chunk size per run): mu converted to float32 in one pass
+  // straight into the tensor the network reads, t filled in place. No allocation outside the network.
+  if (!in_.defined() || in_.size(0) != B) {
+    in_ = torch::empty(shape, torch::kFloat32);
+    t_ = torch::empty({B}, torch::kFloat32);
+  }
+  {
+    const double* src = mu.data();
+    float* dst = in_.data_ptr<float>();
+    const std::int64_t n = B * D;
+    for (std::int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]);
+    t_.fill_(t);
+  }
   torch::Tensor g;
   try {
-    g = module_.forward({in, tt}).toTensor();
+    if (device_.is_cpu())
+      g = frozen_.forward({in_, t_}).toTensor();
+    else
+      g = frozen_.forward({in_.to(device_), t_.to(device_)}).toTensor();
   } catch (const std::exception& e) {
     throw Error(fmt::format("{}: forward(mu {}, t [{}]) failed: {}", source_, shape_text(shape), B,
                             first_line(e.what())));
@@ -59,9 +83,16 @@ void TorchScriptPredictor::predict(const Batch& mu, double t, Index, Batch& out)
   if (g.sizes() != c10::IntArrayRef(shape))
     throw Error(fmt::format("{}: forward(mu {}, t [{}]) returned {}, expected {}", source_, shape_text(shape), B,
                             shape_text(g.sizes()), shape_text(shape)));
-  auto cpu = g.to(torch::kCPU, torch::kFloat64).contiguous();
   out.resize(dim_, B);
-  std::copy(cpu.data_ptr<double>(), cpu.data_ptr<double>() + B * dim_, out.data());
+  double* dst = out.data();
+  const std::int64_t n = B * D;
+  if (g.device().is_cpu() && g.scalar_type() == torch::kFloat32 && g.is_contiguous()) {
+    const float* src = g.data_ptr<float>();  // the common case: one pass, no temporary
+    for (std::int64_t i = 0; i < n; ++i) dst[i] = static_cast<double>(src[i]);
+  } else {
+    auto cpu = g.to(torch::kCPU, torch::kFloat64).contiguous();
+    std::copy(cpu.data_ptr<double>(), cpu.data_ptr<double>() + n, dst);
+  }
 }
 
 void TorchScriptPredictor::check_signature() const {
@@ -120,6 +151,11 @@ std::string describe_model_info(const ModelInfo& info) {
 void set_torch_threads(int threads) {
   require(threads >= 1, "--threads", "must be >= 1");
   torch::set_num_threads(threads);
+  // LibTorch sets OpenMP's count but not OpenBLAS's own thread pool (Debian: libopenblas0-pthread), which otherwise
+  // runs one thread per core and spins in sched_yield beside a one-thread run (perf, issue 18). Looked up at run
+  // time: absent with another BLAS.
+  using SetThreads = void (*)(int);
+  if (auto* set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
 }
 
 PredictorPtr load_torchscript_predictor(const std::string& path, const std::string& device, Index expected_dim) {

@@ -200,6 +200,9 @@ TrainResult train(const TrainOptions& o, const TrainData& data,
   // The optimising graph executor swaps in differently rounded kernels after its profiling runs, so a resumed
   // run (profiling again from its first step) would drift from an uninterrupted one in the last bits.
   torch::jit::setGraphExecutorOptimize(false);
+  // Freed activations and gradients stay in the heap instead of being unmapped and faulted in again every step
+  // (perf: page faults were most of the kernel's 20-30% of a U-Net step; docs/benchmarks.md). Weights unchanged.
+  if (device.is_cpu()) keep_freed_tensor_memory();
   auto module = build_predictor(o.net, head, o.seed);
   module.to(device);
   module.train();
