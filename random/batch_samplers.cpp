@@ -185,57 +185,58 @@ std::int64_t gamma_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t path_
 
 }  // namespace
 
+namespace {
+
+// Calls draw(path_lo, in, out, len) for each block of kLanes elements of the strided row: a whole block of a
+// contiguous row in place, otherwise through copies (padded with 0, which both samplers map to 0).
+template <class Draw>
+void by_blocks(std::uint32_t path0, Index n, const double* in, Index stride, double* out, Draw draw) {
+  alignas(64) double a[kLanes], r[kLanes];
+  for (Index j0 = 0; j0 < n; j0 += kLanes) {
+    const int len = static_cast<int>(std::min<Index>(kLanes, n - j0));
+    const bool direct = stride == 1 && len == kLanes;
+    if (!direct)
+      for (int j = 0; j < kLanes; ++j) a[j] = j < len ? in[(j0 + j) * stride] : 0.0;
+    draw(path0 + static_cast<std::uint32_t>(j0), direct ? in + j0 : a, direct ? out + j0 : r, len);
+    if (!direct)
+      for (int j = 0; j < len; ++j) out[(j0 + j) * stride] = r[j];
+  }
+}
+
+}  // namespace
+
 void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
                    const double* means, Index stride, double* out) {
   const std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
   const std::uint32_t tag = (static_cast<std::uint32_t>(Stream::kPoisson) << 24) | (coord & 0xFFFFFFu);
   const double* lgam = lgamma_table();
-  alignas(64) double m[kLanes], r[kLanes], u1[kLanes], u2[kLanes];
-  for (Index j0 = 0; j0 < n; j0 += kLanes) {
-    const int len = static_cast<int>(std::min<Index>(kLanes, n - j0));
-    // A whole block of a contiguous row is read and written in place; otherwise through m and r.
-    const bool direct = stride == 1 && len == kLanes;
-    const double* mb = direct ? means + j0 : m;
-    double* rb = direct ? out + j0 : r;
-    if (!direct)
-      for (int j = 0; j < kLanes; ++j) m[j] = j < len ? means[(j0 + j) * stride] : 0.0;
-    const std::uint32_t path_lo = path0 + static_cast<std::uint32_t>(j0);
-    if (poisson_block(k0, k1, path_lo, step, tag, mb, lgam, rb, u1, u2) > 0)
-      for (int j = 0; j < len; ++j)
-        if (rb[j] < 0) {  // the scalar sampler finishes this lane's stream
-          const bool whole = rb[j] == kFromBlock0;
-          UniformStream u(seed, path_lo + static_cast<std::uint32_t>(j), step, Stream::kPoisson, coord, u1[j], u2[j],
-                          0, whole ? 0 : 2);
-          rb[j] = whole ? poisson_draw(u, mb[j]) : poisson_ptrs(u, mb[j]);
-        }
-    if (!direct)
-      for (int j = 0; j < len; ++j) out[(j0 + j) * stride] = r[j];
-  }
+  alignas(64) double u1[kLanes], u2[kLanes];
+  by_blocks(path0, n, means, stride, out, [&](std::uint32_t path_lo, const double* m, double* r, int len) {
+    if (poisson_block(k0, k1, path_lo, step, tag, m, lgam, r, u1, u2) == 0) return;
+    for (int j = 0; j < len; ++j)
+      if (r[j] < 0) {  // the scalar sampler finishes this lane's stream
+        const bool whole = r[j] == kFromBlock0;
+        UniformStream u(seed, path_lo + static_cast<std::uint32_t>(j), step, Stream::kPoisson, coord, u1[j], u2[j], 0,
+                        whole ? 0 : 2);
+        r[j] = whole ? poisson_draw(u, m[j]) : poisson_ptrs(u, m[j]);
+      }
+  });
 }
 
 void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
                  const double* shapes, Index stride, double* out) {
   const std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
   const std::uint32_t tag = (static_cast<std::uint32_t>(Stream::kGamma) << 24) | (coord & 0xFFFFFFu);
-  alignas(64) double s[kLanes], r[kLanes], a0[kLanes], a1[kLanes], b0[kLanes], b1[kLanes];
-  for (Index j0 = 0; j0 < n; j0 += kLanes) {
-    const int len = static_cast<int>(std::min<Index>(kLanes, n - j0));
-    const bool direct = stride == 1 && len == kLanes;
-    const double* sb = direct ? shapes + j0 : s;
-    double* rb = direct ? out + j0 : r;
-    if (!direct)
-      for (int j = 0; j < kLanes; ++j) s[j] = j < len ? shapes[(j0 + j) * stride] : 0.0;
-    const std::uint32_t path_lo = path0 + static_cast<std::uint32_t>(j0);
-    if (gamma_block(k0, k1, path_lo, step, tag, sb, rb, a0, a1, b0, b1) > 0)
-      for (int j = 0; j < len; ++j)
-        if (rb[j] < 0) {  // refused first trial: gamma_draw() goes on from block 1 (its trials start afresh)
-          UniformStream u(seed, path_lo + static_cast<std::uint32_t>(j), step, Stream::kGamma, coord, b0[j], b1[j], 1,
-                          rb[j] == kFromBlock1 ? 0 : 1);
-          rb[j] = gamma_draw(u, sb[j]);
-        }
-    if (!direct)
-      for (int j = 0; j < len; ++j) out[(j0 + j) * stride] = r[j];
-  }
+  alignas(64) double a0[kLanes], a1[kLanes], b0[kLanes], b1[kLanes];
+  by_blocks(path0, n, shapes, stride, out, [&](std::uint32_t path_lo, const double* sh, double* r, int len) {
+    if (gamma_block(k0, k1, path_lo, step, tag, sh, r, a0, a1, b0, b1) == 0) return;
+    for (int j = 0; j < len; ++j)
+      if (r[j] < 0) {  // refused first trial: gamma_draw() goes on from block 1 (its trials start afresh)
+        UniformStream u(seed, path_lo + static_cast<std::uint32_t>(j), step, Stream::kGamma, coord, b0[j], b1[j], 1,
+                        r[j] == kFromBlock1 ? 0 : 1);
+        r[j] = gamma_draw(u, sh[j]);
+      }
+  });
 }
 
 }  // namespace pmm

@@ -31,20 +31,25 @@ double PhiloxNoise::poisson(const StepInfo& step, Index path, Index coord, doubl
   return poisson_draw(u, mean);
 }
 
-void PhiloxNoise::poisson_counts(const StepInfo& step, Index path0, const Batch& means, Batch& out) const {
-  const Index dim = means.rows(), n = means.cols();
+namespace {
+// out = in's shape; row d of out from lanes(seed, path0, step, d, n, row d of in, stride dim, row d of out).
+using LanesFn = void (*)(std::uint64_t, std::uint32_t, std::uint32_t, std::uint32_t, Index, const double*, Index,
+                         double*);
+void by_coordinate(LanesFn lanes, std::uint64_t seed, const StepInfo& step, Index path0, const Batch& in, Batch& out) {
+  const Index dim = in.rows(), n = in.cols();
   out.resize(dim, n);
   for (Index d = 0; d < dim; ++d)
-    poisson_lanes(seed_, static_cast<std::uint32_t>(path0), step.index, static_cast<std::uint32_t>(d), n,
-                  means.data() + d, dim, out.data() + d);
+    lanes(seed, static_cast<std::uint32_t>(path0), step.index, static_cast<std::uint32_t>(d), n, in.data() + d, dim,
+          out.data() + d);
+}
+}  // namespace
+
+void PhiloxNoise::poisson_counts(const StepInfo& step, Index path0, const Batch& means, Batch& out) const {
+  by_coordinate(poisson_lanes, seed_, step, path0, means, out);
 }
 
 void PhiloxNoise::gamma_draws(const StepInfo& step, Index path0, const Batch& shapes, Batch& out) const {
-  const Index dim = shapes.rows(), n = shapes.cols();
-  out.resize(dim, n);
-  for (Index d = 0; d < dim; ++d)
-    gamma_lanes(seed_, static_cast<std::uint32_t>(path0), step.index, static_cast<std::uint32_t>(d), n,
-                shapes.data() + d, dim, out.data() + d);
+  by_coordinate(gamma_lanes, seed_, step, path0, shapes, out);
 }
 
 }  // namespace pmm
