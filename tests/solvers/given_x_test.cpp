@@ -140,3 +140,22 @@ TEST_CASE("gamma-poisson given x: exact, tau-leap and midpoint give N(t) ~ Poiss
     }
   }
 }
+
+TEST_CASE("tau-leap: round_count is bitwise std::round (ties, near-ties, signs, huge values, inf, NaN)") {
+  std::vector<double> xs = {0.0, -0.0, 0.5, -0.5, 1.5, 2.5, -2.5, 0.49999999999999994, -0.49999999999999994,
+                            1e-300, -1e-300, 3.0, 1e15 + 0.5, 0x1p51 + 0.5, 0x1p52 - 0.5, 0x1p52, 0x1p52 + 1, 0x1p53,
+                            1e300, -1e300, HUGE_VAL, -HUGE_VAL};
+  for (int k = 0; k < 2000; ++k) {  // integers and halves with a few ulps either side
+    const double base = 0.5 * k * (k % 3 == 0 ? -1 : 1);
+    for (double x = std::nextafter(std::nextafter(base, -1e9), -1e9); x <= std::nextafter(std::nextafter(base, 1e9), 1e9);
+         x = std::nextafter(x, 1e9))
+      xs.push_back(x);
+  }
+  int differ = 0;
+  for (double x : xs) {
+    const double a = pmm::detail::round_count(x), b = std::round(x);
+    differ += !(a == b && std::signbit(a) == std::signbit(b));
+  }
+  CHECK(differ == 0);
+  CHECK(std::isnan(pmm::detail::round_count(std::nan(""))));
+}

@@ -309,3 +309,145 @@ TEST_CASE("random: simd_variant is the CPU's best unless PMM_SIMD names a narrow
   }
   CHECK(std::string(pmm::simd_variant_name(v)) != "");
 }
+
+namespace {
+
+// Per-lane scalar reference of poisson_lanes / gamma_lanes: the stream (seed; path0 + j, step, stream, coord).
+double scalar_poisson(std::uint64_t seed, std::uint32_t path, std::uint32_t step, std::uint32_t coord, double mean) {
+  pmm::UniformStream u(seed, path, step, pmm::Stream::kPoisson, coord);
+  return pmm::poisson_draw(u, mean);
+}
+double scalar_gamma(std::uint64_t seed, std::uint32_t path, std::uint32_t step, std::uint32_t coord, double shape) {
+  pmm::UniformStream u(seed, path, step, pmm::Stream::kGamma, coord);
+  return pmm::gamma_draw(u, shape);
+}
+
+}  // namespace
+
+TEST_CASE("random: poisson_lanes (SIMD) gives poisson_draw's counts: both branches, every edge, mixed blocks") {
+  // Means at every switch of the sampler: 0, tiny, inversion up to just below 12, PTRS from 12 on, k around the end
+  // of the lgamma table (1024) and far past it; mixed within each SIMD block of 64 (and each search group of 8).
+  const std::vector<double> levels = {0.0,   1e-300, 1e-12, 1e-6,     0.01,  0.5,     1.0,        3.7,
+                                      9.99,  11.99,  std::nextafter(12.0, 0.0), 12.0, 12.000001, 13.5, 30.0,
+                                      99.5,  230.0,  1000.0, 1023.5, 1100.0, 1e4,     1e6};
+  int compared = 0, differ = 0, ptrs = 0;
+  for (std::uint64_t seed : {1ull, 0xDEADBEEFCAFEull}) {
+    for (const auto& [path0, n, stride] : {std::tuple{0u, 203, 1}, std::tuple{1001u, 65, 3}, std::tuple{63u, 7, 1},
+                                           std::tuple{4294967200u, 130, 2}, std::tuple{5u, 1, 1}}) {
+      for (std::uint32_t step : {0u, 17u, 5u | pmm::kHalfStepFlag}) {
+        const std::uint32_t coord = step % 3;
+        std::vector<double> means(static_cast<size_t>(n * stride), -7.0), out(means.size(), -7.0);
+        for (int j = 0; j < n; ++j)
+          means[static_cast<size_t>(j * stride)] = levels[static_cast<size_t>((j * 7 + step) % levels.size())];
+        pmm::poisson_lanes(seed, path0, step, coord, n, means.data(), stride, out.data());
+        for (int j = 0; j < n; ++j) {
+          const double m = means[static_cast<size_t>(j * stride)];
+          const double want = scalar_poisson(seed, path0 + static_cast<std::uint32_t>(j), step, coord, m);
+          const double got = out[static_cast<size_t>(j * stride)];
+          if (got != want) INFO("mean " << m << " path " << path0 + j << ": SIMD " << got << " scalar " << want);
+          differ += got != want;
+          ++compared;
+          ptrs += m >= 12;
+        }
+        // Elements between the strided ones are left alone.
+        bool untouched = true;
+        for (size_t i = 0; i < out.size(); ++i) untouched = untouched && (i % static_cast<size_t>(stride) == 0 || out[i] == -7.0);
+        CHECK(untouched);
+      }
+    }
+  }
+  CHECK(compared > 2000);
+  CHECK(ptrs > 800);
+  CHECK(differ == 0);
+  // A lone mean of 0 or below, and a chunk of zero paths.
+  double zero = 0.0, neg = -2.0, out = 5.0;
+  pmm::poisson_lanes(3, 9, 1, 0, 1, &zero, 1, &out);
+  CHECK(out == 0.0);
+  pmm::poisson_lanes(3, 9, 1, 0, 1, &neg, 1, &out);
+  CHECK(out == 0.0);
+  out = 5.0;
+  pmm::poisson_lanes(3, 9, 1, 0, 0, &zero, 1, &out);
+  CHECK(out == 5.0);
+}
+
+TEST_CASE("random: gamma_lanes (SIMD) gives gamma_draw's values up to libmvec rounding, every shape branch") {
+  const std::vector<double> levels = {0.0, -1.0, 1e-12, 5e-5, 0.01, 0.3, 0.999, 1.0, 1.0000001, 2.5, 4.5, 30.0, 1e6};
+  int compared = 0, exact = 0;
+  double worst = 0;
+  for (const auto& [path0, n, stride] : {std::tuple{0u, 203, 1}, std::tuple{77u, 65, 2}, std::tuple{3u, 9, 1}}) {
+    for (std::uint32_t step : {0u, 9u, 400u}) {
+      const std::uint32_t coord = step % 2;
+      std::vector<double> shapes(static_cast<size_t>(n * stride), 0.0), out(shapes.size(), -7.0);
+      for (int j = 0; j < n; ++j)
+        shapes[static_cast<size_t>(j * stride)] = levels[static_cast<size_t>((j * 5 + step) % levels.size())];
+      pmm::gamma_lanes(11, path0, step, coord, n, shapes.data(), stride, out.data());
+      for (int j = 0; j < n; ++j) {
+        const double s = shapes[static_cast<size_t>(j * stride)];
+        const double want = scalar_gamma(11, path0 + static_cast<std::uint32_t>(j), step, coord, s);
+        const double got = out[static_cast<size_t>(j * stride)];
+        const double rel = want == 0 ? std::abs(got) : std::abs(got - want) / want;
+        if (!(rel < 1e-12)) INFO("shape " << s << " path " << path0 + j << ": SIMD " << got << " scalar " << want);
+        worst = std::max(worst, rel);
+        exact += got == want;
+        ++compared;
+      }
+    }
+  }
+  INFO("largest relative |SIMD - scalar| " << worst << ", " << exact << " of " << compared << " bitwise equal");
+  CHECK(compared > 800);
+  CHECK(worst < 1e-12);
+  // PhiloxNoise::gamma_draws is gamma_lanes per coordinate and agrees with the base-class scalar loop.
+  const pmm::PhiloxNoise noise(5);
+  const pmm::StepInfo s{3, 10, 0.1, 0.2};
+  pmm::Batch shapes(2, 70), fast, slow;
+  for (pmm::Index j = 0; j < 70; ++j) {
+    shapes(0, j) = 0.05 * static_cast<double>(j + 1);
+    shapes(1, j) = 3.0;
+  }
+  noise.gamma_draws(s, 40, shapes, fast);
+  noise.pmm::NoiseSource::gamma_draws(s, 40, shapes, slow);
+  REQUIRE(fast.rows() == 2);
+  REQUIRE(fast.cols() == 70);
+  CHECK(((fast - slow).array().abs() <= 1e-12 * slow.array().abs()).all());
+}
+
+TEST_CASE("random: the SIMD samplers follow their laws (Poisson chi-square and moments, Gamma KS)") {
+  const int n = 20000;
+  std::vector<double> means(n), draws(n);
+  // 1000: PTRS with k on both sides of the lgamma table's end (1024 - 1000 = 0.76 sd).
+  for (double lambda : {0.3, 5.0, 11.9, 12.1, 50.0, 1000.0, 1e4}) {
+    std::fill(means.begin(), means.end(), lambda);
+    pmm::poisson_lanes(31, 0, 0, 0, n, means.data(), 1, draws.data());
+    INFO("lambda = " << lambda);
+    const double z_mean = (pmm_test::mean(draws) - lambda) / std::sqrt(lambda / n);
+    const double z_var = (pmm_test::variance(draws) - lambda) / std::sqrt((lambda + 2 * lambda * lambda) / n);
+    CHECK(pmm_test::z_p_value(z_mean) > pmm_test::kMinP);
+    CHECK(pmm_test::z_p_value(z_var) > pmm_test::kMinP);
+    const boost::math::poisson_distribution<> law(lambda);
+    const int kmin = std::max(0, static_cast<int>(lambda - 8 * std::sqrt(lambda) - 10));
+    const int kmax = static_cast<int>(lambda + 8 * std::sqrt(lambda) + 10);
+    std::vector<double> observed(static_cast<size_t>(kmax - kmin + 1), 0.0), probs(observed.size());
+    bool integers = true;
+    for (double k : draws) {
+      integers = integers && k >= 0 && k == std::floor(k);
+      observed[static_cast<size_t>(std::clamp(static_cast<int>(k), kmin, kmax) - kmin)] += 1;
+    }
+    CHECK(integers);
+    probs[0] = kmin == 0 ? boost::math::pdf(law, 0) : boost::math::cdf(law, kmin);
+    for (int k = kmin + 1; k < kmax; ++k) probs[static_cast<size_t>(k - kmin)] = boost::math::pdf(law, k);
+    probs.back() = boost::math::cdf(boost::math::complement(law, kmax - 1));
+    const auto gof = pmm_test::chi_square_gof(observed, probs);
+    INFO("chi-square " << gof.statistic << " df " << gof.df << " p " << gof.p_value);
+    CHECK(gof.df >= 1);
+    CHECK(gof.p_value > pmm_test::kMinP);
+  }
+  for (double shape : {0.05, 0.3, 1.0, 4.5, 40.0}) {
+    std::fill(means.begin(), means.end(), shape);
+    pmm::gamma_lanes(41, 0, 0, 0, n, means.data(), 1, draws.data());
+    const boost::math::gamma_distribution<> law(shape, 1.0);
+    const auto ks = pmm_test::ks_test(draws, [&](double x) { return x <= 0 ? 0.0 : boost::math::cdf(law, x); });
+    INFO("shape " << shape << " KS D = " << ks.statistic << " p = " << ks.p_value);
+    CHECK(ks.p_value > pmm_test::kMinP);
+    CHECK(pmm_test::z_p_value((pmm_test::mean(draws) - shape) / std::sqrt(shape / n)) > pmm_test::kMinP);
+  }
+}

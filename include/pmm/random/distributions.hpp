@@ -15,57 +15,122 @@ PMM_HD inline double normal_draw(UniformStream& u) {
   return r * std::cos(2.0 * M_PI * u.next());
 }
 
-PMM_HD inline double poisson_draw(UniformStream& u, double mean) {
-  if (!(mean > 0)) return 0.0;
-  if (mean < 12.0) {
-    // Sequential search of the CDF with one uniform.
-    const double v = u.next();
-    double p = std::exp(-mean), cdf = p, k = 0;
-    while (v > cdf && k < 1000) {
-      k += 1;
-      p *= mean / k;
-      cdf += p;
-      if (p < 1e-300 && k > mean) break;
-    }
-    return k;
-  }
-  // PTRS (Hormann 1993), as in NumPy's random_poisson_ptrs.
-  const double slam = std::sqrt(mean), loglam = std::log(mean);
-  const double b = 0.931 + 2.53 * slam;
-  const double a = -0.059 + 0.02483 * b;
-  const double invalpha = 1.1239 + 1.1328 / (b - 3.4);
-  const double vr = 0.9277 - 3.6224 / (b - 2);
+// The pieces of the samplers below, shared with their SIMD batch versions (random/batch_samplers.cpp), which
+// evaluate the same expressions lane by lane (logs from libmvec there, so a decision may differ by the last ulp).
+
+// Poisson by inversion (mean < kPoissonInversionBelow): k = min{k : v <= sum_{i <= k} e^-mean mean^i / i!}, the
+// terms built up by p_k = p_{k-1} mean / k from p_0 = e^-mean; the search stops at k = kPoissonSearchCap or once
+// p_k underflows past the mode (the CDF has then reached its rounding limit).
+constexpr double kPoissonInversionBelow = 12.0;
+constexpr double kPoissonSearchCap = 1000.0;
+constexpr double kPoissonSearchTiny = 1e-300;
+struct PoissonSearch {
+  double k, p, cdf;
+};
+// Whether the search goes on from s for the uniform v, and one step of it.
+PMM_HD inline bool poisson_search_continues(const PoissonSearch& s, double v) {
+  return v > s.cdf && s.k < kPoissonSearchCap;
+}
+// One term further; false when the series has underflowed past the mode (the scalar loop's break).
+PMM_HD inline bool poisson_search_step(PoissonSearch& s, double mean) {
+  s.k += 1;
+  s.p *= mean / s.k;
+  s.cdf += s.p;
+  return !(s.p < kPoissonSearchTiny && s.k > mean);
+}
+
+// PTRS (Hormann 1993, as NumPy's random_poisson_ptrs): one trial on U = u - 1/2, V gives k = floor((2a/us + b) U +
+// mean + 0.43), us = 1/2 - |U|, accepted at once when us >= 0.07 and V <= v_r, refused when k < 0 or (us < 0.013
+// and V > us), else accepted when log V + log(1/alpha) - log(a/us^2 + b) <= -mean + k log mean - lgamma(k + 1).
+struct PtrsParams {
+  double a, b, invalpha, vr;
+};
+PMM_HD inline PtrsParams ptrs_params(double slam) {  // slam = sqrt(mean)
+  PtrsParams c;
+  c.b = 0.931 + 2.53 * slam;
+  c.a = -0.059 + 0.02483 * c.b;
+  c.invalpha = 1.1239 + 1.1328 / (c.b - 3.4);
+  c.vr = 0.9277 - 3.6224 / (c.b - 2);
+  return c;
+}
+PMM_HD inline double ptrs_us(double U) { return 0.5 - std::abs(U); }
+PMM_HD inline double ptrs_k(const PtrsParams& c, double mean, double U, double us) {
+  return std::floor((2 * c.a / us + c.b) * U + mean + 0.43);
+}
+PMM_HD inline bool ptrs_squeeze(const PtrsParams& c, double us, double V) { return us >= 0.07 && V <= c.vr; }
+PMM_HD inline bool ptrs_refuse(double k, double us, double V) { return k < 0 || (us < 0.013 && V > us); }
+PMM_HD inline double ptrs_hat(const PtrsParams& c, double us) { return c.a / (us * us) + c.b; }
+// The final test, given log V, log(1/alpha), log(a/us^2 + b), log mean and lgamma(k + 1).
+PMM_HD inline bool ptrs_log_accept(double log_v, double log_invalpha, double log_hat, double mean, double k,
+                                   double loglam, double lgamma_k1) {
+  return log_v + log_invalpha - log_hat <= -mean + k * loglam - lgamma_k1;
+}
+// Trials from the stream's next uniforms until one is accepted.
+PMM_HD inline double poisson_ptrs(UniformStream& u, double mean) {
+  const PtrsParams c = ptrs_params(std::sqrt(mean));
+  const double loglam = std::log(mean);
   for (;;) {
     const double U = u.next() - 0.5;
     const double V = u.next();
-    const double us = 0.5 - std::abs(U);
-    const double k = std::floor((2 * a / us + b) * U + mean + 0.43);
-    if (us >= 0.07 && V <= vr) return k;
-    if (k < 0 || (us < 0.013 && V > us)) continue;
-    if (std::log(V) + std::log(invalpha) - std::log(a / (us * us) + b) <= -mean + k * loglam - std::lgamma(k + 1))
+    const double us = ptrs_us(U);
+    const double k = ptrs_k(c, mean, U, us);
+    if (ptrs_squeeze(c, us, V)) return k;
+    if (ptrs_refuse(k, us, V)) continue;
+    if (ptrs_log_accept(std::log(V), std::log(c.invalpha), std::log(ptrs_hat(c, us)), mean, k, loglam,
+                        std::lgamma(k + 1)))
       return k;
+  }
+}
+
+PMM_HD inline double poisson_draw(UniformStream& u, double mean) {
+  if (!(mean > 0)) return 0.0;
+  if (mean < kPoissonInversionBelow) {
+    // Sequential search of the CDF with one uniform.
+    const double v = u.next();
+    const double p0 = std::exp(-mean);
+    PoissonSearch s{0, p0, p0};
+    while (poisson_search_continues(s, v))
+      if (!poisson_search_step(s, mean)) break;
+    return s.k;
+  }
+  return poisson_ptrs(u, mean);
+}
+
+// Marsaglia-Tsang for Gamma(A, 1), A >= 1: d = A - 1/3, c = 1/sqrt(9 d); x ~ N(0, 1) (Box-Muller, redrawn while v =
+// 1 + c x <= 0), V = v^3, w ~ U(0, 1); accept d V when w < 1 - 0.0331 x^4 or log w < x^2/2 + d (1 - V + log V).
+struct GammaMtParams {
+  double d, c;
+};
+PMM_HD inline GammaMtParams gamma_mt_params(double A) {
+  const double d = A - 1.0 / 3.0;
+  return {d, 1.0 / std::sqrt(9.0 * d)};
+}
+// The shape the Marsaglia-Tsang loop runs at: shape < 1 is drawn as Gamma(shape + 1) U^{1/shape}.
+PMM_HD inline double gamma_mt_shape(double shape) { return shape < 1.0 ? shape + 1.0 : shape; }
+PMM_HD inline bool gamma_mt_squeeze(double x, double w) { return w < 1.0 - 0.0331 * x * x * x * x; }
+PMM_HD inline bool gamma_mt_log_accept(const GammaMtParams& p, double x, double V, double log_w, double log_V) {
+  return log_w < 0.5 * x * x + p.d * (1.0 - V + log_V);
+}
+// Trials from the stream's next uniforms until one is accepted.
+PMM_HD inline double gamma_mt(UniformStream& u, const GammaMtParams& p) {
+  for (;;) {
+    double x, v;
+    do {
+      x = normal_draw(u);
+      v = 1.0 + p.c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const double w = u.next();
+    if (gamma_mt_squeeze(x, w)) return p.d * v;
+    if (gamma_mt_log_accept(p, x, v, std::log(w), std::log(v))) return p.d * v;
   }
 }
 
 // Gamma(shape, scale 1).
 PMM_HD inline double gamma_draw(UniformStream& u, double shape) {
   if (!(shape > 0)) return 0.0;
-  if (shape < 1.0) {
-    const double g = gamma_draw(u, shape + 1.0);
-    return g * std::pow(u.next(), 1.0 / shape);
-  }
-  const double d = shape - 1.0 / 3.0, c = 1.0 / std::sqrt(9.0 * d);
-  for (;;) {
-    double x, v;
-    do {
-      x = normal_draw(u);
-      v = 1.0 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const double w = u.next();
-    if (w < 1.0 - 0.0331 * x * x * x * x) return d * v;
-    if (std::log(w) < 0.5 * x * x + d * (1.0 - v + std::log(v))) return d * v;
-  }
+  const double g = gamma_mt(u, gamma_mt_params(gamma_mt_shape(shape)));
+  return shape < 1.0 ? g * std::pow(u.next(), 1.0 / shape) : g;
 }
 
 // The standard normal of (path, step, coordinate) on the kNormal stream, as fill_normals() lays them out: one

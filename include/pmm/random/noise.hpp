@@ -25,6 +25,9 @@ class NoiseSource {
   // Counts for a whole chunk: out(d, j) = poisson(step, path0 + j, d, means(d, j)), the same numbers (out is resized).
   // The default loops over poisson(); PhiloxNoise draws the first uniforms of all draws in SIMD blocks.
   virtual void poisson_counts(const StepInfo& step, Index path0, const Batch& means, Batch& out) const;
+  // Gamma(shapes(d, j), 1) draws of the streams (seed; path0 + j, step, kGamma, d): out(d, j) = gamma_draw() of that
+  // stream (out is resized). The default loops over gamma_draw(); PhiloxNoise draws in SIMD (gamma_lanes).
+  virtual void gamma_draws(const StepInfo& step, Index path0, const Batch& shapes, Batch& out) const;
   virtual std::uint64_t seed() const = 0;
 };
 
@@ -35,6 +38,7 @@ class PhiloxNoise final : public NoiseSource {
   void normals(const StepInfo& step, Index path0, Batch& out) const override;
   double poisson(const StepInfo& step, Index path, Index coord, double mean) const override;
   void poisson_counts(const StepInfo& step, Index path0, const Batch& means, Batch& out) const override;
+  void gamma_draws(const StepInfo& step, Index path0, const Batch& shapes, Batch& out) const override;
   std::uint64_t seed() const override { return seed_; }
 
  private:
@@ -57,6 +61,16 @@ void fill_normals(std::uint64_t seed, Stream stream, std::uint32_t step, Index p
 // u2[j] = uniform_open(r2, r3), bitwise what UniformStream's first refill gives, computed 64 counters at a time.
 void philox_uniform_pairs(std::uint64_t seed, std::uint32_t c0_first, std::uint32_t c1, std::uint32_t c2,
                           std::uint32_t c3, Index n, double* u1, double* u2);
+
+// Poisson(means[j stride]) counts of the streams (seed; path0 + j, step, kPoisson, coord), j < n, into out[j stride]:
+// poisson_draw()'s counts, computed in SIMD (random/batch_samplers.cpp; they differ only where libmvec's exp/log and
+// libm's round a comparison apart, ~1e-16 a draw). out must not overlap means.
+void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
+                   const double* means, Index stride, double* out);
+// Gamma(shapes[j stride], 1) draws of the streams (seed; path0 + j, step, kGamma, coord) into out[j stride]:
+// gamma_draw()'s values up to libmvec-vs-libm rounding (~1e-16 relative). out must not overlap shapes.
+void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
+                 const double* shapes, Index stride, double* out);
 
 // Box-Muller normals of the Philox blocks (c0, c1, c2_first + i, c3), i < pairs: out[2 i] = sqrt(-2 ln u1) cos(2 pi u2),
 // out[2 i + 1] = the sine half (u1, u2 = uniform_open of words 0-1 and 2-3); out holds 2 pairs values.

@@ -55,11 +55,12 @@ class UniformStream {
   PMM_HD UniformStream(std::uint64_t seed, std::uint64_t path, std::uint32_t step, Stream stream,
                 std::uint32_t coord)
       : key_(philox_key(seed)), path_(path), step_(step), stream_(stream), coord_(coord) {}
-  // The same stream with its block 0 already computed elsewhere (u0, u1 = its two uniforms, e.g. in SIMD batches).
+  // The same stream with block `block` already computed elsewhere (u0, u1 = its two uniforms, e.g. in SIMD batches)
+  // and `used` of them already read (0: the next draw is u0; 2: the next one is block + 1's first).
   PMM_HD UniformStream(std::uint64_t seed, std::uint64_t path, std::uint32_t step, Stream stream, std::uint32_t coord,
-                double u0, double u1)
-      : key_(philox_key(seed)), path_(path), step_(step), stream_(stream), coord_(coord), block_(1), buf_{u0, u1},
-        used_(0) {}
+                double u0, double u1, std::uint32_t block = 0, int used = 0)
+      : key_(philox_key(seed)), path_(path), step_(step), stream_(stream), coord_(coord), block_(block + 1),
+        buf_{u0, u1}, used_(used) {}
   PMM_HD double next() {
     if (used_ == 2) refill();
     return buf_[used_++];

@@ -60,12 +60,10 @@ struct ExactStep {
       for (Index i = 0, n = mu.size(); i < n; ++i) mu.data()[i] = apply_observation(law, c, mu.data()[i], ws.xi.data()[i]);
     } else {
       static_assert(Law::kNoise == NoiseKind::kGamma, "ExactStep: no exact transition for this noise kind");
-      for (Index j = 0; j < mu.cols(); ++j)
-        for (Index d = 0; d < mu.rows(); ++d) {
-          UniformStream u(noise.seed(), static_cast<std::uint64_t>(path0 + j), s.index, Stream::kGamma,
-                          static_cast<std::uint32_t>(d));
-          mu(d, j) = apply_observation(law, c, mu(d, j), law.observation(ws.g(d, j), gamma_draw(u, alpha)));
-        }
+      ws.tmp.setConstant(mu.rows(), mu.cols(), alpha);
+      noise.gamma_draws(s, path0, ws.tmp, ws.xi);
+      for (Index i = 0, n = mu.size(); i < n; ++i)
+        mu.data()[i] = apply_observation(law, c, mu.data()[i], law.observation(ws.g.data()[i], ws.xi.data()[i]));
     }
     return 1;
   }

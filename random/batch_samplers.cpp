@@ -1,0 +1,236 @@
+// Poisson and Gamma draws of many counter streams at once, the SIMD versions of poisson_draw() and gamma_draw()
+// (distributions.hpp): lane j reads the UniformStream (seed; path0 + j, step, stream, coordinate) exactly as the
+// scalar sampler does, and gives its draw except where a libmvec log/exp/cos/pow result differs from libm's in the
+// last ulp and moves a comparison (probability ~1e-16 a draw for the means and shapes of the solvers).
+// Poisson, mean < 12: inversion, k = min{k : v <= e^-mean sum_{i <= k} mean^i / i!} with v from block 0, the
+//   search stepped in all 64 lanes of a block until each has stopped.
+// Poisson, mean >= 12: the first PTRS trial (U, V from block 0, lgamma(k + 1) from a table of libm's values for
+//   k < 1024); a lane refused there continues with the scalar trials from block 1 on (poisson_ptrs), a k past the
+//   table is drawn by the scalar sampler from block 0.
+// Gamma(shape), Marsaglia-Tsang at A = shape (shape + 1 when shape < 1): the first trial (the normal from block
+//   0, w = block 1's first uniform, U^{1/shape} from its second) in SIMD; a refused lane continues with the scalar
+//   gamma_draw() from where the trial left its stream (block 1, first or second uniform next).
+// Strict IEEE arithmetic (no -ffast-math, -ffp-contract=off as for the scalar code); only the named functions
+// below go through libmvec, declared here under their own names so that nothing else changes.
+#include <array>
+#include <cmath>
+#include <cstdint>
+
+#include <pmm/random/distributions.hpp>
+#include <pmm/random/noise.hpp>
+
+
+// libm's exp/log/cos/pow with their libmvec SIMD variants (glibc declares these only under -ffast-math): inside a
+// vectorised loop GCC calls _ZGV*_exp etc., elsewhere they are the scalar libm functions.
+extern "C" {
+__attribute__((simd("notinbranch"), const, nothrow, leaf)) double pmm_simd_exp(double) __asm__("exp");
+__attribute__((simd("notinbranch"), const, nothrow, leaf)) double pmm_simd_log(double) __asm__("log");
+__attribute__((simd("notinbranch"), const, nothrow, leaf)) double pmm_simd_cos(double) __asm__("cos");
+__attribute__((simd("notinbranch"), const, nothrow, leaf)) double pmm_simd_pow(double, double) __asm__("pow");
+}
+
+namespace pmm {
+namespace {
+
+constexpr int kLanes = 64;  // draws per block: a multiple of every SIMD width
+
+#define PMM_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+
+constexpr int kLgammaTable = 1024;  // PTRS trials with k below this read lgamma(k + 1) from the table
+// Lane results that are not draws: the scalar sampler takes over (out holds a count or a Gamma value >= 0 otherwise).
+constexpr double kFromBlock1 = -1.0;   // the stream's next uniform is block 1's first
+constexpr double kFromBlock1b = -2.0;  // Gamma: block 1's second
+constexpr double kFromBlock0 = -3.0;   // Poisson: the whole draw, from block 0
+
+const double* lgamma_table() {
+  static const std::array<double, kLgammaTable> table = [] {
+    std::array<double, kLgammaTable> t{};
+    for (int k = 0; k < kLgammaTable; ++k) t[static_cast<size_t>(k)] = std::lgamma(static_cast<double>(k) + 1.0);
+    return t;
+  }();
+  return table.data();
+}
+
+// kLanes Poisson draws of means m into out; u1, u2 are block 0's uniforms (philox_uniform_pairs). Returns how many lanes the scalar
+// sampler has to finish (out < 0). Each loop is straight-line code over the lanes (selects, no branches), and the
+// libmvec calls sit in loops of their own, so that GCC vectorises every one.
+PMM_SIMD_CLONES
+std::int64_t poisson_block(const double* __restrict m, const double* __restrict lgam, double* __restrict out,
+                           const double* __restrict u1, const double* __restrict u2) {
+  // Inversion lanes (0 < mean < 12; a NaN mean is neither): the search steps all lanes at once while any of them
+  // goes on. A lane still searching after i steps has k = i, so k is one counter for the block and the divisions
+  // mean / k do not wait for the previous step: only p *= mean / k; cdf += p chain from step to step.
+  alignas(64) double k[kLanes], p[kLanes], cdf[kLanes];
+  alignas(64) std::int64_t live[kLanes];
+  std::int64_t any_ptrs = 0, running = 0;
+  for (int j = 0; j < kLanes; ++j) {
+    // Only inversion lanes need e^-mean; the others take e^0, so that no lane sends libmvec to its slow scalar path
+    // for an underflow (mean > 708) or a NaN.
+    const double p0 = pmm_simd_exp(m[j] < kPoissonInversionBelow ? -m[j] : 0.0);
+    const PoissonSearch s{0, p0, p0};
+    k[j] = 0;
+    p[j] = p0;
+    cdf[j] = p0;
+    live[j] = (m[j] > 0 && m[j] < kPoissonInversionBelow) & std::int64_t{poisson_search_continues(s, u1[j])};
+    running += live[j];
+    any_ptrs |= m[j] >= kPoissonInversionBelow;
+  }
+  for (double i = 0; running > 0; i += 1) {
+    running = 0;
+    for (int j = 0; j < kLanes; ++j) {
+      PoissonSearch t{i, p[j], cdf[j]};
+      const std::int64_t more = poisson_search_step(t, m[j]);
+      const std::int64_t go = live[j];
+      k[j] = go ? t.k : k[j];
+      p[j] = go ? t.p : p[j];
+      cdf[j] = go ? t.cdf : cdf[j];
+      live[j] = go & more & std::int64_t{poisson_search_continues(t, u1[j])};
+      running += live[j];
+    }
+  }
+  for (int j = 0; j < kLanes; ++j) out[j] = m[j] > 0 ? k[j] : 0.0;
+  if (!any_ptrs) return 0;
+  // PTRS lanes: mean >= 12, the first trial (U = u1 - 1/2, V = u2).
+  alignas(64) double kk[kLanes], us[kLanes], vr[kLanes], invalpha[kLanes], hat[kLanes];
+  alignas(64) double log_v[kLanes], log_invalpha[kLanes], log_hat[kLanes], loglam[kLanes];
+  std::int64_t left = 0;
+  alignas(64) double mp[kLanes];
+  for (int j = 0; j < kLanes; ++j) {
+    // Lanes of the other branch run the trial at mean 12 (result unused): their logs stay finite and fast.
+    mp[j] = m[j] >= kPoissonInversionBelow ? m[j] : kPoissonInversionBelow;
+    const PtrsParams c = ptrs_params(std::sqrt(mp[j]));
+    const double U = u1[j] - 0.5;
+    us[j] = ptrs_us(U);
+    kk[j] = ptrs_k(c, mp[j], U, us[j]);
+    vr[j] = c.vr;
+    invalpha[j] = c.invalpha;
+    hat[j] = ptrs_hat(c, us[j]);
+  }
+  for (int j = 0; j < kLanes; ++j) {
+    log_v[j] = pmm_simd_log(u2[j]);
+    log_invalpha[j] = pmm_simd_log(invalpha[j]);
+    log_hat[j] = pmm_simd_log(hat[j]);
+    loglam[j] = pmm_simd_log(mp[j]);
+  }
+  alignas(64) double lg[kLanes];
+  for (int j = 0; j < kLanes; ++j) lg[j] = lgam[static_cast<int>(kk[j] >= 0 && kk[j] < kLgammaTable ? kk[j] : 0.0)];
+  for (int j = 0; j < kLanes; ++j) {
+    const PtrsParams c{0, 0, 0, vr[j]};  // ptrs_squeeze reads vr only
+    const std::int64_t in_table = kk[j] >= 0 && kk[j] < kLgammaTable;
+    const std::int64_t accept =
+        ptrs_log_accept(log_v[j], log_invalpha[j], log_hat[j], mp[j], kk[j], loglam[j], lg[j]);
+    double r = accept ? kk[j] : kFromBlock1;
+    r = in_table ? r : kFromBlock0;
+    r = ptrs_refuse(kk[j], us[j], u2[j]) ? kFromBlock1 : r;
+    r = ptrs_squeeze(c, us[j], u2[j]) ? kk[j] : r;
+    r = m[j] >= kPoissonInversionBelow ? r : out[j];
+    out[j] = r;
+    left += r < 0;
+  }
+  return left;
+}
+
+// kLanes Gamma(shape) draws into out; a0, a1, b0, b1 are blocks 0 and 1's uniforms. Returns how many lanes
+// the scalar sampler has to finish (out < 0).
+PMM_SIMD_CLONES
+std::int64_t gamma_block(const double* __restrict shape, double* __restrict out, const double* __restrict a0,
+                         const double* __restrict a1, const double* __restrict b0, const double* __restrict b1) {
+  // Arguments that would send libmvec to its slow scalar path (log of V <= 0; pow that underflows, the common case
+  // for tiny shapes) are replaced by harmless ones in lanes whose result is then known or unused: U^{1/shape} is 0
+  // when log U < -746 shape (below half the least subnormal, so libm's pow rounds it to 0 too).
+  alignas(64) double log_a0[kLanes], cos_a1[kLanes], log_b1[kLanes], pow_b1[kLanes], x[kLanes], v[kLanes], V[kLanes];
+  alignas(64) double log_w[kLanes], log_V[kLanes];
+  for (int j = 0; j < kLanes; ++j) {
+    log_a0[j] = pmm_simd_log(a0[j]);
+    cos_a1[j] = pmm_simd_cos(2.0 * M_PI * a1[j]);
+    log_b1[j] = pmm_simd_log(b1[j]);
+  }
+  for (int j = 0; j < kLanes; ++j) {
+    const double sh = shape[j];
+    const bool power = sh > 0 && sh < 1.0 && log_b1[j] >= -746.0 * sh;
+    pow_b1[j] = pmm_simd_pow(b1[j], power ? 1.0 / sh : 1.0);  // U^{1/shape}, used for shape < 1
+  }
+  for (int j = 0; j < kLanes; ++j) {
+    const GammaMtParams p = gamma_mt_params(gamma_mt_shape(shape[j]));
+    x[j] = std::sqrt(-2.0 * log_a0[j]) * cos_a1[j];  // normal_draw()
+    v[j] = 1.0 + p.c * x[j];
+    V[j] = v[j] * v[j] * v[j];
+  }
+  for (int j = 0; j < kLanes; ++j) {
+    log_w[j] = pmm_simd_log(b0[j]);
+    log_V[j] = pmm_simd_log(V[j] > 0 ? V[j] : 1.0);
+  }
+  std::int64_t left = 0;
+  for (int j = 0; j < kLanes; ++j) {
+    const double sh = shape[j];
+    const GammaMtParams p = gamma_mt_params(gamma_mt_shape(sh));
+    const std::int64_t accept = gamma_mt_squeeze(x[j], b0[j]) | gamma_mt_log_accept(p, x[j], V[j], log_w[j], log_V[j]);
+    const double g = p.d * V[j];
+    const double power = log_b1[j] >= -746.0 * sh ? pow_b1[j] : 0.0;
+    double r = accept ? (sh < 1.0 ? g * power : g) : kFromBlock1b;
+    r = v[j] > 0 ? r : kFromBlock1;
+    r = sh > 0 ? r : 0.0;
+    out[j] = r;
+    left += r < 0;
+  }
+  return left;
+}
+
+}  // namespace
+
+namespace {
+
+// Calls draw(path_lo, in, out, len) for each block of kLanes elements of the strided row: a whole block of a
+// contiguous row in place, otherwise through copies (padded with 0, which both samplers map to 0).
+template <class Draw>
+void by_blocks(std::uint32_t path0, Index n, const double* in, Index stride, double* out, Draw draw) {
+  alignas(64) double a[kLanes], r[kLanes];
+  for (Index j0 = 0; j0 < n; j0 += kLanes) {
+    const int len = static_cast<int>(std::min<Index>(kLanes, n - j0));
+    const bool direct = stride == 1 && len == kLanes;
+    if (!direct)
+      for (int j = 0; j < kLanes; ++j) a[j] = j < len ? in[(j0 + j) * stride] : 0.0;
+    draw(path0 + static_cast<std::uint32_t>(j0), direct ? in + j0 : a, direct ? out + j0 : r, len);
+    if (!direct)
+      for (int j = 0; j < len; ++j) out[(j0 + j) * stride] = r[j];
+  }
+}
+
+}  // namespace
+
+void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
+                   const double* means, Index stride, double* out) {
+  const std::uint32_t tag = (static_cast<std::uint32_t>(Stream::kPoisson) << 24) | (coord & 0xFFFFFFu);
+  const double* lgam = lgamma_table();
+  alignas(64) double u1[kLanes], u2[kLanes];
+  by_blocks(path0, n, means, stride, out, [&](std::uint32_t path_lo, const double* m, double* r, int len) {
+    philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u1, u2);  // block 0 (random/noise.cpp's kernels)
+    if (poisson_block(m, lgam, r, u1, u2) == 0) return;
+    for (int j = 0; j < len; ++j)
+      if (r[j] < 0) {  // the scalar sampler finishes this lane's stream
+        const bool whole = r[j] == kFromBlock0;
+        UniformStream u(seed, path_lo + static_cast<std::uint32_t>(j), step, Stream::kPoisson, coord, u1[j], u2[j], 0,
+                        whole ? 0 : 2);
+        r[j] = whole ? poisson_draw(u, m[j]) : poisson_ptrs(u, m[j]);
+      }
+  });
+}
+
+void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
+                 const double* shapes, Index stride, double* out) {
+  const std::uint32_t tag = (static_cast<std::uint32_t>(Stream::kGamma) << 24) | (coord & 0xFFFFFFu);
+  alignas(64) double a0[kLanes], a1[kLanes], b0[kLanes], b1[kLanes];
+  by_blocks(path0, n, shapes, stride, out, [&](std::uint32_t path_lo, const double* sh, double* r, int len) {
+    philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, a0, a1);  // blocks 0 and 1 (random/noise.cpp)
+    philox_uniform_pairs(seed, path_lo, step, 1, tag, kLanes, b0, b1);
+    if (gamma_block(sh, r, a0, a1, b0, b1) == 0) return;
+    for (int j = 0; j < len; ++j)
+      if (r[j] < 0) {  // refused first trial: gamma_draw() goes on from block 1 (its trials start afresh)
+        UniformStream u(seed, path_lo + static_cast<std::uint32_t>(j), step, Stream::kGamma, coord, b0[j], b1[j], 1,
+                        r[j] == kFromBlock1 ? 0 : 1);
+        r[j] = gamma_draw(u, sh[j]);
+      }
+  });
+}
+
+}  // namespace pmm
