@@ -167,10 +167,11 @@ for p in ("normal", "gamma-poisson"):
         for s in dict.fromkeys(r["solver"] for r in mean):
             cells = {int(r["nfe_requested"]): r for r in mean if r["solver"] == s}
             if s == "reference":
-                # pmm-sweep's own floor for --model runs: half of the reference set against all of it (overlapping
-                # sets, another sample size): biased low. The fair CFD floor is the floors stage's (below).
+                # pmm-sweep's own floor for --model runs: --paths held-out rows of --data against the rest, which
+                # is the reference of the runs. The floors stage (below) scores real training images instead.
                 r = next(iter(cells.values()))
-                lines.append(f"| pmm-sweep floor (half of the reference vs all of it) | {float(r['value']):.4g} |"
+                lines.append(f"| pmm-sweep floor ({r['paths']} held-out rows vs the {r['ref_paths']}-row reference) | "
+                             f"{float(r['value']):.4g} |"
                              + " |" * (len(budgets) - 1))
                 continue
             def cell(b):
