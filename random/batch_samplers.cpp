@@ -4,9 +4,11 @@
 // last ulp and moves a comparison (probability ~1e-16 a draw for the means and shapes of the solvers).
 // Poisson, mean < 12: inversion, k = min{k : v <= e^-mean sum_{i <= k} mean^i / i!} with v from block 0, the
 //   search stepped in all 64 lanes of a block until each has stopped.
-// Poisson, mean >= 12: the first PTRS trial (U, V from block 0, lgamma(k + 1) from a table of libm's values for
-//   k < 1024); a lane refused there continues with the scalar trials from block 1 on (poisson_ptrs), a k past the
-//   table is drawn by the scalar sampler from block 0.
+// Poisson, mean >= 12: PTRS trials in SIMD (trial b reads block b: U, V; lgamma(k + 1) from a table of libm's
+//   values for k < 1024). The first trial runs in the block's 64 lanes; the lanes it refuses (~18%) are gathered
+//   across blocks, 64 at a time, for the second trial (their block 1 from philox_uniform_pairs_at); what that refuses
+//   continues with the scalar trials from block 2 on (poisson_ptrs). A trial whose k is past the table is redone
+//   by the scalar sampler from that trial's block.
 // Gamma(shape), Marsaglia-Tsang at A = shape (shape + 1 when shape < 1): the first trial (the normal from block
 //   0, w = block 1's first uniform, U^{1/shape} from its second) in SIMD; a refused lane continues with the scalar
 //   gamma_draw() from where the trial left its stream (block 1, first or second uniform next).
@@ -40,7 +42,10 @@ constexpr int kLgammaTable = 1024;  // PTRS trials with k below this read lgamma
 // Lane results that are not draws: the scalar sampler takes over (out holds a count or a Gamma value >= 0 otherwise).
 constexpr double kFromBlock1 = -1.0;   // the stream's next uniform is block 1's first
 constexpr double kFromBlock1b = -2.0;  // Gamma: block 1's second
-constexpr double kFromBlock0 = -3.0;   // Poisson: the whole draw, from block 0
+// Poisson, after a PTRS trial on block b: the next trial reads block b + 1 (kNextBlock), or the scalar sampler redoes
+// this one from block b's first uniform (kThisBlock, k past the lgamma table).
+constexpr double kNextBlock = -1.0;
+constexpr double kThisBlock = -3.0;
 
 const double* lgamma_table() {
   static const std::array<double, kLgammaTable> table = [] {
@@ -51,18 +56,27 @@ const double* lgamma_table() {
   return table.data();
 }
 
-// kLanes Poisson draws of means m into out; u1, u2 are block 0's uniforms (philox_uniform_pairs). Returns how many lanes the scalar
-// sampler has to finish (out < 0). Each loop is straight-line code over the lanes (selects, no branches), and the
-// libmvec calls sit in loops of their own, so that GCC vectorises every one.
+// kLanes Poisson draws of means m into out by inversion, the lanes with mean >= 12 left to ptrs_trial(); u1 is block
+// 0's first uniform (philox_uniform_pairs). Returns whether any lane has mean >= 12. Each loop is straight-line code
+// over the lanes (selects, no branches), and the libmvec calls sit in loops of their own, so that GCC vectorises
+// every one.
 PMM_SIMD_CLONES
-std::int64_t poisson_block(const double* __restrict m, const double* __restrict lgam, double* __restrict out,
-                           const double* __restrict u1, const double* __restrict u2) {
+std::int64_t poisson_inversion(const double* __restrict m, double* __restrict out, const double* __restrict u1) {
   // Inversion lanes (0 < mean < 12; a NaN mean is neither): the search steps all lanes at once while any of them
   // goes on. A lane still searching after i steps has k = i, so k is one counter for the block and the divisions
   // mean / k do not wait for the previous step: only p *= mean / k; cdf += p chain from step to step.
+  std::int64_t any_inversion = 0, any_ptrs = 0;
+  for (int j = 0; j < kLanes; ++j) {
+    any_inversion |= m[j] > 0 && m[j] < kPoissonInversionBelow;
+    any_ptrs |= m[j] >= kPoissonInversionBelow;
+  }
+  if (!any_inversion) {  // a block of PTRS lanes (late in a schedule) needs no e^-mean
+    for (int j = 0; j < kLanes; ++j) out[j] = 0.0;
+    return any_ptrs;
+  }
   alignas(64) double k[kLanes], p[kLanes], cdf[kLanes];
   alignas(64) std::int64_t live[kLanes];
-  std::int64_t any_ptrs = 0, running = 0;
+  std::int64_t running = 0;
   for (int j = 0; j < kLanes; ++j) {
     // Only inversion lanes need e^-mean; the others take e^0, so that no lane sends libmvec to its slow scalar path
     // for an underflow (mean > 708) or a NaN.
@@ -73,24 +87,35 @@ std::int64_t poisson_block(const double* __restrict m, const double* __restrict 
     cdf[j] = p0;
     live[j] = (m[j] > 0 && m[j] < kPoissonInversionBelow) & std::int64_t{poisson_search_continues(s, u1[j])};
     running += live[j];
-    any_ptrs |= m[j] >= kPoissonInversionBelow;
   }
-  for (double i = 0; running > 0; i += 1) {
+  // Two steps per pass over the lanes (the second only where the first left the lane searching): half the loads and
+  // stores of the lane state per step.
+  for (double i = 0; running > 0; i += 2) {
     running = 0;
     for (int j = 0; j < kLanes; ++j) {
       PoissonSearch t{i, p[j], cdf[j]};
       const std::int64_t more = poisson_search_step(t, m[j]);
       const std::int64_t go = live[j];
-      k[j] = go ? t.k : k[j];
-      p[j] = go ? t.p : p[j];
-      cdf[j] = go ? t.cdf : cdf[j];
-      live[j] = go & more & std::int64_t{poisson_search_continues(t, u1[j])};
+      double kj = go ? t.k : k[j], pj = go ? t.p : p[j], cj = go ? t.cdf : cdf[j];
+      const std::int64_t go2 = go & more & std::int64_t{poisson_search_continues(t, u1[j])};
+      PoissonSearch t2{i + 1, pj, cj};
+      const std::int64_t more2 = poisson_search_step(t2, m[j]);
+      k[j] = go2 ? t2.k : kj;
+      p[j] = go2 ? t2.p : pj;
+      cdf[j] = go2 ? t2.cdf : cj;
+      live[j] = go2 & more2 & std::int64_t{poisson_search_continues(t2, u1[j])};
       running += live[j];
     }
   }
   for (int j = 0; j < kLanes; ++j) out[j] = m[j] > 0 ? k[j] : 0.0;
-  if (!any_ptrs) return 0;
-  // PTRS lanes: mean >= 12, the first trial (U = u1 - 1/2, V = u2).
+  return any_ptrs;
+}
+
+// One PTRS trial (U = u1 - 1/2, V = u2, the uniforms of the trial's block) in each lane with m >= 12: out = k when
+// accepted, kNextBlock or kThisBlock otherwise; the other lanes keep out. Returns how many lanes were not accepted.
+PMM_SIMD_CLONES
+std::int64_t ptrs_trial(const double* __restrict m, const double* __restrict lgam, double* __restrict out,
+                        const double* __restrict u1, const double* __restrict u2) {
   alignas(64) double kk[kLanes], us[kLanes], vr[kLanes], invalpha[kLanes], hat[kLanes];
   alignas(64) double log_v[kLanes], log_invalpha[kLanes], log_hat[kLanes], loglam[kLanes];
   std::int64_t left = 0;
@@ -119,9 +144,9 @@ std::int64_t poisson_block(const double* __restrict m, const double* __restrict 
     const std::int64_t in_table = kk[j] >= 0 && kk[j] < kLgammaTable;
     const std::int64_t accept =
         ptrs_log_accept(log_v[j], log_invalpha[j], log_hat[j], mp[j], kk[j], loglam[j], lg[j]);
-    double r = accept ? kk[j] : kFromBlock1;
-    r = in_table ? r : kFromBlock0;
-    r = ptrs_refuse(kk[j], us[j], u2[j]) ? kFromBlock1 : r;
+    double r = accept ? kk[j] : kNextBlock;
+    r = in_table ? r : kThisBlock;
+    r = ptrs_refuse(kk[j], us[j], u2[j]) ? kNextBlock : r;
     r = ptrs_squeeze(c, us[j], u2[j]) ? kk[j] : r;
     r = m[j] >= kPoissonInversionBelow ? r : out[j];
     out[j] = r;
@@ -200,20 +225,61 @@ void by_blocks(std::uint32_t path0, Index n, const double* in, Index stride, dou
 
 void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
                    const double* means, Index stride, double* out) {
+  static_assert(kLanes == kUniformPairsAtLanes, "the second trial takes one gathered block of kLanes counters");
   const std::uint32_t tag = (static_cast<std::uint32_t>(Stream::kPoisson) << 24) | (coord & 0xFFFFFFu);
   const double* lgam = lgamma_table();
   alignas(64) double u1[kLanes], u2[kLanes];
+  // The lanes refused at their first PTRS trial, from blocks already written to out: their paths, means and slots.
+  alignas(64) std::uint32_t q_path[2 * kLanes];
+  alignas(64) double q_mean[2 * kLanes];
+  double* q_dst[2 * kLanes];
+  int queued = 0;
+  // The second trial (block 1) of the first min(queued, kLanes) of them; the unused lanes run it at mean 12.
+  const auto second_trial = [&] {
+    const int len = std::min(queued, kLanes);
+    for (int j = len; j < kLanes; ++j) {
+      q_path[j] = 0;
+      q_mean[j] = kPoissonInversionBelow;
+    }
+    alignas(64) double v1[kLanes], v2[kLanes], r[kLanes];
+    philox_uniform_pairs_at(seed, q_path, step, 1, tag, v1, v2);
+    if (ptrs_trial(q_mean, lgam, r, v1, v2) > 0)
+      for (int j = 0; j < len; ++j)
+        if (r[j] < 0) {  // the scalar trials from block 2 on, or this one again past the table
+          UniformStream u(seed, q_path[j], step, Stream::kPoisson, coord, v1[j], v2[j], 1, r[j] == kThisBlock ? 0 : 2);
+          r[j] = poisson_ptrs(u, q_mean[j]);
+        }
+    for (int j = 0; j < len; ++j) *q_dst[j] = r[j];
+    for (int j = len; j < queued; ++j) {
+      q_path[j - len] = q_path[j];
+      q_mean[j - len] = q_mean[j];
+      q_dst[j - len] = q_dst[j];
+    }
+    queued -= len;
+  };
   by_blocks(path0, n, means, stride, out, [&](std::uint32_t path_lo, const double* m, double* r, int len) {
+    if (queued >= kLanes) second_trial();  // entries of earlier blocks only: theirs are in out already
     philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u1, u2);  // block 0 (random/noise.cpp's kernels)
-    if (poisson_block(m, lgam, r, u1, u2) == 0) return;
-    for (int j = 0; j < len; ++j)
-      if (r[j] < 0) {  // the scalar sampler finishes this lane's stream
-        const bool whole = r[j] == kFromBlock0;
-        UniformStream u(seed, path_lo + static_cast<std::uint32_t>(j), step, Stream::kPoisson, coord, u1[j], u2[j], 0,
-                        whole ? 0 : 2);
-        r[j] = whole ? poisson_draw(u, m[j]) : poisson_ptrs(u, m[j]);
-      }
+    if (poisson_inversion(m, r, u1) == 0 || ptrs_trial(m, lgam, r, u1, u2) == 0) return;
+    // Queued without branches (about one lane in five of a PTRS block, at random): each lane writes the next free
+    // entry, and only a refused one keeps it. queued < kLanes here, so the writes stay below 2 kLanes.
+    bool redo = false;
+    double* dst = out + static_cast<Index>(path_lo - path0) * stride;
+    for (int j = 0; j < len; ++j, dst += stride) {
+      q_path[queued] = path_lo + static_cast<std::uint32_t>(j);
+      q_mean[queued] = m[j];
+      q_dst[queued] = dst;
+      queued += r[j] == kNextBlock;
+      redo |= r[j] == kThisBlock;
+    }
+    if (redo)
+      for (int j = 0; j < len; ++j)
+        if (r[j] == kThisBlock) {  // the scalar sampler redoes the draw from block 0
+          UniformStream u(seed, path_lo + static_cast<std::uint32_t>(j), step, Stream::kPoisson, coord, u1[j], u2[j]);
+          r[j] = poisson_ptrs(u, m[j]);
+        }
   });
+  while (queued > 0) second_trial();
 }
 
 void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,

@@ -47,6 +47,7 @@ const char* simd_variant_name(SimdVariant v) {
 namespace {
 
 constexpr int kLanes = 64;     // path pairs per inner batch: a multiple of every SIMD width, so no scalar tail
+static_assert(kLanes == kUniformPairsAtLanes, "philox_uniform_pairs_at fills one block of kLanes counters");
 constexpr int kPairLanes = 8;  // blocks per philox_normal_pairs batch: a 1-pair call costs about one scalar block
 
 }  // namespace
@@ -117,6 +118,10 @@ void uniform_pairs_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0_lo
                          std::uint32_t w3, double* u1, double* u2) {
   PMM_SIMD_DISPATCH(uniform_pairs_block, k0, k1, c0_lo, w1, w2, w3, u1, u2)
 }
+void uniform_pairs_gather(std::uint32_t k0, std::uint32_t k1, const std::uint32_t* c0s, std::uint32_t w1,
+                          std::uint32_t w2, std::uint32_t w3, double* u1, double* u2) {
+  PMM_SIMD_DISPATCH(uniform_pairs_gather, k0, k1, c0s, w1, w2, w3, u1, u2)
+}
 #undef PMM_SIMD_DISPATCH
 
 }  // namespace
@@ -159,11 +164,21 @@ void philox_uniform_pairs(std::uint64_t seed, std::uint32_t c0_first, std::uint3
   const std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
   alignas(64) double a[kLanes], b[kLanes];
   for (Index j0 = 0; j0 < n; j0 += kLanes) {
-    uniform_pairs_block(k0, k1, c0_first + static_cast<std::uint32_t>(j0), c1, c2, c3, a, b);
     const Index m = std::min<Index>(kLanes, n - j0);
+    if (m == kLanes) {  // a whole block: straight into the output
+      uniform_pairs_block(k0, k1, c0_first + static_cast<std::uint32_t>(j0), c1, c2, c3, u1 + j0, u2 + j0);
+      continue;
+    }
+    uniform_pairs_block(k0, k1, c0_first + static_cast<std::uint32_t>(j0), c1, c2, c3, a, b);
     std::copy(a, a + m, u1 + j0);
     std::copy(b, b + m, u2 + j0);
   }
+}
+
+void philox_uniform_pairs_at(std::uint64_t seed, const std::uint32_t* c0, std::uint32_t c1, std::uint32_t c2,
+                             std::uint32_t c3, double* u1, double* u2) {
+  uniform_pairs_gather(static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32), c0, c1, c2, c3, u1,
+                       u2);
 }
 
 void philox_normal_pairs(std::uint64_t seed, std::uint32_t c0, std::uint32_t c1, std::uint32_t c2_first,

@@ -8,12 +8,13 @@
 //   tests/solvers/random_test.cpp for every variant).
 // No include guard: the file is meant to be included several times.
 
-// L counters (c0 = w0 + j or c2 = w2 + j for lane j < L when kVaryWord2), then uniform_open() of words (0, 1) into
-// u1 and of words (2, 3) into u2.
+// L counters (c0 = w0 + j or c2 = w2 + j for lane j < L when kVaryWord2; c0 = c0_list[j] when c0_list is given),
+// then uniform_open() of words (0, 1) into u1 and of words (2, 3) into u2.
 template <int L, bool kVaryWord2 = false>
 __attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t w0,
                                                          std::uint32_t w1, std::uint32_t w2, std::uint32_t w3,
-                                                         double* __restrict u1, double* __restrict u2) {
+                                                         double* __restrict u1, double* __restrict u2,
+                                                         const std::uint32_t* __restrict c0_list = nullptr) {
   static_assert(L % kWidth == 0, "uniform_block: lanes must be a multiple of the SIMD width");
   constexpr int kRegs = L / kWidth;
   const V lo32 = V{} + 0xFFFFFFFFull, m0 = V{} + 0xD2511F53ull, m1 = V{} + 0xCD9E8D57ull;
@@ -23,6 +24,8 @@ __attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::
   for (int r = 0; r < kRegs; ++r) {
     const V j = lane + static_cast<std::uint64_t>(r * kWidth);
     c0[r] = kVaryWord2 ? V{} + w0 : ((V{} + w0) + j) & lo32;
+    if (c0_list != nullptr)
+      for (int i = 0; i < kWidth; ++i) c0[r][i] = c0_list[r * kWidth + i];
     c1[r] = V{} + w1;
     c2[r] = kVaryWord2 ? ((V{} + w2) + j) & lo32 : V{} + w2;
     c3[r] = V{} + w3;
@@ -102,4 +105,10 @@ void normal_pairs_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t w0, st
 void uniform_pairs_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0_lo, std::uint32_t w1, std::uint32_t w2,
                          std::uint32_t w3, double* __restrict u1, double* __restrict u2) {
   uniform_block<kLanes>(k0, k1, c0_lo, w1, w2, w3, u1, u2);
+}
+
+// kLanes uniform pairs, word 0 of lane j = c0s[j] (the Poisson lanes that go on to a second trial).
+void uniform_pairs_gather(std::uint32_t k0, std::uint32_t k1, const std::uint32_t* __restrict c0s, std::uint32_t w1,
+                          std::uint32_t w2, std::uint32_t w3, double* __restrict u1, double* __restrict u2) {
+  uniform_block<kLanes>(k0, k1, 0, w1, w2, w3, u1, u2, c0s);
 }

@@ -370,6 +370,57 @@ TEST_CASE("random: poisson_lanes (SIMD) gives poisson_draw's counts: both branch
   CHECK(out == 5.0);
 }
 
+namespace {
+
+// Which PTRS trial accepts the draw of this stream (1, 2, ... ; 0 past the lgamma table's end or for 20 trials):
+// the scalar trials of poisson_ptrs() spelled out, so that the test below knows which lanes took which way.
+int ptrs_trials(std::uint64_t seed, std::uint32_t path, std::uint32_t step, std::uint32_t coord, double mean) {
+  pmm::UniformStream u(seed, path, step, pmm::Stream::kPoisson, coord);
+  const pmm::PtrsParams c = pmm::ptrs_params(std::sqrt(mean));
+  for (int trial = 1; trial <= 20; ++trial) {
+    const double U = u.next() - 0.5, V = u.next();
+    const double us = pmm::ptrs_us(U), k = pmm::ptrs_k(c, mean, U, us);
+    if (pmm::ptrs_squeeze(c, us, V)) return trial;
+    if (pmm::ptrs_refuse(k, us, V)) continue;
+    if (k >= 1024) return 0;
+    if (pmm::ptrs_log_accept(std::log(V), std::log(c.invalpha), std::log(pmm::ptrs_hat(c, us)), mean, k,
+                             std::log(mean), std::lgamma(k + 1)))
+      return trial;
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("random: poisson_lanes' second PTRS trial (lanes gathered across blocks) gives poisson_draw's counts") {
+  // Thousands of PTRS lanes, strided and from an odd first path, among inversion lanes: the lanes refused by their
+  // first trial queue up across blocks (more than 64 at a time) for the gathered second trial; those refused again
+  // go on with the scalar trials from block 2.
+  const int n = 3001, stride = 2;
+  const std::uint32_t path0 = 777, step = 12, coord = 4;
+  std::vector<double> means(static_cast<size_t>(n * stride), -7.0), out(means.size(), -7.0);
+  for (int j = 0; j < n; ++j) means[static_cast<size_t>(j * stride)] = j % 5 == 0 ? 3.5 : 12.0 + 0.37 * (j % 700);
+  pmm::poisson_lanes(9, path0, step, coord, n, means.data(), stride, out.data());
+  int differ = 0, second = 0, later = 0;
+  for (int j = 0; j < n; ++j) {
+    const double m = means[static_cast<size_t>(j * stride)];
+    const std::uint32_t path = path0 + static_cast<std::uint32_t>(j);
+    const double want = scalar_poisson(9, path, step, coord, m), got = out[static_cast<size_t>(j * stride)];
+    if (got != want) INFO("mean " << m << " path " << path << ": SIMD " << got << " scalar " << want);
+    differ += got != want;
+    if (m >= 12) {
+      const int trial = ptrs_trials(9, path, step, coord, m);
+      second += trial == 2;
+      later += trial > 2;
+    }
+  }
+  INFO(second << " lanes accepted at the second trial, " << later << " later");
+  CHECK(second > 200);  // several full gathered blocks of 64
+  CHECK(later > 20);
+  CHECK(differ == 0);
+  for (size_t i = 1; i < out.size(); i += stride) CHECK(out[i] == -7.0);
+}
+
 TEST_CASE("random: gamma_lanes (SIMD) gives gamma_draw's values up to libmvec rounding, every shape branch") {
   const std::vector<double> levels = {0.0, -1.0, 1e-12, 5e-5, 0.01, 0.3, 0.999, 1.0, 1.0000001, 2.5, 4.5, 30.0, 1e6};
   int compared = 0, exact = 0;

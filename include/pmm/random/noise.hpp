@@ -61,6 +61,10 @@ void fill_normals(std::uint64_t seed, Stream stream, std::uint32_t step, Index p
 // u2[j] = uniform_open(r2, r3), bitwise what UniformStream's first refill gives, computed 64 counters at a time.
 void philox_uniform_pairs(std::uint64_t seed, std::uint32_t c0_first, std::uint32_t c1, std::uint32_t c2,
                           std::uint32_t c3, Index n, double* u1, double* u2);
+// The same for kUniformPairsAtLanes counters (c0[j], c1, c2, c3), with word 0 given per lane.
+constexpr int kUniformPairsAtLanes = 64;
+void philox_uniform_pairs_at(std::uint64_t seed, const std::uint32_t* c0, std::uint32_t c1, std::uint32_t c2,
+                             std::uint32_t c3, double* u1, double* u2);
 
 // Poisson(means[j stride]) counts of the streams (seed; path0 + j, step, kPoisson, coord), j < n, into out[j stride]:
 // poisson_draw()'s counts, computed in SIMD (random/batch_samplers.cpp; they differ only where libmvec's exp/log and

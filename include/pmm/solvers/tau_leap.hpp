@@ -13,6 +13,7 @@
 #include <cmath>
 
 #include <pmm/core/hd.hpp>
+#include <pmm/processes/gamma_poisson.hpp>
 #include <pmm/solvers/stepper.hpp>
 
 namespace pmm {
@@ -34,15 +35,33 @@ PMM_HD double leap_apply(const Law& p, double F0, double F1, double mu, double c
   const double N0 = round_count(p.count(mu, F0));
   return p.posterior_mean(N0 + count, F1);
 }
+// The step's Poisson means m = jump_mean(g, F1 - F0) and the count rebuild mu <- leap_apply(mu, k), elementwise over
+// n elements. The law is a local copy and the arrays restrict pointers, so that the stores cannot alias the law's
+// parameters and both loops vectorise (the same IEEE operations per element: results are bitwise the scalar ones).
+template <class Law>
+inline void leap_means(const Law& p, double dF, const double* __restrict g, double* __restrict m, Index n) {
+  const Law law = p;
+  for (Index i = 0; i < n; ++i) m[i] = law.jump_mean(g[i], dF);
+}
+template <class Law>
+inline void leap_rebuild(const Law& p, double F0, double F1, double* __restrict mu, const double* __restrict k,
+                         Index n) {
+  const Law law = p;
+  for (Index i = 0; i < n; ++i) mu[i] = leap_apply(law, F0, F1, mu[i], k[i]);
+}
+// Gamma-Poisson's loops built for AVX-512, AVX2 and baseline x86-64 and chosen at run time (solvers/tau_leap.cpp):
+// non-template overloads, which calls with a GammaPoissonLaw prefer.
+void leap_means(const GammaPoissonLaw& law, double dF, const double* g, double* m, Index n);
+void leap_rebuild(const GammaPoissonLaw& law, double F0, double F1, double* mu, const double* k, Index n);
+
 // Poisson means of the step for intensities g (dim x n) into means, counts into counts, then mu updated.
 template <class Law>
 void leap_counts(const Law& p, const Batch& rate, const StepCoefficients& c, Batch& mu, Index path0,
                  const StepInfo& s, const NoiseSource& noise, Batch& means, Batch& counts) {
   means.resize(rate.rows(), rate.cols());
-  for (Index i = 0, n = rate.size(); i < n; ++i) means.data()[i] = p.jump_mean(rate.data()[i], c.F1 - c.F0);
+  leap_means(p, c.F1 - c.F0, rate.data(), means.data(), rate.size());
   noise.poisson_counts(s, path0, means, counts);
-  for (Index i = 0, n = mu.size(); i < n; ++i)
-    mu.data()[i] = leap_apply(p, c.F0, c.F1, mu.data()[i], counts.data()[i]);
+  leap_rebuild(p, c.F0, c.F1, mu.data(), counts.data(), mu.size());
 }
 }  // namespace detail
 
@@ -101,7 +120,7 @@ struct TauLeapMidpoint {
     const double th = 0.5 * (c.t0 + c.t1);
     pred.predict(mu, c.t0, path0, ws.g);
     ws.tmp.resize(mu.rows(), mu.cols());
-    for (Index i = 0, n = mu.size(); i < n; ++i) ws.tmp.data()[i] = law.jump_mean(ws.g.data()[i], c.Fh - c.F0);
+    detail::leap_means(law, c.Fh - c.F0, ws.g.data(), ws.tmp.data(), mu.size());
     noise.poisson_counts(half_step(s, th), path0, ws.tmp, ws.xi);
     for (Index i = 0, n = mu.size(); i < n; ++i) ws.tmp.data()[i] = midpoint_state(law, c, mu.data()[i], ws.xi.data()[i]);
     pred.predict(ws.tmp, th, path0, ws.g2);
