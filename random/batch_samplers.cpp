@@ -5,10 +5,11 @@
 // Poisson, mean < 12: inversion, k = min{k : v <= e^-mean sum_{i <= k} mean^i / i!} with v from block 0, the
 //   search stepped in all 64 lanes of a block until each has stopped.
 // Poisson, mean >= 12: PTRS trials in SIMD (trial b reads block b: U, V; lgamma(k + 1) from a table of libm's
-//   values for k < 1024). The first trial runs in the block's 64 lanes; the lanes it refuses (~18%) are gathered
-//   across blocks, 64 at a time, for the second trial (their block 1 from philox_uniform_pairs_at); what that refuses
-//   continues with the scalar trials from block 2 on (poisson_ptrs). A trial whose k is past the table is redone
-//   by the scalar sampler from that trial's block.
+//   values for k < 1024; the four logs only in the lanes that neither squeeze test decides, packed densely). The
+//   first trial runs in the block's 64 lanes; the lanes it refuses (~18%) are gathered across blocks, 64 at a time,
+//   for the second trial (their block 1 from philox_uniform_pairs_at); what that refuses continues with the scalar
+//   trials from block 2 on (poisson_ptrs). A trial whose k is past the table is redone by the scalar sampler from
+//   that trial's block.
 // Gamma(shape), Marsaglia-Tsang at A = shape (shape + 1 when shape < 1): the first trial (the normal from block
 //   0, w = block 1's first uniform, U^{1/shape} from its second) in SIMD; a refused lane continues with the scalar
 //   gamma_draw() from where the trial left its stream (block 1, first or second uniform next).
@@ -89,20 +90,20 @@ std::int64_t poisson_inversion(const double* __restrict m, double* __restrict ou
     running += live[j];
   }
   // Two steps per pass over the lanes (the second only where the first left the lane searching): half the loads and
-  // stores of the lane state per step.
+  // stores of the lane state per step. A lane's k is kept from the step at which it stops; its p and cdf go on
+  // changing unused (no selects), and it cannot restart: live only ever turns off.
   for (double i = 0; running > 0; i += 2) {
     running = 0;
     for (int j = 0; j < kLanes; ++j) {
       PoissonSearch t{i, p[j], cdf[j]};
       const std::int64_t more = poisson_search_step(t, m[j]);
       const std::int64_t go = live[j];
-      double kj = go ? t.k : k[j], pj = go ? t.p : p[j], cj = go ? t.cdf : cdf[j];
       const std::int64_t go2 = go & more & std::int64_t{poisson_search_continues(t, u1[j])};
-      PoissonSearch t2{i + 1, pj, cj};
+      PoissonSearch t2 = t;
       const std::int64_t more2 = poisson_search_step(t2, m[j]);
-      k[j] = go2 ? t2.k : kj;
-      p[j] = go2 ? t2.p : pj;
-      cdf[j] = go2 ? t2.cdf : cj;
+      k[j] = go2 ? t2.k : go ? t.k : k[j];
+      p[j] = t2.p;
+      cdf[j] = t2.cdf;
       live[j] = go2 & more2 & std::int64_t{poisson_search_continues(t2, u1[j])};
       running += live[j];
     }
@@ -116,12 +117,10 @@ std::int64_t poisson_inversion(const double* __restrict m, double* __restrict ou
 PMM_SIMD_CLONES
 std::int64_t ptrs_trial(const double* __restrict m, const double* __restrict lgam, double* __restrict out,
                         const double* __restrict u1, const double* __restrict u2) {
-  alignas(64) double kk[kLanes], us[kLanes], vr[kLanes], invalpha[kLanes], hat[kLanes];
-  alignas(64) double log_v[kLanes], log_invalpha[kLanes], log_hat[kLanes], loglam[kLanes];
-  std::int64_t left = 0;
-  alignas(64) double mp[kLanes];
+  alignas(64) double kk[kLanes], us[kLanes], vr[kLanes], invalpha[kLanes], hat[kLanes], mp[kLanes];
+  alignas(64) std::int64_t need[kLanes], accept[kLanes];
   for (int j = 0; j < kLanes; ++j) {
-    // Lanes of the other branch run the trial at mean 12 (result unused): their logs stay finite and fast.
+    // Lanes of the other branch run the trial at mean 12 (result unused): their numbers stay finite.
     mp[j] = m[j] >= kPoissonInversionBelow ? m[j] : kPoissonInversionBelow;
     const PtrsParams c = ptrs_params(std::sqrt(mp[j]));
     const double U = u1[j] - 0.5;
@@ -130,21 +129,49 @@ std::int64_t ptrs_trial(const double* __restrict m, const double* __restrict lga
     vr[j] = c.vr;
     invalpha[j] = c.invalpha;
     hat[j] = ptrs_hat(c, us[j]);
+    // Only a PTRS lane that the squeeze neither accepts nor refuses, with k in the table, needs the logs.
+    need[j] = (m[j] >= kPoissonInversionBelow) & !ptrs_squeeze(c, us[j], u2[j]) & !ptrs_refuse(kk[j], us[j], u2[j]) &
+              (kk[j] >= 0 && kk[j] < kLgammaTable);
+    accept[j] = 0;
   }
+  // The log test runs on those lanes only (26-57% of the PTRS lanes for means 230-12, and none of the inversion lanes
+  // of a mixed block), packed densely so that the libmvec logs take fewer vectors: the same arguments, so the same
+  // bits as a full-width loop.
+  alignas(64) int idx[kLanes];
+  int n = 0;
   for (int j = 0; j < kLanes; ++j) {
-    log_v[j] = pmm_simd_log(u2[j]);
-    log_invalpha[j] = pmm_simd_log(invalpha[j]);
-    log_hat[j] = pmm_simd_log(hat[j]);
-    loglam[j] = pmm_simd_log(mp[j]);
+    idx[n] = j;
+    n += static_cast<int>(need[j]);
   }
-  alignas(64) double lg[kLanes];
-  for (int j = 0; j < kLanes; ++j) lg[j] = lgam[static_cast<int>(kk[j] >= 0 && kk[j] < kLgammaTable ? kk[j] : 0.0)];
+  if (n > 0) {
+    const int n8 = (n + 7) & ~7;  // whole vectors: padded with copies of the first packed lane
+    for (int i = n; i < n8; ++i) idx[i] = idx[0];
+    alignas(64) double v[kLanes], ia[kLanes], h[kLanes], lam[kLanes];
+    for (int i = 0; i < n8; ++i) {
+      const int j = idx[i];
+      v[i] = u2[j];
+      ia[i] = invalpha[j];
+      h[i] = hat[j];
+      lam[i] = mp[j];
+    }
+    alignas(64) double log_v[kLanes], log_invalpha[kLanes], log_hat[kLanes], loglam[kLanes];
+    for (int i = 0; i < n8; ++i) {
+      log_v[i] = pmm_simd_log(v[i]);
+      log_invalpha[i] = pmm_simd_log(ia[i]);
+      log_hat[i] = pmm_simd_log(h[i]);
+      loglam[i] = pmm_simd_log(lam[i]);
+    }
+    for (int i = 0; i < n; ++i) {
+      const int j = idx[i];
+      accept[j] = ptrs_log_accept(log_v[i], log_invalpha[i], log_hat[i], mp[j], kk[j], loglam[i],
+                                  lgam[static_cast<int>(kk[j])]);
+    }
+  }
+  std::int64_t left = 0;
   for (int j = 0; j < kLanes; ++j) {
     const PtrsParams c{0, 0, 0, vr[j]};  // ptrs_squeeze reads vr only
     const std::int64_t in_table = kk[j] >= 0 && kk[j] < kLgammaTable;
-    const std::int64_t accept =
-        ptrs_log_accept(log_v[j], log_invalpha[j], log_hat[j], mp[j], kk[j], loglam[j], lg[j]);
-    double r = accept ? kk[j] : kNextBlock;
+    double r = accept[j] ? kk[j] : kNextBlock;
     r = in_table ? r : kThisBlock;
     r = ptrs_refuse(kk[j], us[j], u2[j]) ? kNextBlock : r;
     r = ptrs_squeeze(c, us[j], u2[j]) ? kk[j] : r;
