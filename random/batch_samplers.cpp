@@ -117,7 +117,7 @@ std::int64_t poisson_inversion(const double* __restrict m, double* __restrict ou
 PMM_SIMD_CLONES
 std::int64_t ptrs_trial(const double* __restrict m, const double* __restrict lgam, double* __restrict out,
                         const double* __restrict u1, const double* __restrict u2) {
-  alignas(64) double kk[kLanes], us[kLanes], vr[kLanes], invalpha[kLanes], hat[kLanes], mp[kLanes];
+  alignas(64) double kk[kLanes], us[kLanes], vr[kLanes], mp[kLanes];
   alignas(64) std::int64_t need[kLanes], accept[kLanes];
   for (int j = 0; j < kLanes; ++j) {
     // Lanes of the other branch run the trial at mean 12 (result unused): their numbers stay finite.
@@ -127,8 +127,6 @@ std::int64_t ptrs_trial(const double* __restrict m, const double* __restrict lga
     us[j] = ptrs_us(U);
     kk[j] = ptrs_k(c, mp[j], U, us[j]);
     vr[j] = c.vr;
-    invalpha[j] = c.invalpha;
-    hat[j] = ptrs_hat(c, us[j]);
     // Only a PTRS lane that the squeeze neither accepts nor refuses, with k in the table, needs the logs.
     need[j] = (m[j] >= kPoissonInversionBelow) & !ptrs_squeeze(c, us[j], u2[j]) & !ptrs_refuse(kk[j], us[j], u2[j]) &
               (kk[j] >= 0 && kk[j] < kLgammaTable);
@@ -146,13 +144,17 @@ std::int64_t ptrs_trial(const double* __restrict m, const double* __restrict lga
   if (n > 0) {
     const int n8 = (n + 7) & ~7;  // whole vectors: padded with copies of the first packed lane
     for (int i = n; i < n8; ++i) idx[i] = idx[0];
-    alignas(64) double v[kLanes], ia[kLanes], h[kLanes], lam[kLanes];
+    alignas(64) double v[kLanes], ia[kLanes], h[kLanes], lam[kLanes], du[kLanes];
     for (int i = 0; i < n8; ++i) {
       const int j = idx[i];
       v[i] = u2[j];
-      ia[i] = invalpha[j];
-      h[i] = hat[j];
       lam[i] = mp[j];
+      du[i] = us[j];
+    }
+    for (int i = 0; i < n8; ++i) {  // 1/alpha and the hat's value only here: two divisions fewer per full vector
+      const PtrsParams c = ptrs_params(std::sqrt(lam[i]));
+      ia[i] = c.invalpha;
+      h[i] = ptrs_hat(c, du[i]);
     }
     alignas(64) double log_v[kLanes], log_invalpha[kLanes], log_hat[kLanes], loglam[kLanes];
     for (int i = 0; i < n8; ++i) {
