@@ -57,6 +57,19 @@ const double* lgamma_table() {
   return table.data();
 }
 
+// The lanes j < kLanes with flag[j] != 0, in order, into idx; returns their count n. idx is padded up to a whole
+// number of 8-lane vectors, (n + 7) & ~7 entries, with copies of its first entry: a transcendental function that
+// only some lanes need runs on the packed lanes alone, with the same arguments, so the same bits.
+inline int pack_lanes(const std::int64_t* __restrict flag, int* __restrict idx) {
+  int n = 0;
+  for (int j = 0; j < kLanes; ++j) {
+    idx[n] = j;
+    n += static_cast<int>(flag[j]);
+  }
+  for (int i = n; i < ((n + 7) & ~7); ++i) idx[i] = idx[0];
+  return n;
+}
+
 // kLanes Poisson draws of means m into out by inversion, the lanes with mean >= 12 left to ptrs_trial(); u1 is block
 // 0's first uniform (philox_uniform_pairs). Returns whether any lane has mean >= 12. Each loop is straight-line code
 // over the lanes (selects, no branches), and the libmvec calls sit in loops of their own, so that GCC vectorises
@@ -136,14 +149,9 @@ std::int64_t ptrs_trial(const double* __restrict m, const double* __restrict lga
   // of a mixed block), packed densely so that the libmvec logs take fewer vectors: the same arguments, so the same
   // bits as a full-width loop.
   alignas(64) int idx[kLanes];
-  int n = 0;
-  for (int j = 0; j < kLanes; ++j) {
-    idx[n] = j;
-    n += static_cast<int>(need[j]);
-  }
+  const int n = pack_lanes(need, idx);
   if (n > 0) {
-    const int n8 = (n + 7) & ~7;  // whole vectors: padded with copies of the first packed lane
-    for (int i = n; i < n8; ++i) idx[i] = idx[0];
+    const int n8 = (n + 7) & ~7;
     alignas(64) double v[kLanes], ia[kLanes], h[kLanes], lam[kLanes], du[kLanes];
     for (int i = 0; i < n8; ++i) {
       const int j = idx[i];
@@ -190,10 +198,12 @@ PMM_SIMD_CLONES
 std::int64_t gamma_block(const double* __restrict shape, double* __restrict out, const double* __restrict a0,
                          const double* __restrict a1, const double* __restrict b0, const double* __restrict b1) {
   // Arguments that would send libmvec to its slow scalar path (log of V <= 0; pow that underflows, the common case
-  // for tiny shapes) are replaced by harmless ones in lanes whose result is then known or unused: U^{1/shape} is 0
-  // when log U < -746 shape (below half the least subnormal, so libm's pow rounds it to 0 too).
+  // for tiny shapes) are kept from it: U^{1/shape} is 0 when log U < -746 shape (below half the least subnormal, so
+  // libm's pow rounds it to 0 too), and pow and the logs of the final test run on the packed lanes that need them.
   alignas(64) double log_a0[kLanes], cos_a1[kLanes], log_b1[kLanes], pow_b1[kLanes], x[kLanes], v[kLanes], V[kLanes];
-  alignas(64) double log_w[kLanes], log_V[kLanes];
+  alignas(64) std::int64_t power[kLanes], need[kLanes], log_accept[kLanes];
+  alignas(64) int idx[kLanes];
+  alignas(64) double s1[kLanes], s2[kLanes], r1[kLanes], r2[kLanes];
   for (int j = 0; j < kLanes; ++j) {
     log_a0[j] = pmm_simd_log(a0[j]);
     cos_a1[j] = pmm_simd_cos(2.0 * M_PI * a1[j]);
@@ -201,27 +211,45 @@ std::int64_t gamma_block(const double* __restrict shape, double* __restrict out,
   }
   for (int j = 0; j < kLanes; ++j) {
     const double sh = shape[j];
-    const bool power = sh > 0 && sh < 1.0 && log_b1[j] >= -746.0 * sh;
-    pow_b1[j] = pmm_simd_pow(b1[j], power ? 1.0 / sh : 1.0);  // U^{1/shape}, used for shape < 1
-  }
-  for (int j = 0; j < kLanes; ++j) {
-    const GammaMtParams p = gamma_mt_params(gamma_mt_shape(shape[j]));
+    power[j] = sh > 0 && sh < 1.0 && log_b1[j] >= -746.0 * sh;
+    pow_b1[j] = 0.0;
+    const GammaMtParams p = gamma_mt_params(gamma_mt_shape(sh));
     x[j] = std::sqrt(-2.0 * log_a0[j]) * cos_a1[j];  // normal_draw()
     v[j] = 1.0 + p.c * x[j];
     V[j] = v[j] * v[j] * v[j];
+    need[j] = (sh > 0) & (v[j] > 0) & !gamma_mt_squeeze(x[j], b0[j]);  // the log test decides
+    log_accept[j] = 0;
   }
-  for (int j = 0; j < kLanes; ++j) {
-    log_w[j] = pmm_simd_log(b0[j]);
-    log_V[j] = pmm_simd_log(V[j] > 0 ? V[j] : 1.0);
+  // U^{1/shape}, used for shape < 1 (about half the lanes of a schedule's early steps need it).
+  int n = pack_lanes(power, idx), n8 = (n + 7) & ~7;
+  for (int i = 0; i < n8; ++i) {
+    s1[i] = b1[idx[i]];
+    s2[i] = shape[idx[i]];
+  }
+  for (int i = 0; i < n8; ++i) r1[i] = pmm_simd_pow(s1[i], 1.0 / s2[i]);
+  for (int i = 0; i < n; ++i) pow_b1[idx[i]] = r1[i];
+  // log w and log V where the squeeze leaves the trial open (a few percent of the lanes).
+  n = pack_lanes(need, idx);
+  n8 = (n + 7) & ~7;
+  for (int i = 0; i < n8; ++i) {
+    s1[i] = b0[idx[i]];
+    s2[i] = V[idx[i]];
+  }
+  for (int i = 0; i < n8; ++i) {
+    r1[i] = pmm_simd_log(s1[i]);
+    r2[i] = pmm_simd_log(s2[i]);
+  }
+  for (int i = 0; i < n; ++i) {
+    const int j = idx[i];
+    log_accept[j] = gamma_mt_log_accept(gamma_mt_params(gamma_mt_shape(shape[j])), x[j], V[j], r1[i], r2[i]);
   }
   std::int64_t left = 0;
   for (int j = 0; j < kLanes; ++j) {
     const double sh = shape[j];
     const GammaMtParams p = gamma_mt_params(gamma_mt_shape(sh));
-    const std::int64_t accept = gamma_mt_squeeze(x[j], b0[j]) | gamma_mt_log_accept(p, x[j], V[j], log_w[j], log_V[j]);
+    const std::int64_t accept = gamma_mt_squeeze(x[j], b0[j]) | log_accept[j];
     const double g = p.d * V[j];
-    const double power = log_b1[j] >= -746.0 * sh ? pow_b1[j] : 0.0;
-    double r = accept ? (sh < 1.0 ? g * power : g) : kFromBlock1b;
+    double r = accept ? (sh < 1.0 ? g * pow_b1[j] : g) : kFromBlock1b;
     r = v[j] > 0 ? r : kFromBlock1;
     r = sh > 0 ? r : 0.0;
     out[j] = r;
