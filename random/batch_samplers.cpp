@@ -11,8 +11,10 @@
 //   trials from block 2 on (poisson_ptrs). A trial whose k is past the table is redone by the scalar sampler from
 //   that trial's block.
 // Gamma(shape), Marsaglia-Tsang at A = shape (shape + 1 when shape < 1): the first trial (the normal from block
-//   0, w = block 1's first uniform, U^{1/shape} from its second) in SIMD; a refused lane continues with the scalar
-//   gamma_draw() from where the trial left its stream (block 1, first or second uniform next).
+//   0, w = block 1's first uniform, U^{1/shape} from its second) in SIMD; the lanes it refuses (~5%) are gathered
+//   across blocks, 64 at a time, for a second SIMD trial on the stream's next four uniforms (blocks 2 and 3 from
+//   philox_uniform_pairs_at); what that refuses continues with the scalar gamma_draw() from where the trial left
+//   its stream.
 // Strict IEEE arithmetic (no -ffast-math, -ffp-contract=off as for the scalar code); only the named functions
 // below go through libmvec, declared here under their own names so that nothing else changes.
 #include <array>
@@ -343,17 +345,71 @@ void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, st
                  const double* shapes, Index stride, double* out) {
   const std::uint32_t tag = (static_cast<std::uint32_t>(Stream::kGamma) << 24) | (coord & 0xFFFFFFu);
   alignas(64) double a0[kLanes], a1[kLanes], b0[kLanes], b1[kLanes];
+  // The lanes refused at their first trial, from blocks already written to out: their paths, shapes and slots,
+  // where their streams go on (kFromBlock1: block 1's first uniform; kFromBlock1b: its second) and block 1.
+  alignas(64) std::uint32_t q_path[2 * kLanes];
+  alignas(64) double q_shape[2 * kLanes], q_from[2 * kLanes], q_b0[2 * kLanes], q_b1[2 * kLanes];
+  double* q_dst[2 * kLanes];
+  int queued = 0;
+  // The second trial of the first min(queued, kLanes) of them, gamma_block on the stream's next four uniforms: from
+  // block 1's first (b0 b1 | c0 c1) or its second (b1 | c0 c1 | d0); the unused lanes run it at shape 0 (draw 0).
+  const auto second_trial = [&] {
+    const int len = std::min(queued, kLanes);
+    for (int j = len; j < kLanes; ++j) {
+      q_path[j] = 0;
+      q_shape[j] = 0.0;
+      q_from[j] = kFromBlock1;
+      q_b0[j] = q_b1[j] = 0.5;
+    }
+    alignas(64) double c0[kLanes], c1[kLanes], d0[kLanes], d1[kLanes], s[4][kLanes], r[kLanes];
+    philox_uniform_pairs_at(seed, q_path, step, 2, tag, c0, c1);
+    philox_uniform_pairs_at(seed, q_path, step, 3, tag, d0, d1);
+    for (int j = 0; j < kLanes; ++j) {
+      const bool first = q_from[j] == kFromBlock1;
+      s[0][j] = first ? q_b0[j] : q_b1[j];
+      s[1][j] = first ? q_b1[j] : c0[j];
+      s[2][j] = first ? c0[j] : c1[j];
+      s[3][j] = first ? c1[j] : d0[j];
+    }
+    if (gamma_block(q_shape, r, s[0], s[1], s[2], s[3]) > 0)
+      for (int j = 0; j < len; ++j)
+        if (r[j] < 0) {  // refused again: gamma_draw() from the trial's third uniform (s2) or its fourth (s3)
+          const bool first = q_from[j] == kFromBlock1, at_s2 = r[j] == kFromBlock1;
+          const std::uint32_t block = first || at_s2 ? 2 : 3;
+          const int used = first ? (at_s2 ? 0 : 1) : (at_s2 ? 1 : 0);
+          UniformStream u(seed, q_path[j], step, Stream::kGamma, coord, block == 2 ? c0[j] : d0[j],
+                          block == 2 ? c1[j] : d1[j], block, used);
+          r[j] = gamma_draw(u, q_shape[j]);
+        }
+    for (int j = 0; j < len; ++j) *q_dst[j] = r[j];
+    for (int j = len; j < queued; ++j) {
+      q_path[j - len] = q_path[j];
+      q_shape[j - len] = q_shape[j];
+      q_from[j - len] = q_from[j];
+      q_b0[j - len] = q_b0[j];
+      q_b1[j - len] = q_b1[j];
+      q_dst[j - len] = q_dst[j];
+    }
+    queued -= len;
+  };
   by_blocks(path0, n, shapes, stride, out, [&](std::uint32_t path_lo, const double* sh, double* r, int len) {
+    if (queued >= kLanes) second_trial();  // entries of earlier blocks only: theirs are in out already
     philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, a0, a1);  // blocks 0 and 1 (random/noise.cpp)
     philox_uniform_pairs(seed, path_lo, step, 1, tag, kLanes, b0, b1);
     if (gamma_block(sh, r, a0, a1, b0, b1) == 0) return;
+    double* const dst = out + static_cast<Index>(path_lo - path0) * stride;
     for (int j = 0; j < len; ++j)
-      if (r[j] < 0) {  // refused first trial: gamma_draw() goes on from block 1 (its trials start afresh)
-        UniformStream u(seed, path_lo + static_cast<std::uint32_t>(j), step, Stream::kGamma, coord, b0[j], b1[j], 1,
-                        r[j] == kFromBlock1 ? 0 : 1);
-        r[j] = gamma_draw(u, sh[j]);
+      if (r[j] < 0) {  // refused (~5% of the lanes): queued; queued < kLanes here, so entries stay below 2 kLanes
+        q_path[queued] = path_lo + static_cast<std::uint32_t>(j);
+        q_shape[queued] = sh[j];
+        q_from[queued] = r[j];
+        q_b0[queued] = b0[j];
+        q_b1[queued] = b1[j];
+        q_dst[queued] = dst + static_cast<Index>(j) * stride;
+        ++queued;
       }
   });
+  while (queued > 0) second_trial();
 }
 
 }  // namespace pmm

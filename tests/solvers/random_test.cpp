@@ -421,6 +421,65 @@ TEST_CASE("random: poisson_lanes' second PTRS trial (lanes gathered across block
   for (size_t i = 1; i < out.size(); i += stride) CHECK(out[i] == -7.0);
 }
 
+namespace {
+// How many normals gamma_draw's Marsaglia-Tsang loop draws before it accepts (0: more than 50), and whether its
+// first attempt ended at v <= 0 (the stream then goes on from block 1's first uniform, else from its second).
+std::pair<int, bool> gamma_attempts(std::uint64_t seed, std::uint32_t path, std::uint32_t step, std::uint32_t coord,
+                                    double shape) {
+  pmm::UniformStream u(seed, path, step, pmm::Stream::kGamma, coord);
+  const pmm::GammaMtParams p = pmm::gamma_mt_params(pmm::gamma_mt_shape(shape));
+  bool first_at_v = false;
+  for (int attempt = 1; attempt <= 50; ++attempt) {
+    const double x = pmm::normal_draw(u), v = 1.0 + p.c * x;
+    if (v <= 0) {
+      first_at_v |= attempt == 1;
+      continue;
+    }
+    const double V = v * v * v, w = u.next();
+    if (pmm::gamma_mt_squeeze(x, w) || pmm::gamma_mt_log_accept(p, x, V, std::log(w), std::log(V)))
+      return {attempt, first_at_v};
+  }
+  return {0, first_at_v};
+}
+}  // namespace
+
+TEST_CASE("random: gamma_lanes' second trial (lanes gathered across blocks) gives gamma_draw's values") {
+  // Twenty thousand strided lanes from an odd first path, shapes below and above 1 (and 0): the lanes refused by
+  // their first trial queue up across blocks for the gathered second trial, from block 1's first uniform (v <= 0)
+  // or its second (refused by the log test); those refused again go on with the scalar gamma_draw.
+  const int n = 20001, stride = 2;
+  const std::uint32_t path0 = 555, step = 7, coord = 3;
+  const std::vector<double> levels = {0.3, 1.0, 0.02, 2.5, 0.7, 0.0, 1e-4, 6.0};
+  std::vector<double> shapes(static_cast<size_t>(n * stride), -7.0), out(shapes.size(), -7.0);
+  for (int j = 0; j < n; ++j) shapes[static_cast<size_t>(j * stride)] = levels[static_cast<size_t>(j % 8)];
+  pmm::gamma_lanes(13, path0, step, coord, n, shapes.data(), stride, out.data());
+  int second = 0, second_from_v = 0, later = 0, never = 0;
+  double worst = 0;
+  for (int j = 0; j < n; ++j) {
+    const double s = shapes[static_cast<size_t>(j * stride)];
+    const std::uint32_t path = path0 + static_cast<std::uint32_t>(j);
+    const double want = scalar_gamma(13, path, step, coord, s), got = out[static_cast<size_t>(j * stride)];
+    const double rel = want == 0 ? std::abs(got) : std::abs(got - want) / want;
+    if (!(rel < 1e-12)) INFO("shape " << s << " path " << path << ": SIMD " << got << " scalar " << want);
+    worst = std::max(worst, rel);
+    if (s > 0) {
+      const auto [attempts, first_at_v] = gamma_attempts(13, path, step, coord, s);
+      second += attempts == 2;
+      second_from_v += attempts == 2 && first_at_v;
+      later += attempts > 2;
+      never += attempts == 0;
+    }
+  }
+  INFO(second << " lanes accepted at the second trial (" << second_from_v << " after v <= 0), " << later
+              << " later; largest relative |SIMD - scalar| " << worst);
+  CHECK(second > 300);  // several full gathered blocks of 64
+  CHECK(second_from_v > 10);
+  CHECK(later > 10);
+  CHECK(never == 0);
+  CHECK(worst < 1e-12);
+  for (size_t i = 1; i < out.size(); i += stride) CHECK(out[i] == -7.0);
+}
+
 TEST_CASE("random: gamma_lanes (SIMD) gives gamma_draw's values up to libmvec rounding, every shape branch") {
   const std::vector<double> levels = {0.0, -1.0, 1e-12, 5e-5, 0.01, 0.3, 0.999, 1.0, 1.0000001, 2.5, 4.5, 30.0, 1e6};
   int compared = 0, exact = 0;
