@@ -280,6 +280,36 @@ void by_blocks(std::uint32_t path0, Index n, const double* in, Index stride, dou
   }
 }
 
+// Lanes refused at their first trial, waiting in blocks' order for a gathered second trial: their paths, F numbers
+// each (value[f][i]) and output slots. A block adds at most kLanes entries and only while fewer than kLanes wait,
+// so 2 kLanes entries suffice; entries beyond size may be written (the branch-free push) and are ignored.
+template <int F>
+struct LaneQueue {
+  alignas(64) std::uint32_t path[2 * kLanes];
+  alignas(64) double value[F][2 * kLanes];
+  double* dst[2 * kLanes];
+  int size = 0;
+  // The next trial takes the first min(size, kLanes) entries: the lanes past them get path 0 and the values pad.
+  int batch(const std::array<double, F>& pad) {
+    const int len = std::min(size, kLanes);
+    for (int j = len; j < kLanes; ++j) {
+      path[j] = 0;
+      for (int f = 0; f < F; ++f) value[f][j] = pad[static_cast<size_t>(f)];
+    }
+    return len;
+  }
+  // Writes the batch's results r to its slots and drops its entries.
+  void finish(int len, const double* r) {
+    for (int j = 0; j < len; ++j) *dst[j] = r[j];
+    for (int j = len; j < size; ++j) {
+      path[j - len] = path[j];
+      for (int f = 0; f < F; ++f) value[f][j - len] = value[f][j];
+      dst[j - len] = dst[j];
+    }
+    size -= len;
+  }
+};
+
 }  // namespace
 
 void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
@@ -288,47 +318,35 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
   const std::uint32_t tag = (static_cast<std::uint32_t>(Stream::kPoisson) << 24) | (coord & 0xFFFFFFu);
   const double* lgam = lgamma_table();
   alignas(64) double u1[kLanes], u2[kLanes];
-  // The lanes refused at their first PTRS trial, from blocks already written to out: their paths, means and slots.
-  alignas(64) std::uint32_t q_path[2 * kLanes];
-  alignas(64) double q_mean[2 * kLanes];
-  double* q_dst[2 * kLanes];
-  int queued = 0;
-  // The second trial (block 1) of the first min(queued, kLanes) of them; the unused lanes run it at mean 12.
+  // The lanes refused at their first PTRS trial (value[0]: the mean), from blocks already written to out.
+  LaneQueue<1> q;
+  // The second trial (block 1) of a batch of them; the unused lanes run it at mean 12.
   const auto second_trial = [&] {
-    const int len = std::min(queued, kLanes);
-    for (int j = len; j < kLanes; ++j) {
-      q_path[j] = 0;
-      q_mean[j] = kPoissonInversionBelow;
-    }
+    const int len = q.batch({kPoissonInversionBelow});
+    const double* mean = q.value[0];
     alignas(64) double v1[kLanes], v2[kLanes], r[kLanes];
-    philox_uniform_pairs_at(seed, q_path, step, 1, tag, v1, v2);
-    if (ptrs_trial(q_mean, lgam, r, v1, v2) > 0)
+    philox_uniform_pairs_at(seed, q.path, step, 1, tag, v1, v2);
+    if (ptrs_trial(mean, lgam, r, v1, v2) > 0)
       for (int j = 0; j < len; ++j)
         if (r[j] < 0) {  // the scalar trials from block 2 on, or this one again past the table
-          UniformStream u(seed, q_path[j], step, Stream::kPoisson, coord, v1[j], v2[j], 1, r[j] == kThisBlock ? 0 : 2);
-          r[j] = poisson_ptrs(u, q_mean[j]);
+          UniformStream u(seed, q.path[j], step, Stream::kPoisson, coord, v1[j], v2[j], 1, r[j] == kThisBlock ? 0 : 2);
+          r[j] = poisson_ptrs(u, mean[j]);
         }
-    for (int j = 0; j < len; ++j) *q_dst[j] = r[j];
-    for (int j = len; j < queued; ++j) {
-      q_path[j - len] = q_path[j];
-      q_mean[j - len] = q_mean[j];
-      q_dst[j - len] = q_dst[j];
-    }
-    queued -= len;
+    q.finish(len, r);
   };
   by_blocks(path0, n, means, stride, out, [&](std::uint32_t path_lo, const double* m, double* r, int len) {
-    if (queued >= kLanes) second_trial();  // entries of earlier blocks only: theirs are in out already
+    if (q.size >= kLanes) second_trial();  // entries of earlier blocks only: theirs are in out already
     philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u1, u2);  // block 0 (random/noise.cpp's kernels)
     if (poisson_inversion(m, r, u1) == 0 || ptrs_trial(m, lgam, r, u1, u2) == 0) return;
     // Queued without branches (about one lane in five of a PTRS block, at random): each lane writes the next free
-    // entry, and only a refused one keeps it. queued < kLanes here, so the writes stay below 2 kLanes.
+    // entry, and only a refused one keeps it.
     bool redo = false;
     double* dst = out + static_cast<Index>(path_lo - path0) * stride;
     for (int j = 0; j < len; ++j, dst += stride) {
-      q_path[queued] = path_lo + static_cast<std::uint32_t>(j);
-      q_mean[queued] = m[j];
-      q_dst[queued] = dst;
-      queued += r[j] == kNextBlock;
+      q.path[q.size] = path_lo + static_cast<std::uint32_t>(j);
+      q.value[0][q.size] = m[j];
+      q.dst[q.size] = dst;
+      q.size += r[j] == kNextBlock;
       redo |= r[j] == kThisBlock;
     }
     if (redo)
@@ -338,78 +356,64 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
           r[j] = poisson_ptrs(u, m[j]);
         }
   });
-  while (queued > 0) second_trial();
+  while (q.size > 0) second_trial();
 }
 
 void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
                  const double* shapes, Index stride, double* out) {
   const std::uint32_t tag = (static_cast<std::uint32_t>(Stream::kGamma) << 24) | (coord & 0xFFFFFFu);
   alignas(64) double a0[kLanes], a1[kLanes], b0[kLanes], b1[kLanes];
-  // The lanes refused at their first trial, from blocks already written to out: their paths, shapes and slots,
-  // where their streams go on (kFromBlock1: block 1's first uniform; kFromBlock1b: its second) and block 1.
-  alignas(64) std::uint32_t q_path[2 * kLanes];
-  alignas(64) double q_shape[2 * kLanes], q_from[2 * kLanes], q_b0[2 * kLanes], q_b1[2 * kLanes];
-  double* q_dst[2 * kLanes];
-  int queued = 0;
-  // The second trial of the first min(queued, kLanes) of them, gamma_block on the stream's next four uniforms: from
-  // block 1's first (b0 b1 | c0 c1) or its second (b1 | c0 c1 | d0); the unused lanes run it at shape 0 (draw 0).
+  // The lanes refused at their first trial, from blocks already written to out; value: their shapes, where their
+  // streams go on (kFromBlock1: block 1's first uniform; kFromBlock1b: its second) and block 1's uniforms.
+  LaneQueue<4> q;
+  double* const shape = q.value[0];
+  double* const from = q.value[1];
+  double* const qb0 = q.value[2];
+  double* const qb1 = q.value[3];
+  // The second trial of a batch of them, gamma_block on the stream's next four uniforms: from block 1's first
+  // (b0 b1 | c0 c1) or its second (b1 | c0 c1 | d0); the unused lanes run it at shape 0 (draw 0).
   const auto second_trial = [&] {
-    const int len = std::min(queued, kLanes);
-    for (int j = len; j < kLanes; ++j) {
-      q_path[j] = 0;
-      q_shape[j] = 0.0;
-      q_from[j] = kFromBlock1;
-      q_b0[j] = q_b1[j] = 0.5;
-    }
+    const int len = q.batch({0.0, kFromBlock1, 0.5, 0.5});
     alignas(64) double c0[kLanes], c1[kLanes], d0[kLanes], d1[kLanes], s[4][kLanes], r[kLanes];
-    philox_uniform_pairs_at(seed, q_path, step, 2, tag, c0, c1);
-    philox_uniform_pairs_at(seed, q_path, step, 3, tag, d0, d1);
+    philox_uniform_pairs_at(seed, q.path, step, 2, tag, c0, c1);
+    philox_uniform_pairs_at(seed, q.path, step, 3, tag, d0, d1);
     for (int j = 0; j < kLanes; ++j) {
-      const bool first = q_from[j] == kFromBlock1;
-      s[0][j] = first ? q_b0[j] : q_b1[j];
-      s[1][j] = first ? q_b1[j] : c0[j];
+      const bool first = from[j] == kFromBlock1;
+      s[0][j] = first ? qb0[j] : qb1[j];
+      s[1][j] = first ? qb1[j] : c0[j];
       s[2][j] = first ? c0[j] : c1[j];
       s[3][j] = first ? c1[j] : d0[j];
     }
-    if (gamma_block(q_shape, r, s[0], s[1], s[2], s[3]) > 0)
+    if (gamma_block(shape, r, s[0], s[1], s[2], s[3]) > 0)
       for (int j = 0; j < len; ++j)
         if (r[j] < 0) {  // refused again: gamma_draw() from the trial's third uniform (s2) or its fourth (s3)
-          const bool first = q_from[j] == kFromBlock1, at_s2 = r[j] == kFromBlock1;
+          const bool first = from[j] == kFromBlock1, at_s2 = r[j] == kFromBlock1;
           const std::uint32_t block = first || at_s2 ? 2 : 3;
           const int used = first ? (at_s2 ? 0 : 1) : (at_s2 ? 1 : 0);
-          UniformStream u(seed, q_path[j], step, Stream::kGamma, coord, block == 2 ? c0[j] : d0[j],
+          UniformStream u(seed, q.path[j], step, Stream::kGamma, coord, block == 2 ? c0[j] : d0[j],
                           block == 2 ? c1[j] : d1[j], block, used);
-          r[j] = gamma_draw(u, q_shape[j]);
+          r[j] = gamma_draw(u, shape[j]);
         }
-    for (int j = 0; j < len; ++j) *q_dst[j] = r[j];
-    for (int j = len; j < queued; ++j) {
-      q_path[j - len] = q_path[j];
-      q_shape[j - len] = q_shape[j];
-      q_from[j - len] = q_from[j];
-      q_b0[j - len] = q_b0[j];
-      q_b1[j - len] = q_b1[j];
-      q_dst[j - len] = q_dst[j];
-    }
-    queued -= len;
+    q.finish(len, r);
   };
   by_blocks(path0, n, shapes, stride, out, [&](std::uint32_t path_lo, const double* sh, double* r, int len) {
-    if (queued >= kLanes) second_trial();  // entries of earlier blocks only: theirs are in out already
+    if (q.size >= kLanes) second_trial();  // entries of earlier blocks only: theirs are in out already
     philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, a0, a1);  // blocks 0 and 1 (random/noise.cpp)
     philox_uniform_pairs(seed, path_lo, step, 1, tag, kLanes, b0, b1);
     if (gamma_block(sh, r, a0, a1, b0, b1) == 0) return;
     double* const dst = out + static_cast<Index>(path_lo - path0) * stride;
     for (int j = 0; j < len; ++j)
-      if (r[j] < 0) {  // refused (~5% of the lanes): queued; queued < kLanes here, so entries stay below 2 kLanes
-        q_path[queued] = path_lo + static_cast<std::uint32_t>(j);
-        q_shape[queued] = sh[j];
-        q_from[queued] = r[j];
-        q_b0[queued] = b0[j];
-        q_b1[queued] = b1[j];
-        q_dst[queued] = dst + static_cast<Index>(j) * stride;
-        ++queued;
+      if (r[j] < 0) {  // refused (~5% of the lanes)
+        const int i = q.size++;
+        q.path[i] = path_lo + static_cast<std::uint32_t>(j);
+        shape[i] = sh[j];
+        from[i] = r[j];
+        qb0[i] = b0[j];
+        qb1[i] = b1[j];
+        q.dst[i] = dst + static_cast<Index>(j) * stride;
       }
   });
-  while (queued > 0) second_trial();
+  while (q.size > 0) second_trial();
 }
 
 }  // namespace pmm
