@@ -107,7 +107,7 @@ void uniform_pairs_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0_lo
   uniform_block<kLanes>(k0, k1, c0_lo, w1, w2, w3, u1, u2);
 }
 
-// kLanes uniform pairs, word 0 of lane j = c0s[j] (the Poisson lanes that go on to a second trial).
+// kLanes uniform pairs, word 0 of lane j = c0s[j] (the Poisson and Gamma lanes that go on to a second trial).
 void uniform_pairs_gather(std::uint32_t k0, std::uint32_t k1, const std::uint32_t* __restrict c0s, std::uint32_t w1,
                           std::uint32_t w2, std::uint32_t w3, double* __restrict u1, double* __restrict u2) {
   uniform_block<kLanes>(k0, k1, 0, w1, w2, w3, u1, u2, c0s);
