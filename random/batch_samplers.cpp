@@ -1,6 +1,6 @@
 // Poisson and Gamma draws of many counter streams at once, the SIMD versions of poisson_draw() and gamma_draw()
 // (distributions.hpp): lane j reads the UniformStream (seed; path0 + j, step, stream, coordinate) exactly as the
-// scalar sampler does, and gives its draw except where a libmvec log/exp/cos/pow result differs from libm's in the
+// scalar sampler does, and gives its draw except where a libmvec log/exp result differs from libm's in the
 // last ulp and moves a comparison (probability ~1e-16 a draw for the means and shapes of the solvers).
 // Poisson, mean < 12: inversion, k = min{k : v <= e^-mean sum_{i <= k} mean^i / i!} with v from block 0, the
 //   search stepped in all 64 lanes of a block until each has stopped.
@@ -10,11 +10,10 @@
 //   for the second trial (their block 1 from philox_uniform_pairs_at); what that refuses continues with the scalar
 //   trials from block 2 on (poisson_ptrs). A trial whose k is past the table is redone by the scalar sampler from
 //   that trial's block.
-// Gamma(shape), Marsaglia-Tsang at A = shape (shape + 1 when shape < 1): the first trial (the normal from block
-//   0, w = block 1's first uniform, U^{1/shape} from its second) in SIMD; the lanes it refuses (~5%) are gathered
-//   across blocks, 64 at a time, for a second SIMD trial on the stream's next four uniforms (blocks 2 and 3 from
-//   philox_uniform_pairs_at); what that refuses continues with the scalar gamma_draw() from where the trial left
-//   its stream.
+// Gamma(shape), Marsaglia-Tsang at A = shape (shape + 1 when shape < 1), trial b on block b (the AS 241 normal
+//   from its first uniform, the test's w from its second, recycled as the U of U^{1/shape}): the first trial in the
+//   block's 64 lanes; the lanes it refuses (~3%) are gathered across blocks, 64 at a time, for the second (block 1
+//   from philox_uniform_pairs_at); what that refuses continues with the scalar gamma_draw() from block 2 on.
 // Strict IEEE arithmetic (no -ffast-math, -ffp-contract=off as for the scalar code); only the named functions
 // below go through libmvec, declared here under their own names so that nothing else changes.
 #include <array>
@@ -25,13 +24,11 @@
 #include <pmm/random/noise.hpp>
 
 
-// libm's exp/log/cos/pow with their libmvec SIMD variants (glibc declares these only under -ffast-math): inside a
+// libm's exp/log with their libmvec SIMD variants (glibc declares these only under -ffast-math): inside a
 // vectorised loop GCC calls _ZGV*_exp etc., elsewhere they are the scalar libm functions.
 extern "C" {
 __attribute__((simd("notinbranch"), const, nothrow, leaf)) double pmm_simd_exp(double) __asm__("exp");
 __attribute__((simd("notinbranch"), const, nothrow, leaf)) double pmm_simd_log(double) __asm__("log");
-__attribute__((simd("notinbranch"), const, nothrow, leaf)) double pmm_simd_cos(double) __asm__("cos");
-__attribute__((simd("notinbranch"), const, nothrow, leaf)) double pmm_simd_pow(double, double) __asm__("pow");
 }
 
 namespace pmm {
@@ -43,10 +40,8 @@ constexpr int kLanes = 64;  // draws per block: a multiple of every SIMD width
 
 constexpr int kLgammaTable = 1024;  // PTRS trials with k below this read lgamma(k + 1) from the table
 // Lane results that are not draws: the scalar sampler takes over (out holds a count or a Gamma value >= 0 otherwise).
-constexpr double kFromBlock1 = -1.0;   // the stream's next uniform is block 1's first
-constexpr double kFromBlock1b = -2.0;  // Gamma: block 1's second
-// Poisson, after a PTRS trial on block b: the next trial reads block b + 1 (kNextBlock), or the scalar sampler redoes
-// this one from block b's first uniform (kThisBlock, k past the lgamma table).
+// After a trial on block b (PTRS or Marsaglia-Tsang): the next trial reads block b + 1 (kNextBlock); Poisson: or the
+// scalar sampler redoes this one from block b's first uniform (kThisBlock, k past the lgamma table).
 constexpr double kNextBlock = -1.0;
 constexpr double kThisBlock = -3.0;
 
@@ -59,7 +54,20 @@ const double* lgamma_table() {
   return table.data();
 }
 
-// The lanes j < kLanes with flag[j] != 0, in order, into idx; returns their count n. idx is padded up to a whole
+// The lanes j < kLanes with flag[j] = 1 (flags are 0 or 1) as the bits of a mask: -flag & 2^j and an OR
+// reduction, which GCC vectorises.
+constexpr std::array<std::uint64_t, kLanes> kLaneBit = [] {
+  std::array<std::uint64_t, kLanes> b{};
+  for (int j = 0; j < kLanes; ++j) b[static_cast<size_t>(j)] = std::uint64_t{1} << j;
+  return b;
+}();
+inline std::uint64_t lane_mask(const std::int64_t* __restrict flag) {
+  std::uint64_t m = 0;
+  for (int j = 0; j < kLanes; ++j) m |= static_cast<std::uint64_t>(-flag[j]) & kLaneBit[static_cast<size_t>(j)];
+  return m;
+}
+
+// The lanes j < kLanes with flag[j] = 1, in order, into idx; returns their count n. idx is padded up to a whole
 // number of 8-lane vectors, (n + 7) & ~7 entries, with copies of its first entry: a transcendental function that
 // only some lanes need runs on the packed lanes alone, with the same arguments, so the same bits.
 inline int pack_lanes(const std::int64_t* __restrict flag, int* __restrict idx) {
@@ -194,70 +202,120 @@ std::int64_t ptrs_trial(const double* __restrict m, const double* __restrict lga
   return left;
 }
 
-// kLanes Gamma(shape) draws into out; a0, a1, b0, b1 are blocks 0 and 1's uniforms. Returns how many lanes
-// the scalar sampler has to finish (out < 0).
+// The constants of a Gamma trial at one shape, kept across the blocks of a row that share it.
+struct GammaShapeConstants {
+  double shape = std::nan(""), d = 0, c = 0, inv = 0, thr = 0;
+};
+
+// kLanes Gamma(shape) draws into out, one Marsaglia-Tsang trial (gamma_mt_trial) on a block's uniforms u (the
+// normal's) and w (the test's, recycled for U^{1/shape}). Returns the mask of the lanes it refused (out =
+// kNextBlock: the stream goes on at the next block). The AS 241 tail (libmvec log) and U^{1/shape} (libmvec log and
+// exp, only where U > gamma_boost_threshold(shape), so never on an argument that sends libmvec to its slow path)
+// run on the packed lanes that need them; the exp test (two lanes a block) calls libm's log and exp as the scalar
+// trial does, lane by lane.
+
 PMM_SIMD_CLONES
-std::int64_t gamma_block(const double* __restrict shape, double* __restrict out, const double* __restrict a0,
-                         const double* __restrict a1, const double* __restrict b0, const double* __restrict b1) {
-  // Arguments that would send libmvec to its slow scalar path (log of V <= 0; pow that underflows, the common case
-  // for tiny shapes) are kept from it: U^{1/shape} is 0 when log U < -746 shape (below half the least subnormal, so
-  // libm's pow rounds it to 0 too), and pow and the logs of the final test run on the packed lanes that need them.
-  alignas(64) double log_a0[kLanes], cos_a1[kLanes], log_b1[kLanes], pow_b1[kLanes], x[kLanes], v[kLanes], V[kLanes];
-  alignas(64) std::int64_t power[kLanes], need[kLanes], log_accept[kLanes];
+std::uint64_t gamma_block(const double* __restrict shape, double* __restrict out, const double* __restrict u,
+                          const double* __restrict w, GammaShapeConstants& k) {
+  alignas(64) double d[kLanes], c[kLanes], inv[kLanes], thr[kLanes], x[kLanes], V[kLanes], sq[kLanes], U[kLanes];
+  alignas(64) std::int64_t tail[kLanes], need[kLanes], accept[kLanes], power[kLanes], refused[kLanes];
   alignas(64) int idx[kLanes];
-  alignas(64) double s1[kLanes], s2[kLanes], r1[kLanes], r2[kLanes];
+  alignas(64) double s1[kLanes], s2[kLanes], r1[kLanes];
+  // The trial's constants: from k for a block of one shape (the solvers' case), else lane by lane.
+  std::int64_t same = 1, boost = 0;
+  for (int j = 0; j < kLanes; ++j) same &= shape[j] == shape[0];
+  if (same) {
+    if (!(k.shape == shape[0])) {
+      const GammaMtParams p = gamma_mt_params(gamma_mt_shape(shape[0]));
+      k = {shape[0], p.d, p.c, 1.0 / shape[0], shape[0] < 1.0 ? gamma_boost_threshold(shape[0]) : 0.0};
+    }
+    for (int j = 0; j < kLanes; ++j) {
+      d[j] = k.d;
+      c[j] = k.c;
+      inv[j] = k.inv;
+      thr[j] = k.thr;
+    }
+  } else {
+    for (int j = 0; j < kLanes; ++j) {
+      const double sh = shape[j];
+      const GammaMtParams p = gamma_mt_params(gamma_mt_shape(sh));
+      d[j] = p.d;
+      c[j] = p.c;
+      inv[j] = 1.0 / sh;
+      s1[j] = (sh > 0) & (sh < 1.0) ? -708.0 * sh : 0.0;  // kept from libmvec's slow path
+    }
+    for (int j = 0; j < kLanes; ++j) thr[j] = pmm_simd_exp(s1[j]);
+  }
+  std::int64_t any_tail = 0;
   for (int j = 0; j < kLanes; ++j) {
-    log_a0[j] = pmm_simd_log(a0[j]);
-    cos_a1[j] = pmm_simd_cos(2.0 * M_PI * a1[j]);
-    log_b1[j] = pmm_simd_log(b1[j]);
+    const double q = u[j] - 0.5;
+    tail[j] = normal_quantile_in_tail(q);
+    any_tail |= tail[j];
+    x[j] = normal_quantile_central(q);
   }
+  if (any_tail) {  // ~15% of the lanes
+    const int n = pack_lanes(tail, idx), n8 = (n + 7) & ~7;
+    for (int i = 0; i < n8; ++i) {
+      s1[i] = normal_quantile_tail_area(u[idx[i]]);
+      s2[i] = u[idx[i]] - 0.5;
+    }
+    for (int i = 0; i < n8; ++i) r1[i] = pmm_simd_log(s1[i]);
+    for (int i = 0; i < n8; ++i) r1[i] = normal_quantile_tail(s2[i], r1[i]);
+    for (int i = 0; i < n; ++i) x[idx[i]] = r1[i];
+  }
+  std::int64_t any_need = 0;
   for (int j = 0; j < kLanes; ++j) {
-    const double sh = shape[j];
-    power[j] = sh > 0 && sh < 1.0 && log_b1[j] >= -746.0 * sh;
-    pow_b1[j] = 0.0;
-    const GammaMtParams p = gamma_mt_params(gamma_mt_shape(sh));
-    x[j] = std::sqrt(-2.0 * log_a0[j]) * cos_a1[j];  // normal_draw()
-    v[j] = 1.0 + p.c * x[j];
-    V[j] = v[j] * v[j] * v[j];
-    need[j] = (sh > 0) & (v[j] > 0) & !gamma_mt_squeeze(x[j], b0[j]);  // the log test decides
-    log_accept[j] = 0;
+    const double sh = shape[j], v = 1.0 + c[j] * x[j];
+    V[j] = v * v * v;
+    sq[j] = gamma_mt_squeeze(x[j]);
+    const std::int64_t live = (sh > 0) & (v > 0), squeezed = w[j] < sq[j];
+    need[j] = live & !squeezed;  // the exp test decides
+    any_need |= need[j];
+    accept[j] = live & squeezed;
+    U[j] = w[j] / sq[j];
+    boost |= sh < 1.0;
   }
-  // U^{1/shape}, used for shape < 1 where it does not underflow (55% of the lanes of pmm-bench-solvers' IGG run).
-  int n = pack_lanes(power, idx), n8 = (n + 7) & ~7;
-  for (int i = 0; i < n8; ++i) {
-    s1[i] = b1[idx[i]];
-    s2[i] = shape[idx[i]];
+  if (any_need) {  // libm, not libmvec: an ulp of e moves U by 1/(e - s+) ulps, and U^{1/shape} that by 1/shape
+    for (std::uint64_t m = lane_mask(need); m != 0; m &= m - 1) {
+      const int j = __builtin_ctzll(m);
+      const double e = std::exp(gamma_mt_log_bound(GammaMtParams{d[j], c[j]}, x[j], V[j], std::log(V[j])));
+      accept[j] = w[j] < e;
+      U[j] = gamma_mt_recycled(w[j], sq[j], e);
+    }
   }
-  for (int i = 0; i < n8; ++i) r1[i] = pmm_simd_pow(s1[i], 1.0 / s2[i]);
-  for (int i = 0; i < n; ++i) pow_b1[idx[i]] = r1[i];
-  // log w and log V where the squeeze leaves the trial open (a few percent of the lanes).
-  n = pack_lanes(need, idx);
-  n8 = (n + 7) & ~7;
-  for (int i = 0; i < n8; ++i) {
-    s1[i] = b0[idx[i]];
-    s2[i] = V[idx[i]];
+  std::int64_t left = 0;  // whether any lane is refused
+  if (boost) {  // U^{1/shape} = exp(log U / shape) on the packed lanes where it is not taken as 0
+    for (int j = 0; j < kLanes; ++j) {
+      power[j] = accept[j] & (shape[j] < 1.0) & (U[j] > thr[j]);
+      r1[j] = 0.0;
+    }
+    const int n = pack_lanes(power, idx), n8 = (n + 7) & ~7;
+    for (int i = 0; i < n8; ++i) {
+      s1[i] = U[idx[i]];
+      s2[i] = inv[idx[i]];
+    }
+    for (int i = 0; i < n8; ++i) s1[i] = pmm_simd_log(s1[i]) * s2[i];
+    for (int i = 0; i < n8; ++i) s2[i] = pmm_simd_exp(s1[i]);
+    for (int i = 0; i < n; ++i) r1[idx[i]] = s2[i];
+    for (int j = 0; j < kLanes; ++j) {
+      const double sh = shape[j], g = d[j] * V[j];
+      double r = accept[j] ? (sh < 1.0 ? g * r1[j] : g) : kNextBlock;
+      r = sh > 0 ? r : 0.0;
+      out[j] = r;
+      refused[j] = r < 0;
+      left |= refused[j];
+    }
+  } else {
+    for (int j = 0; j < kLanes; ++j) {
+      const double sh = shape[j];
+      double r = accept[j] ? d[j] * V[j] : kNextBlock;
+      r = sh > 0 ? r : 0.0;
+      out[j] = r;
+      refused[j] = r < 0;
+      left |= refused[j];
+    }
   }
-  for (int i = 0; i < n8; ++i) {
-    r1[i] = pmm_simd_log(s1[i]);
-    r2[i] = pmm_simd_log(s2[i]);
-  }
-  for (int i = 0; i < n; ++i) {
-    const int j = idx[i];
-    log_accept[j] = gamma_mt_log_accept(gamma_mt_params(gamma_mt_shape(shape[j])), x[j], V[j], r1[i], r2[i]);
-  }
-  std::int64_t left = 0;
-  for (int j = 0; j < kLanes; ++j) {
-    const double sh = shape[j];
-    const GammaMtParams p = gamma_mt_params(gamma_mt_shape(sh));
-    const std::int64_t accept = gamma_mt_squeeze(x[j], b0[j]) | log_accept[j];
-    const double g = p.d * V[j];
-    double r = accept ? (sh < 1.0 ? g * pow_b1[j] : g) : kFromBlock1b;
-    r = v[j] > 0 ? r : kFromBlock1;
-    r = sh > 0 ? r : 0.0;
-    out[j] = r;
-    left += r < 0;
-  }
-  return left;
+  return left ? lane_mask(refused) : 0;
 }
 
 }  // namespace
@@ -362,56 +420,36 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
 void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
                  const double* shapes, Index stride, double* out) {
   const std::uint32_t tag = (static_cast<std::uint32_t>(Stream::kGamma) << 24) | (coord & 0xFFFFFFu);
-  alignas(64) double a0[kLanes], a1[kLanes], b0[kLanes], b1[kLanes];
-  // The lanes refused at their first trial, from blocks already written to out; value: their shapes, where their
-  // streams go on (kFromBlock1: block 1's first uniform; kFromBlock1b: its second) and block 1's uniforms.
-  LaneQueue<4> q;
-  double* const shape = q.value[0];
-  double* const from = q.value[1];
-  double* const qb0 = q.value[2];
-  double* const qb1 = q.value[3];
-  // The second trial of a batch of them, gamma_block on the stream's next four uniforms: from block 1's first
-  // (b0 b1 | c0 c1) or its second (b1 | c0 c1 | d0); the unused lanes run it at shape 0 (draw 0).
+  alignas(64) double u[kLanes], w[kLanes];
+  // The lanes refused at their first trial (value[0]: the shape), from blocks already written to out.
+  LaneQueue<1> q;
+  GammaShapeConstants first, second;
+  // The second trial (block 1) of a batch of them.
   const auto second_trial = [&] {
-    const int len = q.batch({0.0, kFromBlock1, 0.5, 0.5});
-    alignas(64) double c0[kLanes], c1[kLanes], d0[kLanes], d1[kLanes], s[4][kLanes], r[kLanes];
-    philox_uniform_pairs_at(seed, q.path, step, 2, tag, c0, c1);
-    philox_uniform_pairs_at(seed, q.path, step, 3, tag, d0, d1);
-    for (int j = 0; j < kLanes; ++j) {
-      const bool first = from[j] == kFromBlock1;
-      s[0][j] = first ? qb0[j] : qb1[j];
-      s[1][j] = first ? qb1[j] : c0[j];
-      s[2][j] = first ? c0[j] : c1[j];
-      s[3][j] = first ? c1[j] : d0[j];
+    const int len = q.batch({q.value[0][0]});  // padded with the first lane's shape (the solvers' rows share one)
+    const double* shape = q.value[0];
+    alignas(64) double u1[kLanes], w1[kLanes], r[kLanes];
+    philox_uniform_pairs_at(seed, q.path, step, 1, tag, u1, w1);
+    // Refused again: gamma_draw()'s trials from block 2 on (the padding lanes past len are left alone).
+    const std::uint64_t used = len == kLanes ? ~std::uint64_t{0} : (std::uint64_t{1} << len) - 1;
+    for (std::uint64_t m = gamma_block(shape, r, u1, w1, second) & used; m != 0; m &= m - 1) {
+      const int j = __builtin_ctzll(m);
+      UniformStream us(seed, q.path[j], step, Stream::kGamma, coord, u1[j], w1[j], 1, 2);
+      r[j] = gamma_draw(us, shape[j]);
     }
-    if (gamma_block(shape, r, s[0], s[1], s[2], s[3]) > 0)
-      for (int j = 0; j < len; ++j)
-        if (r[j] < 0) {  // refused again: gamma_draw() from the trial's third uniform (s2) or its fourth (s3)
-          const bool first = from[j] == kFromBlock1, at_s2 = r[j] == kFromBlock1;
-          const std::uint32_t block = first || at_s2 ? 2 : 3;
-          const int used = first ? (at_s2 ? 0 : 1) : (at_s2 ? 1 : 0);
-          UniformStream u(seed, q.path[j], step, Stream::kGamma, coord, block == 2 ? c0[j] : d0[j],
-                          block == 2 ? c1[j] : d1[j], block, used);
-          r[j] = gamma_draw(u, shape[j]);
-        }
     q.finish(len, r);
   };
   by_blocks(path0, n, shapes, stride, out, [&](std::uint32_t path_lo, const double* sh, double* r, int len) {
     if (q.size >= kLanes) second_trial();  // entries of earlier blocks only: theirs are in out already
-    philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, a0, a1);  // blocks 0 and 1 (random/noise.cpp)
-    philox_uniform_pairs(seed, path_lo, step, 1, tag, kLanes, b0, b1);
-    if (gamma_block(sh, r, a0, a1, b0, b1) == 0) return;
+    philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u, w);  // block 0 (random/noise.cpp's kernels)
+    // The refused lanes (~3%, two a block; padding lanes past len have shape 0 and are never refused).
     double* const dst = out + static_cast<Index>(path_lo - path0) * stride;
-    for (int j = 0; j < len; ++j)
-      if (r[j] < 0) {  // refused (~5% of the lanes)
-        const int i = q.size++;
-        q.path[i] = path_lo + static_cast<std::uint32_t>(j);
-        shape[i] = sh[j];
-        from[i] = r[j];
-        qb0[i] = b0[j];
-        qb1[i] = b1[j];
-        q.dst[i] = dst + static_cast<Index>(j) * stride;
-      }
+    for (std::uint64_t m = gamma_block(sh, r, u, w, first); m != 0; m &= m - 1) {
+      const int j = __builtin_ctzll(m), i = q.size++;
+      q.path[i] = path_lo + static_cast<std::uint32_t>(j);
+      q.value[0][i] = sh[j];
+      q.dst[i] = dst + static_cast<Index>(j) * stride;
+    }
   });
   while (q.size > 0) second_trial();
 }

@@ -1,6 +1,7 @@
 // Exact samplers driven by a UniformStream (so draws stay counter-based): Box-Muller normals,
 // Poisson (inversion for mean < 12, Hormann's PTRS transformed rejection above: exact for any mean),
-// Gamma (Marsaglia-Tsang; shape < 1 by Gamma(a + 1) U^{1/a}).
+// Gamma (Marsaglia-Tsang on AS 241 normals, one Philox block a trial; shape < 1 by Gamma(a + 1) U^{1/a}, U recycled
+// from the trial's acceptance uniform).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -96,8 +97,59 @@ PMM_HD inline double poisson_draw(UniformStream& u, double mean) {
   return poisson_ptrs(u, mean);
 }
 
-// Marsaglia-Tsang for Gamma(A, 1), A >= 1: d = A - 1/3, c = 1/sqrt(9 d); x ~ N(0, 1) (Box-Muller, redrawn while v =
-// 1 + c x <= 0), V = v^3, w ~ U(0, 1); accept d V when w < 1 - 0.0331 x^4 or log w < x^2/2 + d (1 - V + log V).
+// The standard normal quantile Phi^{-1}(p), 0 < p < 1, by Wichura's AS 241 (PPND16; Applied Statistics 37, 477-484,
+// 1988), relative error about 1e-16: with q = p - 1/2, q R1(0.180625 - q^2) for |q| <= 0.425 (85% of uniforms), else
+// with r = sqrt(-log min(p, 1 - p)), sign(q) R2(r - 1.6) for r <= 5 and sign(q) R3(r - 5) beyond (min(p, 1 - p) <
+// e^-25); R1, R2, R3 are ratios of degree-7 polynomials. The pieces are separate so that the SIMD Gamma sampler
+// evaluates the central ratio in every lane and the tail only where it is needed.
+PMM_HD inline bool normal_quantile_in_tail(double q) { return !(std::fabs(q) <= 0.425); }
+PMM_HD inline double normal_quantile_central(double q) {
+  const double r = 0.180625 - q * q;
+  return q *
+         (((((((2509.0809287301226727 * r + 33430.575583588128105) * r + 67265.770927008700853) * r +
+              45921.953931549871457) * r + 13731.693765509461125) * r + 1971.5909503065514427) * r +
+           133.14166789178437745) * r + 3.387132872796366608) /
+         (((((((5226.495278852854561 * r + 28729.085735721942674) * r + 39307.89580009271061) * r +
+              21213.794301586595867) * r + 5394.1960214247511077) * r + 687.1870074920579083) * r +
+           42.313330701600911252) * r + 1.0);
+}
+// The tail, given q and log min(p, 1 - p) (the argument of the one transcendental call).
+PMM_HD inline double normal_quantile_tail(double q, double log_tail) {
+  double r = std::sqrt(-log_tail), z;
+  if (r <= 5.0) {
+    r -= 1.6;
+    z = (((((((7.7454501427834140764e-4 * r + 0.0227238449892691845833) * r + 0.24178072517745061177) * r +
+             1.27045825245236838258) * r + 3.64784832476320460504) * r + 5.7694972214606914055) * r +
+          4.6303378461565452959) * r + 1.42343711074968357734) /
+        (((((((1.05075007164441684324e-9 * r + 5.475938084995344946e-4) * r + 0.0151986665636164571966) * r +
+             0.14810397642748007459) * r + 0.68976733498510000455) * r + 1.6763848301838038494) * r +
+          2.05319162663775882187) * r + 1.0);
+  } else {
+    r -= 5.0;
+    z = (((((((2.01033439929228813265e-7 * r + 2.71155556874348757815e-5) * r + 0.0012426609473880784386) * r +
+             0.026532189526576123093) * r + 0.29656057182850489123) * r + 1.7848265399172913358) * r +
+          5.4637849111641143699) * r + 6.6579046435011037772) /
+        (((((((2.04426310338993978564e-15 * r + 1.4215117583164458887e-7) * r + 1.8463183175100546818e-5) * r +
+             7.868691311456132591e-4) * r + 0.0148753612908506148525) * r + 0.13692988092273580531) * r +
+          0.59983220655588793769) * r + 1.0);
+  }
+  return q < 0 ? -z : z;
+}
+// min(p, 1 - p), exact for p in (0, 1) (1 - p is exact for p >= 1/2).
+PMM_HD inline double normal_quantile_tail_area(double p) { return p < 0.5 ? p : 1.0 - p; }
+PMM_HD inline double normal_quantile(double p) {
+  const double q = p - 0.5;
+  return normal_quantile_in_tail(q) ? normal_quantile_tail(q, std::log(normal_quantile_tail_area(p)))
+                                    : normal_quantile_central(q);
+}
+
+// Gamma(shape, 1) by Marsaglia-Tsang at A = shape (A = shape + 1 for shape < 1, times U^{1/shape}), one Philox block
+// per trial: d = A - 1/3, c = 1/sqrt(9 d), x = Phi^{-1}(u) (AS 241) from the block's first uniform, w its second;
+// v = 1 + c x, V = v^3; with v > 0 the trial accepts d V when w < s = 1 - 0.0331 x^4 (the squeeze) or w < e =
+// exp(min(h, 0)), h = x^2/2 + d (1 - V + log V) (Marsaglia and Tsang's test log w < h), and a refused trial passes to
+// the next block. Given x and acceptance, w is uniform on (0, e), so U = w / s (squeeze) or (w - s+) / (e - s+)
+// (s+ = max(s, 0)) is U(0, 1) and independent of the accepted d V: the trial's w is recycled as the U of the shape < 1
+// boost, and U^{1/shape} is exp(log U * (1 / shape)). Each trial reads exactly two uniforms (its block).
 struct GammaMtParams {
   double d, c;
 };
@@ -107,30 +159,46 @@ PMM_HD inline GammaMtParams gamma_mt_params(double A) {
 }
 // The shape the Marsaglia-Tsang loop runs at: shape < 1 is drawn as Gamma(shape + 1) U^{1/shape}.
 PMM_HD inline double gamma_mt_shape(double shape) { return shape < 1.0 ? shape + 1.0 : shape; }
-PMM_HD inline bool gamma_mt_squeeze(double x, double w) { return w < 1.0 - 0.0331 * x * x * x * x; }
-PMM_HD inline bool gamma_mt_log_accept(const GammaMtParams& p, double x, double V, double log_w, double log_V) {
-  return log_w < 0.5 * x * x + p.d * (1.0 - V + log_V);
+PMM_HD inline double gamma_mt_squeeze(double x) { return 1.0 - 0.0331 * x * x * x * x; }
+// The argument h of e = exp(min(h, 0)), given V and log V.
+PMM_HD inline double gamma_mt_log_bound(const GammaMtParams& p, double x, double V, double log_V) {
+  const double h = 0.5 * x * x + p.d * (1.0 - V + log_V);
+  return h < 0.0 ? h : 0.0;
 }
-// Trials from the stream's next uniforms until one is accepted.
-PMM_HD inline double gamma_mt(UniformStream& u, const GammaMtParams& p) {
-  for (;;) {
-    double x, v;
-    do {
-      x = normal_draw(u);
-      v = 1.0 + p.c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const double w = u.next();
-    if (gamma_mt_squeeze(x, w)) return p.d * v;
-    if (gamma_mt_log_accept(p, x, v, std::log(w), std::log(v))) return p.d * v;
+// The recycled uniform of a trial accepted by the exp test (s <= w < e).
+PMM_HD inline double gamma_mt_recycled(double w, double s, double e) {
+  const double lo = s > 0.0 ? s : 0.0;
+  return (w - lo) / (e - lo);
+}
+// U^{1/shape} = exp(log U / shape) is taken as 0 where U <= exp(-708 shape), i.e. where it is below about e^-708 =
+// 3.3e-308, near or past the end of the normal doubles (any double sampler gives 0 there from e^-745 down).
+PMM_HD inline double gamma_boost_threshold(double shape) { return std::exp(-708.0 * shape); }
+// One trial: whether it accepts, and then the Gamma(A) value g and the recycled uniform U.
+PMM_HD inline bool gamma_mt_trial(const GammaMtParams& p, double u, double w, double& g, double& U) {
+  const double x = normal_quantile(u), v = 1.0 + p.c * x;
+  if (!(v > 0)) return false;
+  const double V = v * v * v, s = gamma_mt_squeeze(x);
+  g = p.d * V;
+  if (w < s) {
+    U = w / s;
+    return true;
   }
+  const double e = std::exp(gamma_mt_log_bound(p, x, V, std::log(V)));
+  U = gamma_mt_recycled(w, s, e);
+  return w < e;
 }
 
-// Gamma(shape, scale 1).
+// Gamma(shape, scale 1); 0 for shape <= 0 or NaN.
 PMM_HD inline double gamma_draw(UniformStream& u, double shape) {
   if (!(shape > 0)) return 0.0;
-  const double g = gamma_mt(u, gamma_mt_params(gamma_mt_shape(shape)));
-  return shape < 1.0 ? g * std::pow(u.next(), 1.0 / shape) : g;
+  const GammaMtParams p = gamma_mt_params(gamma_mt_shape(shape));
+  double g = 0, U = 0;
+  for (;;) {
+    const double u1 = u.next(), w = u.next();
+    if (gamma_mt_trial(p, u1, w, g, U)) break;
+  }
+  if (!(shape < 1.0)) return g;
+  return U > gamma_boost_threshold(shape) ? g * std::exp(std::log(U) * (1.0 / shape)) : 0.0;
 }
 
 // The standard normal of (path, step, coordinate) on the kNormal stream, as fill_normals() lays them out: one

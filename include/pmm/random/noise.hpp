@@ -72,7 +72,8 @@ void philox_uniform_pairs_at(std::uint64_t seed, const std::uint32_t* c0, std::u
 void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
                    const double* means, Index stride, double* out);
 // Gamma(shapes[j stride], 1) draws of the streams (seed; path0 + j, step, kGamma, coord) into out[j stride]:
-// gamma_draw()'s values up to libmvec-vs-libm rounding (~1e-16 relative). out must not overlap shapes.
+// gamma_draw()'s values up to libmvec-vs-libm rounding (within 1e-12 + 2e-15/shape relative: U^{1/shape} carries an
+// ulp of log U times 1/shape). out must not overlap shapes.
 void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
                  const double* shapes, Index stride, double* out);
 
