@@ -79,6 +79,13 @@ inline int pack_lanes(const std::int64_t* __restrict flag, int* __restrict idx) 
   for (int i = n; i < ((n + 7) & ~7); ++i) idx[i] = idx[0];
   return n;
 }
+// The same from the lanes' bit mask, one bit-scan a lane: cheaper than pack_lanes where few lanes are set.
+inline int pack_mask(std::uint64_t mask, int* __restrict idx) {
+  int n = 0;
+  for (; mask != 0; mask &= mask - 1) idx[n++] = __builtin_ctzll(mask);
+  for (int i = n; i < ((n + 7) & ~7); ++i) idx[i] = idx[0];
+  return n;
+}
 
 // kLanes Poisson draws of means m into out by inversion, the lanes with mean >= 12 left to ptrs_trial(); u1 is block
 // 0's first uniform (philox_uniform_pairs). Returns whether any lane has mean >= 12. Each loop is straight-line code
@@ -202,21 +209,27 @@ std::int64_t ptrs_trial(const double* __restrict m, const double* __restrict lga
   return left;
 }
 
+// From this many lanes of a block on, U^{1/shape} is computed in all kLanes lanes rather than on the packed ones.
+constexpr int kDenseBoostFrom = 24;
+
 // The constants of a Gamma trial at one shape, kept across the blocks of a row that share it.
 struct GammaShapeConstants {
-  double shape = std::nan(""), d = 0, c = 0, inv = 0, thr = 0;
+  double shape = std::nan(""), d = 0, c = 0, q = 0, inv = 0, thr = 0;
 };
 
 // kLanes Gamma(shape) draws into out, one Marsaglia-Tsang trial (gamma_mt_trial) on a block's uniforms u (the
 // normal's) and w (the test's, recycled for U^{1/shape}). Returns the mask of the lanes it refused (out =
-// kNextBlock: the stream goes on at the next block). The AS 241 tail (libmvec log) and U^{1/shape} (libmvec log and
-// exp, only where U > gamma_boost_threshold(shape), so never on an argument that sends libmvec to its slow path)
-// run on the packed lanes that need them; the exp test (~8% of the lanes) calls libm's log and exp as the scalar
-// trial does, lane by lane.
+// kNextBlock: the stream goes on at the next block). The AS 241 tail (~15% of the lanes: libmvec log, and R2 alone,
+// R3's rare lanes redone) runs on the lanes packed by bit-scan; U^{1/shape} (libmvec log and exp, only where U >
+// gamma_boost_threshold(shape), so never on an argument that sends libmvec to its slow path) in all lanes of a block
+// where most need it, else on the packed ones. Past the squeeze, the bounds of e decide the lanes of shape >= 1
+// (gamma_mt_trial's order); the exp test (~8% of the lanes at shape < 1, 0.1-4% at shape >= 1) calls libm's log and
+// exp as the scalar trial does, lane by lane.
 PMM_SIMD_CLONES
 std::uint64_t gamma_block(const double* __restrict shape, double* __restrict out, const double* __restrict u,
                           const double* __restrict w, GammaShapeConstants& k) {
-  alignas(64) double d[kLanes], c[kLanes], inv[kLanes], thr[kLanes], x[kLanes], V[kLanes], sq[kLanes], U[kLanes];
+  alignas(64) double d[kLanes], c[kLanes], q[kLanes], inv[kLanes], thr[kLanes], x[kLanes], V[kLanes], sq[kLanes];
+  alignas(64) double U[kLanes];
   alignas(64) std::int64_t tail[kLanes], need[kLanes], accept[kLanes], power[kLanes], refused[kLanes];
   alignas(64) int idx[kLanes];
   alignas(64) double s1[kLanes], s2[kLanes], r1[kLanes];
@@ -226,11 +239,12 @@ std::uint64_t gamma_block(const double* __restrict shape, double* __restrict out
   if (same) {
     if (!(k.shape == shape[0])) {
       const GammaMtParams p = gamma_mt_params(gamma_mt_shape(shape[0]));
-      k = {shape[0], p.d, p.c, 1.0 / shape[0], shape[0] < 1.0 ? gamma_boost_threshold(shape[0]) : 0.0};
+      k = {shape[0], p.d, p.c, p.q, 1.0 / shape[0], shape[0] < 1.0 ? gamma_boost_threshold(shape[0]) : 0.0};
     }
     for (int j = 0; j < kLanes; ++j) {
       d[j] = k.d;
       c[j] = k.c;
+      q[j] = k.q;
       inv[j] = k.inv;
       thr[j] = k.thr;
     }
@@ -240,40 +254,60 @@ std::uint64_t gamma_block(const double* __restrict shape, double* __restrict out
       const GammaMtParams p = gamma_mt_params(gamma_mt_shape(sh));
       d[j] = p.d;
       c[j] = p.c;
+      q[j] = p.q;
       inv[j] = 1.0 / sh;
       s1[j] = (sh > 0) & (sh < 1.0) ? -708.0 * sh : 0.0;  // kept from libmvec's slow path
     }
     for (int j = 0; j < kLanes; ++j) thr[j] = pmm_simd_exp(s1[j]);
   }
-  std::int64_t any_tail = 0;
   for (int j = 0; j < kLanes; ++j) {
     const double q = u[j] - 0.5;
     tail[j] = normal_quantile_in_tail(q);
-    any_tail |= tail[j];
     x[j] = normal_quantile_central(q);
   }
-  if (any_tail) {  // ~15% of the lanes
-    const int n = pack_lanes(tail, idx), n8 = (n + 7) & ~7;
+  if (const std::uint64_t m = lane_mask(tail)) {  // ~15% of the lanes
+    const int n = pack_mask(m, idx), n8 = (n + 7) & ~7;
     for (int i = 0; i < n8; ++i) {
       s1[i] = normal_quantile_tail_area(u[idx[i]]);
       s2[i] = u[idx[i]] - 0.5;
     }
-    for (int i = 0; i < n8; ++i) r1[i] = pmm_simd_log(s1[i]);
-    for (int i = 0; i < n8; ++i) r1[i] = normal_quantile_tail(s2[i], r1[i]);
-    for (int i = 0; i < n; ++i) x[idx[i]] = r1[i];
+    for (int i = 0; i < n8; ++i) r1[i] = normal_quantile_tail_r(pmm_simd_log(s1[i]));
+    std::int64_t far = 0;  // r > 5: p < e^-25 (normal_quantile_tail's second ratio), redone lane by lane
+    for (int i = 0; i < n8; ++i) far |= !(r1[i] <= 5.0);
+    for (int i = 0; i < n8; ++i) s1[i] = normal_quantile_tail_near(s2[i], r1[i]);
+    if (far)
+      for (int i = 0; i < n; ++i)
+        if (!(r1[i] <= 5.0)) s1[i] = normal_quantile_tail_far(s2[i], r1[i]);
+    for (int i = 0; i < n; ++i) x[idx[i]] = s1[i];
   }
-  std::int64_t any_need = 0;
+  // Past the squeeze, in the lanes with shape >= 1, the bounds of e decide most lanes (gamma_mt_trial's order); the
+  // exp test decides the rest. Blocks that all have shape < 1 skip the bounds.
+  std::int64_t any_need = 0, bounds = 0;
+  for (int j = 0; j < kLanes; ++j) {
+    bounds |= !(shape[j] < 1.0);
+    boost |= shape[j] < 1.0;
+  }
   for (int j = 0; j < kLanes; ++j) {
     const double sh = shape[j], v = 1.0 + c[j] * x[j];
     V[j] = v * v * v;
     sq[j] = gamma_mt_squeeze(x[j]);
     const std::int64_t live = (sh > 0) & (v > 0), squeezed = w[j] < sq[j];
-    need[j] = live & !squeezed;  // the exp test decides
-    any_need |= need[j];
+    need[j] = live & !squeezed;
     accept[j] = live & squeezed;
-    U[j] = w[j] / sq[j];
-    boost |= sh < 1.0;
   }
+  if (boost)  // the recycled uniform of the squeezed lanes (the exp test writes its own)
+    for (int j = 0; j < kLanes; ++j) U[j] = w[j] / sq[j];
+  if (bounds) {
+    for (int j = 0; j < kLanes; ++j) {
+      const GammaMtParams p{d[j], c[j], q[j]};
+      const double v = 1.0 + c[j] * x[j];
+      const std::int64_t use = need[j] & !(shape[j] < 1.0), refuse = gamma_mt_surely_refused(p, x[j], v, w[j]);
+      const std::int64_t sure = !refuse & gamma_mt_surely_accepted(p, x[j], v, w[j]);
+      accept[j] |= use & sure;
+      need[j] &= !(use & (refuse | sure));
+    }
+  }
+  for (int j = 0; j < kLanes; ++j) any_need |= need[j];
   if (any_need) {  // libm, not libmvec: an ulp of e moves U by 1/(e - s+) ulps, and U^{1/shape} that by 1/shape
     for (std::uint64_t m = lane_mask(need); m != 0; m &= m - 1) {
       const int j = __builtin_ctzll(m);
@@ -282,18 +316,26 @@ std::uint64_t gamma_block(const double* __restrict shape, double* __restrict out
       U[j] = gamma_mt_recycled(w[j], sq[j], e);
     }
   }
-  // U^{1/shape} = exp(log U / shape) on the packed lanes where it is not taken as 0 (r1 = 0 elsewhere).
+  // U^{1/shape} = exp(log U / shape) where it is not taken as 0 (r1 = 0 there): in every lane when most need it
+  // (shape >= ~0.001 in the solvers' rows; the others compute log 1 and e^0), else on the packed lanes.
   for (int j = 0; j < kLanes; ++j) r1[j] = 0.0;
   if (boost) {
     for (int j = 0; j < kLanes; ++j) power[j] = accept[j] & (shape[j] < 1.0) & (U[j] > thr[j]);
-    const int n = pack_lanes(power, idx), n8 = (n + 7) & ~7;
-    for (int i = 0; i < n8; ++i) {
-      s1[i] = U[idx[i]];
-      s2[i] = inv[idx[i]];
+    const std::uint64_t m = lane_mask(power);
+    if (__builtin_popcountll(m) >= kDenseBoostFrom) {
+      for (int j = 0; j < kLanes; ++j) s1[j] = pmm_simd_log(power[j] ? U[j] : 1.0) * inv[j];
+      for (int j = 0; j < kLanes; ++j) s2[j] = pmm_simd_exp(power[j] ? s1[j] : 0.0);
+      for (int j = 0; j < kLanes; ++j) r1[j] = power[j] ? s2[j] : 0.0;
+    } else if (m != 0) {
+      const int n = pack_mask(m, idx), n8 = (n + 7) & ~7;
+      for (int i = 0; i < n8; ++i) {
+        s1[i] = U[idx[i]];
+        s2[i] = inv[idx[i]];
+      }
+      for (int i = 0; i < n8; ++i) s1[i] = pmm_simd_log(s1[i]) * s2[i];
+      for (int i = 0; i < n8; ++i) s2[i] = pmm_simd_exp(s1[i]);
+      for (int i = 0; i < n; ++i) r1[idx[i]] = s2[i];
     }
-    for (int i = 0; i < n8; ++i) s1[i] = pmm_simd_log(s1[i]) * s2[i];
-    for (int i = 0; i < n8; ++i) s2[i] = pmm_simd_exp(s1[i]);
-    for (int i = 0; i < n; ++i) r1[idx[i]] = s2[i];
   }
   std::int64_t left = 0;  // whether any lane is refused
   for (int j = 0; j < kLanes; ++j) {

@@ -435,7 +435,8 @@ TEST_CASE("random: poisson_lanes' second PTRS trial (lanes gathered across block
 }
 
 namespace {
-// Which trial (block) of gamma_draw accepts (0: none of the first 50), and whether that trial's exp test decided.
+// Which trial (block) of gamma_draw accepts (0: none of the first 50), and whether that trial got past the squeeze
+// (the exp test or, for shape >= 1, its lower bound decided).
 std::pair<int, bool> gamma_attempts(std::uint64_t seed, std::uint32_t path, std::uint32_t step, std::uint32_t coord,
                                     double shape) {
   pmm::UniformStream u(seed, path, step, pmm::Stream::kGamma, coord);
@@ -443,7 +444,8 @@ std::pair<int, bool> gamma_attempts(std::uint64_t seed, std::uint32_t path, std:
   for (int attempt = 1; attempt <= 50; ++attempt) {
     const double u1 = u.next(), w = u.next();
     double g = 0, U = 0;
-    if (pmm::gamma_mt_trial(p, u1, w, g, U)) return {attempt, !(w < pmm::gamma_mt_squeeze(pmm::normal_quantile(u1)))};
+    if (pmm::gamma_mt_trial(p, u1, w, shape < 1.0, g, U))
+      return {attempt, !(w < pmm::gamma_mt_squeeze(pmm::normal_quantile(u1)))};
   }
   return {0, false};
 }
@@ -531,7 +533,7 @@ TEST_CASE("random: a Marsaglia-Tsang trial's recycled uniform is U(0, 1) and ind
       pmm::UniformStream s(21, path, 0, pmm::Stream::kUser, 0);
       const double u1 = s.next(), w = s.next();
       double g = 0, U = 0;
-      if (!pmm::gamma_mt_trial(p, u1, w, g, U)) continue;
+      if (!pmm::gamma_mt_trial(p, u1, w, true, g, U)) continue;
       all_u.push_back(U);
       values.push_back(g);
       if (!(w < pmm::gamma_mt_squeeze(pmm::normal_quantile(u1)))) exp_u.push_back(U);
@@ -565,6 +567,73 @@ TEST_CASE("random: a Marsaglia-Tsang trial's recycled uniform is U(0, 1) and ind
     INFO("Spearman rho " << rho);
     CHECK(pmm_test::z_p_value(rho * std::sqrt(n - 1)) > pmm_test::kMinP);
   }
+}
+
+TEST_CASE("random: the Marsaglia-Tsang bounds of e hold and only short-cut the exp test's decisions") {
+  // 1 - b/min(1, v) <= e <= M/(M + b) (b = x^4/(108 d), M = max(1, v)^4) for e = exp(min(h, 0)) as the trial computes
+  // it, on a grid of x over every normal AS 241 gives (|x| <= 8.3) with v > 0, at A from 1 to 1000; a decision by a
+  // bound is the exp test's on a grid of w; and on Philox trials the bounds leave few trials to the exp test (8% of
+  // them without the bounds): 3.8% at A = 1, 0.85% at A = 3, 0.12% at A = 10.
+  for (double A : {1.0, 1.0001, 1.05, 1.5, 1.9, 3.0, 10.0, 23.0, 1000.0}) {
+    const pmm::GammaMtParams p = pmm::gamma_mt_params(A);
+    long wrong = 0, outside = 0, decided = 0;
+    for (int i = -8300; i <= 8300; ++i) {
+      const double x = i * 1e-3, v = 1.0 + p.c * x;
+      if (!(v > 0)) continue;
+      const double V = v * v * v, e = std::exp(pmm::gamma_mt_log_bound(p, x, V, std::log(V)));
+      const double b = x * x * x * x * p.q, M = std::pow(std::max(1.0, v), 4.0);
+      // A relative slack of 4 ulps for e's own rounding (h is a difference of terms of size d V).
+      outside += 1.0 - b / std::min(1.0, v) > e * (1 + 1e-15) || M / (M + b) < e * (1 - 1e-15);
+      for (int k = 1; k < 200; ++k) {
+        const double w = k / 200.0 + i * 1e-9;  // a grid that moves with x
+        if (w < pmm::gamma_mt_squeeze(x)) continue;
+        const bool refused = pmm::gamma_mt_surely_refused(p, x, v, w);
+        const bool accepted = pmm::gamma_mt_surely_accepted(p, x, v, w);
+        wrong += (refused && w < e) || (accepted && !(w < e)) || (refused && accepted);
+        decided += refused || accepted;
+      }
+    }
+    INFO("A " << A << ": " << decided << " grid points past the squeeze decided by a bound");
+    CHECK(outside == 0);
+    CHECK(wrong == 0);
+  }
+  for (const auto& [A, share] : {std::pair{1.0, 0.045}, std::pair{3.0, 0.012}, std::pair{10.0, 0.002}}) {
+    const pmm::GammaMtParams p = pmm::gamma_mt_params(A);
+    long exp_tests = 0, past_squeeze = 0;
+    const long n = 200000;
+    for (std::uint32_t path = 0; path < n; ++path) {
+      pmm::UniformStream s(23, path, 0, pmm::Stream::kUser, 0);
+      const double x = pmm::normal_quantile(s.next()), w = s.next(), v = 1.0 + p.c * x;
+      if (!(v > 0) || w < pmm::gamma_mt_squeeze(x)) continue;
+      ++past_squeeze;
+      exp_tests += !pmm::gamma_mt_surely_refused(p, x, v, w) && !pmm::gamma_mt_surely_accepted(p, x, v, w);
+    }
+    INFO("A " << A << ": " << exp_tests << " of " << n << " trials take the exp test, " << past_squeeze
+              << " get past the squeeze");
+    CHECK(past_squeeze > n * 7 / 100);
+    CHECK(exp_tests < n * share);
+  }
+}
+
+TEST_CASE("random: gamma_draw with the bounds gives the draws of the plain Marsaglia-Tsang loop (shape >= 1)") {
+  // The loop without the bounds (squeeze, else the exp test), on the same stream: the same value for every path,
+  // bit for bit (the bounds decide only where the exp test would decide the same).
+  const auto plain = [](pmm::UniformStream& u, double shape) {
+    const pmm::GammaMtParams p = pmm::gamma_mt_params(shape);
+    for (;;) {
+      const double x = pmm::normal_quantile(u.next()), w = u.next(), v = 1.0 + p.c * x;
+      if (!(v > 0)) continue;
+      const double V = v * v * v;
+      if (w < pmm::gamma_mt_squeeze(x) || w < std::exp(pmm::gamma_mt_log_bound(p, x, V, std::log(V)))) return p.d * V;
+    }
+  };
+  long differ = 0;
+  for (double shape : {1.0, 1.3, 3.0, 22.9, 400.0})
+    for (std::uint32_t path = 0; path < 40000; ++path) {
+      pmm::UniformStream a(29, path, 3, pmm::Stream::kGamma, 1), b(29, path, 3, pmm::Stream::kGamma, 1);
+      differ += pmm::gamma_draw(a, shape) != plain(b, shape);
+    }
+  CHECK(differ == 0);
 }
 
 TEST_CASE("random: small Gamma shapes: E log G = digamma(shape), and the mass taken as 0 is P(U <= e^{-708 shape})") {
