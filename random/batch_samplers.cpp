@@ -20,6 +20,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include <pmm/core/simd_clones.hpp>
 #include <pmm/random/distributions.hpp>
 #include <pmm/random/noise.hpp>
 
@@ -35,8 +36,6 @@ namespace pmm {
 namespace {
 
 constexpr int kLanes = 64;  // draws per block: a multiple of every SIMD width
-
-#define PMM_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 
 constexpr int kLgammaTable = 1024;  // PTRS trials with k below this read lgamma(k + 1) from the table
 // Lane results that are not draws: the scalar sampler takes over (out holds a count or a Gamma value >= 0 otherwise).
@@ -229,7 +228,7 @@ PMM_SIMD_CLONES
 std::uint64_t gamma_block(const double* __restrict shape, double* __restrict out, const double* __restrict u,
                           const double* __restrict w, GammaShapeConstants& k) {
   alignas(64) double d[kLanes], c[kLanes], q[kLanes], inv[kLanes], thr[kLanes], x[kLanes], V[kLanes], sq[kLanes];
-  alignas(64) double U[kLanes];
+  alignas(64) double U[kLanes], v[kLanes];
   alignas(64) std::int64_t tail[kLanes], need[kLanes], accept[kLanes], power[kLanes], refused[kLanes];
   alignas(64) int idx[kLanes];
   alignas(64) double s1[kLanes], s2[kLanes], r1[kLanes];
@@ -288,10 +287,11 @@ std::uint64_t gamma_block(const double* __restrict shape, double* __restrict out
     boost |= shape[j] < 1.0;
   }
   for (int j = 0; j < kLanes; ++j) {
-    const double sh = shape[j], v = 1.0 + c[j] * x[j];
-    V[j] = v * v * v;
+    const double sh = shape[j];
+    v[j] = 1.0 + c[j] * x[j];
+    V[j] = v[j] * v[j] * v[j];
     sq[j] = gamma_mt_squeeze(x[j]);
-    const std::int64_t live = (sh > 0) & (v > 0), squeezed = w[j] < sq[j];
+    const std::int64_t live = (sh > 0) & (v[j] > 0), squeezed = w[j] < sq[j];
     need[j] = live & !squeezed;
     accept[j] = live & squeezed;
   }
@@ -300,9 +300,8 @@ std::uint64_t gamma_block(const double* __restrict shape, double* __restrict out
   if (bounds) {
     for (int j = 0; j < kLanes; ++j) {
       const GammaMtParams p{d[j], c[j], q[j]};
-      const double v = 1.0 + c[j] * x[j];
-      const std::int64_t use = need[j] & !(shape[j] < 1.0), refuse = gamma_mt_surely_refused(p, x[j], v, w[j]);
-      const std::int64_t sure = !refuse & gamma_mt_surely_accepted(p, x[j], v, w[j]);
+      const std::int64_t use = need[j] & !(shape[j] < 1.0), refuse = gamma_mt_surely_refused(p, x[j], v[j], w[j]);
+      const std::int64_t sure = !refuse & gamma_mt_surely_accepted(p, x[j], v[j], w[j]);
       accept[j] |= use & sure;
       need[j] &= !(use & (refuse | sure));
     }
