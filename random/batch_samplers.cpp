@@ -13,7 +13,9 @@
 // Gamma(shape), Marsaglia-Tsang at A = shape (shape + 1 when shape < 1), trial b on block b (the AS 241 normal
 //   from its first uniform, the test's w from its second, recycled as the U of U^{1/shape}): the first trial in the
 //   block's 64 lanes; the lanes it refuses (~3%) are gathered across blocks, 64 at a time, for the second (block 1
-//   from philox_uniform_pairs_at); what that refuses continues with the scalar gamma_draw() from block 2 on.
+//   from philox_uniform_pairs_at), and those refused again for the third (block 2; the last few of a call one by
+//   one); what that refuses continues with the scalar gamma_draw() from block 3 on. Below kGammaUniformFirstBelow,
+//   block 0 gives U alone: 0 where U <= e^{-708 shape}, and the other lanes join the queue for block 1 with their U.
 // Strict IEEE arithmetic (no -ffast-math, -ffp-contract=off as for the scalar code); only the named functions
 // below go through libmvec, declared here under their own names so that nothing else changes.
 #include <array>
@@ -217,16 +219,16 @@ struct GammaShapeConstants {
 };
 
 // kLanes Gamma(shape) draws into out, one Marsaglia-Tsang trial (gamma_mt_trial) on a block's uniforms u (the
-// normal's) and w (the test's, recycled for U^{1/shape}). Returns the mask of the lanes it refused (out =
-// kNextBlock: the stream goes on at the next block). The AS 241 tail (~15% of the lanes: libmvec log, and R2 alone,
-// R3's rare lanes redone) runs on the lanes packed by bit-scan; U^{1/shape} (libmvec log and exp, only where U >
-// gamma_boost_threshold(shape), so never on an argument that sends libmvec to its slow path) in all lanes of a block
-// where most need it, else on the packed ones. Past the squeeze, the bounds of e decide the lanes of shape >= 1
-// (gamma_mt_trial's order); the exp test (~8% of the lanes at shape < 1, 0.1-4% at shape >= 1) calls libm's log and
-// exp as the scalar trial does, lane by lane.
+// normal's) and w (the test's, recycled for U^{1/shape} unless given holds U: given null, or 0 in a lane, where
+// none is). Returns the mask of the lanes it refused (out = kNextBlock: the stream goes on at the next block). The
+// AS 241 tail (~15% of the lanes: libmvec log, and R2 alone, R3's rare lanes redone) runs on the lanes packed by
+// bit-scan; U^{1/shape} (libmvec log and exp, only where U > gamma_boost_threshold(shape), so never on an argument
+// that sends libmvec to its slow path) in all lanes of a block where most need it, else on the packed ones. Past the
+// squeeze, the bounds of e decide the lanes whose w is not recycled (gamma_mt_trial's order); the exp test (~8% of
+// the lanes at shape < 1, 0.1-4% at shape >= 1) calls libm's log and exp as the scalar trial does, lane by lane.
 PMM_SIMD_CLONES
-std::uint64_t gamma_block(const double* __restrict shape, double* __restrict out, const double* __restrict u,
-                          const double* __restrict w, GammaShapeConstants& k) {
+std::uint64_t gamma_block(const double* __restrict shape, const double* given, double* __restrict out,
+                          const double* __restrict u, const double* __restrict w, GammaShapeConstants& k) {
   alignas(64) double d[kLanes], c[kLanes], q[kLanes], inv[kLanes], thr[kLanes], x[kLanes], V[kLanes], sq[kLanes];
   alignas(64) double U[kLanes], v[kLanes];
   alignas(64) std::int64_t tail[kLanes], need[kLanes], accept[kLanes], power[kLanes], refused[kLanes];
@@ -281,11 +283,16 @@ std::uint64_t gamma_block(const double* __restrict shape, double* __restrict out
   }
   // Past the squeeze, in the lanes with shape >= 1, the bounds of e decide most lanes (gamma_mt_trial's order); the
   // exp test decides the rest. Blocks that all have shape < 1 skip the bounds.
+  // free_w: w is not recycled (shape >= 1, or U given: read first; given is null at block 0, where none is).
+  alignas(64) std::int64_t free_w[kLanes];
   std::int64_t any_need = 0, bounds = 0;
   for (int j = 0; j < kLanes; ++j) {
-    bounds |= !(shape[j] < 1.0);
+    free_w[j] = !(shape[j] < 1.0);
     boost |= shape[j] < 1.0;
   }
+  if (given != nullptr)
+    for (int j = 0; j < kLanes; ++j) free_w[j] |= given[j] > 0;
+  for (int j = 0; j < kLanes; ++j) bounds |= free_w[j];
   for (int j = 0; j < kLanes; ++j) {
     const double sh = shape[j];
     v[j] = 1.0 + c[j] * x[j];
@@ -295,12 +302,15 @@ std::uint64_t gamma_block(const double* __restrict shape, double* __restrict out
     need[j] = live & !squeezed;
     accept[j] = live & squeezed;
   }
-  if (boost)  // the recycled uniform of the squeezed lanes (the exp test writes its own)
+  if (boost) {  // the given U, or the recycled uniform of the squeezed lanes (the exp test writes its own)
     for (int j = 0; j < kLanes; ++j) U[j] = w[j] / sq[j];
+    if (given != nullptr)
+      for (int j = 0; j < kLanes; ++j) U[j] = given[j] > 0 ? given[j] : U[j];
+  }
   if (bounds) {
     for (int j = 0; j < kLanes; ++j) {
       const GammaMtParams p{d[j], c[j], q[j]};
-      const std::int64_t use = need[j] & !(shape[j] < 1.0), refuse = gamma_mt_surely_refused(p, x[j], v[j], w[j]);
+      const std::int64_t use = need[j] & free_w[j], refuse = gamma_mt_surely_refused(p, x[j], v[j], w[j]);
       const std::int64_t sure = !refuse & gamma_mt_surely_accepted(p, x[j], v[j], w[j]);
       accept[j] |= use & sure;
       need[j] &= !(use & (refuse | sure));
@@ -312,7 +322,7 @@ std::uint64_t gamma_block(const double* __restrict shape, double* __restrict out
       const int j = __builtin_ctzll(m);
       const double e = std::exp(gamma_mt_log_bound(GammaMtParams{d[j], c[j]}, x[j], V[j], std::log(V[j])));
       accept[j] = w[j] < e;
-      U[j] = gamma_mt_recycled(w[j], sq[j], e);
+      U[j] = given != nullptr && given[j] > 0 ? given[j] : gamma_mt_recycled(w[j], sq[j], e);
     }
   }
   // U^{1/shape} = exp(log U / shape) where it is not taken as 0 (r1 = 0 there): in every lane when most need it
@@ -346,6 +356,38 @@ std::uint64_t gamma_block(const double* __restrict shape, double* __restrict out
     left |= refused[j];
   }
   return left ? lane_mask(refused) : 0;
+}
+
+// The lanes whose shape is below kGammaUniformFirstBelow (U read first), as a mask; same: every lane has one shape
+// (set only where the mask is not 0).
+PMM_SIMD_CLONES
+std::uint64_t uniform_first_lanes(const double* __restrict shape, bool& same) {
+  std::int64_t below = 0;  // one comparison a lane for the blocks with none (shape >= kGammaUniformFirstBelow)
+  for (int j = 0; j < kLanes; ++j) below |= shape[j] < kGammaUniformFirstBelow;
+  if (!below) return 0;
+  alignas(64) std::int64_t f[kLanes];
+  std::int64_t count = 0, all = 1;
+  for (int j = 0; j < kLanes; ++j) {
+    f[j] = (shape[j] > 0) & (shape[j] < kGammaUniformFirstBelow);
+    count += f[j];
+    all &= shape[j] == shape[0];
+  }
+  same = all != 0;
+  return count == 0 ? 0 : count == kLanes ? ~std::uint64_t{0} : lane_mask(f);
+}
+
+// The lanes of mask firsts, U = u read first: out = 0 where U <= thr, else kNextBlock (a trial on block 1); returns
+// the mask of the latter.
+PMM_SIMD_CLONES
+std::uint64_t uniform_first_block(std::uint64_t firsts, const double* __restrict u, const double* __restrict thr,
+                                  double* __restrict out) {
+  alignas(64) std::int64_t go[kLanes];
+  for (int j = 0; j < kLanes; ++j) {
+    const std::int64_t f = (firsts & kLaneBit[static_cast<size_t>(j)]) != 0;
+    go[j] = f & (u[j] > thr[j]);
+    out[j] = f ? (go[j] ? kNextBlock : 0.0) : out[j];
+  }
+  return lane_mask(go);
 }
 
 }  // namespace
@@ -451,37 +493,80 @@ void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, st
                  const double* shapes, Index stride, double* out) {
   const std::uint32_t tag = (static_cast<std::uint32_t>(Stream::kGamma) << 24) | (coord & 0xFFFFFFu);
   alignas(64) double u[kLanes], w[kLanes];
-  // The lanes refused at their first trial (value[0]: the shape), from blocks already written to out.
-  LaneQueue<1> q;
-  GammaShapeConstants first, second;
-  // The second trial (block 1) of a batch of them.
-  const auto second_trial = [&] {
-    const int len = q.batch({q.value[0][0]});  // padded with the first lane's shape (the solvers' rows share one)
-    const double* shape = q.value[0];
+  // The lanes waiting for a trial on block 1, from blocks already written to out: refused at their first trial
+  // (value[1] = 0: U recycled), or of a shape below kGammaUniformFirstBelow with U from block 0 above its threshold
+  // (value[1] = U). value[0] is the shape.
+  LaneQueue<2> q, q2;  // q: for block 1; q2: refused there, for block 2
+  GammaShapeConstants first, second, third;
+  double first_shape = std::nan(""), first_thr = 0;  // e^{-708 shape} of the last block read first
+  // The scalar trials of lane j of queue qb from block b on (U given or 0), into r[j].
+  const auto scalar_from = [&](const LaneQueue<2>& qb, int j, std::uint32_t b, double* r) {
+    UniformStream us(seed, qb.path[j], step, Stream::kGamma, coord, 0.0, 0.0, b - 1, 2);  // next: block b
+    r[j] = gamma_draw_trials(us, qb.value[0][j], qb.value[1][j]);
+  };
+  // One trial on block b of a batch of queue qb's lanes: the refused ones go to refused(qb, j, r).
+  const auto trial_batch = [&](LaneQueue<2>& qb, std::uint32_t b, GammaShapeConstants& k, auto refused) {
+    const int len = qb.batch({qb.value[0][0], 0.0});  // padded with the first lane's shape (the solvers' rows share one)
     alignas(64) double u1[kLanes], w1[kLanes], r[kLanes];
-    philox_uniform_pairs_at(seed, q.path, step, 1, tag, u1, w1);
-    // Refused again: gamma_draw()'s trials from block 2 on (the padding lanes past len are left alone).
+    philox_uniform_pairs_at(seed, qb.path, step, b, tag, u1, w1);
     const std::uint64_t used = len == kLanes ? ~std::uint64_t{0} : (std::uint64_t{1} << len) - 1;
-    for (std::uint64_t m = gamma_block(shape, r, u1, w1, second) & used; m != 0; m &= m - 1) {
-      const int j = __builtin_ctzll(m);
-      UniformStream us(seed, q.path[j], step, Stream::kGamma, coord, u1[j], w1[j], 1, 2);
-      r[j] = gamma_draw(us, shape[j]);
-    }
-    q.finish(len, r);
+    for (std::uint64_t m = gamma_block(qb.value[0], qb.value[1], r, u1, w1, k) & used; m != 0; m &= m - 1)
+      refused(qb, __builtin_ctzll(m), r);
+    qb.finish(len, r);
+  };
+  // Block 2: what it refuses continues with the scalar trials from block 3 on.
+  const auto third_trial = [&] {
+    trial_batch(q2, 2, third, [&](LaneQueue<2>& qb, int j, double* r) { scalar_from(qb, j, 3, r); });
+  };
+  // Block 1: what it refuses waits in q2 (its slot in out keeps kNextBlock until q2's batch writes it).
+  const auto second_trial = [&] {
+    if (q2.size >= kLanes) third_trial();
+    trial_batch(q, 1, second, [&](LaneQueue<2>& qb, int j, double*) {
+      const int i = q2.size++;
+      q2.path[i] = qb.path[j];
+      q2.value[0][i] = qb.value[0][j];
+      q2.value[1][i] = qb.value[1][j];
+      q2.dst[i] = qb.dst[j];
+    });
   };
   by_blocks(path0, n, shapes, stride, out, [&](std::uint32_t path_lo, const double* sh, double* r, int len) {
     if (q.size >= kLanes) second_trial();  // entries of earlier blocks only: theirs are in out already
     philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u, w);  // block 0 (random/noise.cpp's kernels)
-    // The refused lanes (~3%, two a block; padding lanes past len have shape 0 and are never refused).
+    // Lanes of a shape below kGammaUniformFirstBelow: U is block 0's first uniform; 0 where U <= e^{-708 shape}, else
+    // queued for block 1 (no trial here). A block of one such shape (the solvers' early steps) runs no trial at all.
+    bool same = false;
+    const std::uint64_t firsts = uniform_first_lanes(sh, same);
+    std::uint64_t left = firsts == ~std::uint64_t{0} ? 0 : gamma_block(sh, nullptr, r, u, w, first);
+    if (firsts != 0) {
+      if (same && !(first_shape == sh[0])) {
+        first_shape = sh[0];
+        first_thr = gamma_boost_threshold(sh[0]);
+      }
+      alignas(64) double thr[kLanes];
+      for (int j = 0; j < kLanes; ++j) thr[j] = first_thr;
+      if (!same)
+        for (std::uint64_t m = firsts; m != 0; m &= m - 1) thr[__builtin_ctzll(m)] = gamma_boost_threshold(sh[__builtin_ctzll(m)]);
+      left = (left & ~firsts) | uniform_first_block(firsts, u, thr, r);
+    }
+    // The lanes refused (~3%, two a block; padding lanes past len have shape 0 and are never refused) and those with U
+    // read first.
     double* const dst = out + static_cast<Index>(path_lo - path0) * stride;
-    for (std::uint64_t m = gamma_block(sh, r, u, w, first); m != 0; m &= m - 1) {
+    for (std::uint64_t m = left; m != 0; m &= m - 1) {
       const int j = __builtin_ctzll(m), i = q.size++;
       q.path[i] = path_lo + static_cast<std::uint32_t>(j);
       q.value[0][i] = sh[j];
+      q.value[1][i] = sh[j] < kGammaUniformFirstBelow ? u[j] : 0.0;
       q.dst[i] = dst + static_cast<Index>(j) * stride;
     }
   });
   while (q.size > 0) second_trial();
+  // The last few lanes refused twice (~0.1% of lanes) cost less one by one than as a gathered block of 64.
+  while (q2.size >= kLanes / 8) third_trial();
+  alignas(64) double r[kLanes];
+  for (int i = 0; i < q2.size; ++i) {
+    scalar_from(q2, i, 2, r);
+    *q2.dst[i] = r[i];
+  }
 }
 
 }  // namespace pmm

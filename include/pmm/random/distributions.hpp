@@ -1,7 +1,7 @@
 // Exact samplers driven by a UniformStream (so draws stay counter-based): Box-Muller normals,
 // Poisson (inversion for mean < 12, Hormann's PTRS transformed rejection above: exact for any mean),
 // Gamma (Marsaglia-Tsang on AS 241 normals, one Philox block a trial; shape < 1 by Gamma(a + 1) U^{1/a}, U recycled
-// from the trial's acceptance uniform).
+// from the trial's acceptance uniform, or below shape 0.0013 read first, so that most such draws are 0 at once).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -157,14 +157,16 @@ PMM_HD inline double normal_quantile(double p) {
 // exp(min(h, 0)), h = x^2/2 + d (1 - V + log V) (Marsaglia and Tsang's test log w < h), and a refused trial passes to
 // the next block. Given x and acceptance, w is uniform on (0, e), so U = w / s (squeeze) or (w - s+) / (e - s+)
 // (s+ = max(s, 0)) is U(0, 1) and independent of the accepted d V: the trial's w is recycled as the U of the shape < 1
-// boost, and U^{1/shape} is exp(log U * (1 / shape)). Each trial reads exactly two uniforms (its block).
+// boost, and U^{1/shape} is exp(log U * (1 / shape)). Each trial reads exactly two uniforms (its block). Below
+// kGammaUniformFirstBelow, U is block 0's first uniform instead, and the trials, on blocks 1, 2, ..., do not recycle w.
 // Bounds that decide most trials past the squeeze without exp and log: with y = c x, h = 3 d R(y), R(y) = log(1 + y)
 // - y + y^2/2 - y^3/3, and -y^4 / (4 min(1, v)) <= R(y) <= -y^4 / (4 max(1, v)^4) (Taylor's remainder for y >= 0; for
 // y < 0 every term of R's series is negative, their sum at most y^4/4 and at least y^4/(4 (1 - |y|))). With b = x^4 /
 // (108 d) (= 3 d y^4 / 4) this gives 1 - b / min(1, v) <= e <= 1 / (1 + b / max(1, v)^4) (e^z >= 1 + z and e^-z <=
-// 1 / (1 + z)). Where U is not needed (shape >= 1), w above the upper bound is refused at once and w below the lower
-// bound accepted at once (3.8% of the trials at A = 1, 0.1% at A = 10 still take the exp test, against 8%); with U
-// needed the exp test decides every trial past the squeeze, as it gives U. The draws are those of the exp test.
+// 1 / (1 + z)). Where U is not recycled (shape >= 1, or U read first), w above the upper bound is refused at once and
+// w below the lower bound accepted at once (3.8% of the trials at A = 1, 0.1% at A = 10 still take the exp test,
+// against 8%); with U recycled the exp test decides every trial past the squeeze, as it gives U. The draws are those
+// of the exp test.
 struct GammaMtParams {
   double d, c;
   double q = 0;  // 1 / (108 d): b = x^4 q
@@ -218,17 +220,35 @@ PMM_HD inline bool gamma_mt_trial(const GammaMtParams& p, double u, double w, bo
   return w < e;
 }
 
-// Gamma(shape, scale 1); 0 for shape <= 0 or NaN.
-PMM_HD inline double gamma_draw(UniformStream& u, double shape) {
-  if (!(shape > 0)) return 0.0;
+// Below this shape the U of U^{1/shape} is read first, from block 0 (its second uniform unused), and the trials run on
+// blocks 1, 2, ...: where U <= e^{-708 shape} (probability 0.40 at shape 0.0013, 0.96 at 5e-5) the draw is 0 without
+// a trial. From it on, U is recycled from the accepting trial's w and trial b runs on block b: a trial costs several
+// times block 0 alone, and below ~0.0013 the trials it saves outweigh the block it spends (docs/benchmarks.md).
+constexpr double kGammaUniformFirstBelow = 0.0013;
+// Trials from the stream's next block until one accepts, then Gamma(shape): with U given (U_given > 0: read first,
+// above its threshold) or recycled from the accepting trial (U_given = 0).
+PMM_HD inline double gamma_draw_trials(UniformStream& u, double shape, double U_given) {
   const GammaMtParams p = gamma_mt_params(gamma_mt_shape(shape));
+  const bool with_U = shape < 1.0 && !(U_given > 0);
   double g = 0, U = 0;
   for (;;) {
     const double u1 = u.next(), w = u.next();
-    if (gamma_mt_trial(p, u1, w, shape < 1.0, g, U)) break;
+    if (gamma_mt_trial(p, u1, w, with_U, g, U)) break;
   }
   if (!(shape < 1.0)) return g;
+  if (U_given > 0) U = U_given;
   return U > gamma_boost_threshold(shape) ? g * std::exp(std::log(U) * (1.0 / shape)) : 0.0;
+}
+
+// Gamma(shape, scale 1); 0 for shape <= 0 or NaN.
+PMM_HD inline double gamma_draw(UniformStream& u, double shape) {
+  if (!(shape > 0)) return 0.0;
+  if (shape < kGammaUniformFirstBelow) {
+    const double U = u.next();
+    u.next();  // block 0's second uniform is not used: each trial reads one whole block
+    return U > gamma_boost_threshold(shape) ? gamma_draw_trials(u, shape, U) : 0.0;
+  }
+  return gamma_draw_trials(u, shape, 0.0);
 }
 
 // The standard normal of (path, step, coordinate) on the kNormal stream, as fill_normals() lays them out: one
