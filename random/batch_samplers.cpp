@@ -506,7 +506,7 @@ void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, st
   };
   // One trial on block b of a batch of queue qb's lanes: the refused ones go to refused(qb, j, r).
   const auto trial_batch = [&](LaneQueue<2>& qb, std::uint32_t b, GammaShapeConstants& k, auto refused) {
-    const int len = qb.batch({qb.value[0][0], 0.0});  // padded with the first lane's shape (the solvers' rows share one)
+    const int len = qb.batch({qb.value[0][0], 0.0});  // padded with the first lane's shape (a solver row has one)
     alignas(64) double u1[kLanes], w1[kLanes], r[kLanes];
     philox_uniform_pairs_at(seed, qb.path, step, b, tag, u1, w1);
     const std::uint64_t used = len == kLanes ? ~std::uint64_t{0} : (std::uint64_t{1} << len) - 1;
@@ -545,7 +545,10 @@ void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, st
       alignas(64) double thr[kLanes];
       for (int j = 0; j < kLanes; ++j) thr[j] = first_thr;
       if (!same)
-        for (std::uint64_t m = firsts; m != 0; m &= m - 1) thr[__builtin_ctzll(m)] = gamma_boost_threshold(sh[__builtin_ctzll(m)]);
+        for (std::uint64_t m = firsts; m != 0; m &= m - 1) {
+          const int j = __builtin_ctzll(m);
+          thr[j] = gamma_boost_threshold(sh[j]);
+        }
       left = (left & ~firsts) | uniform_first_block(firsts, u, thr, r);
     }
     // The lanes refused (~3%, two a block; padding lanes past len have shape 0 and are never refused) and those with U
