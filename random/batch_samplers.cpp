@@ -14,7 +14,7 @@
 //   from its first uniform, the test's w from its second, recycled as the U of U^{1/shape}): the first trial in the
 //   block's 64 lanes; the lanes it refuses (~3%) are gathered across blocks, 64 at a time, for the second (block 1
 //   from philox_uniform_pairs_at), and those refused again for the third (block 2; the last few of a call one by
-//   one); what that refuses continues with the scalar gamma_draw() from block 3 on. Below kGammaUniformFirstBelow,
+//   one); what that refuses continues with the scalar trials (gamma_draw_trials) from block 3 on. Below kGammaUniformFirstBelow,
 //   block 0 gives U alone: 0 where U <= e^{-708 shape}, and the other lanes join the queue for block 1 with their U.
 // Strict IEEE arithmetic (no -ffast-math, -ffp-contract=off as for the scalar code); only the named functions
 // below go through libmvec, declared here under their own names so that nothing else changes.
@@ -281,9 +281,9 @@ std::uint64_t gamma_block(const double* __restrict shape, const double* given, d
         if (!(r1[i] <= 5.0)) s1[i] = normal_quantile_tail_far(s2[i], r1[i]);
     for (int i = 0; i < n; ++i) x[idx[i]] = s1[i];
   }
-  // Past the squeeze, in the lanes with shape >= 1, the bounds of e decide most lanes (gamma_mt_trial's order); the
-  // exp test decides the rest. Blocks that all have shape < 1 skip the bounds.
-  // free_w: w is not recycled (shape >= 1, or U given: read first; given is null at block 0, where none is).
+  // Past the squeeze, in the lanes whose w is not recycled (free_w: shape >= 1, or U given, read first; given is null
+  // at block 0, where none is), the bounds of e decide most lanes (gamma_mt_trial's order); the exp test decides the
+  // rest. Blocks with no such lane skip the bounds.
   alignas(64) std::int64_t free_w[kLanes];
   std::int64_t any_need = 0, bounds = 0;
   for (int j = 0; j < kLanes; ++j) {
@@ -428,6 +428,12 @@ struct LaneQueue {
     }
     return len;
   }
+  // Appends an entry (the caller keeps size below 2 kLanes).
+  void push(std::uint32_t p, const std::array<double, F>& v, double* d) {
+    path[size] = p;
+    for (int f = 0; f < F; ++f) value[f][size] = v[static_cast<size_t>(f)];
+    dst[size++] = d;
+  }
   // Writes the batch's results r to its slots and drops its entries.
   void finish(int len, const double* r) {
     for (int j = 0; j < len; ++j) *dst[j] = r[j];
@@ -522,11 +528,7 @@ void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, st
   const auto second_trial = [&] {
     if (q2.size >= kLanes) third_trial();
     trial_batch(q, 1, second, [&](LaneQueue<2>& qb, int j, double*) {
-      const int i = q2.size++;
-      q2.path[i] = qb.path[j];
-      q2.value[0][i] = qb.value[0][j];
-      q2.value[1][i] = qb.value[1][j];
-      q2.dst[i] = qb.dst[j];
+      q2.push(qb.path[j], {qb.value[0][j], qb.value[1][j]}, qb.dst[j]);
     });
   };
   by_blocks(path0, n, shapes, stride, out, [&](std::uint32_t path_lo, const double* sh, double* r, int len) {
@@ -555,11 +557,9 @@ void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, st
     // read first.
     double* const dst = out + static_cast<Index>(path_lo - path0) * stride;
     for (std::uint64_t m = left; m != 0; m &= m - 1) {
-      const int j = __builtin_ctzll(m), i = q.size++;
-      q.path[i] = path_lo + static_cast<std::uint32_t>(j);
-      q.value[0][i] = sh[j];
-      q.value[1][i] = sh[j] < kGammaUniformFirstBelow ? u[j] : 0.0;
-      q.dst[i] = dst + static_cast<Index>(j) * stride;
+      const int j = __builtin_ctzll(m);
+      q.push(path_lo + static_cast<std::uint32_t>(j), {sh[j], sh[j] < kGammaUniformFirstBelow ? u[j] : 0.0},
+             dst + static_cast<Index>(j) * stride);
     }
   });
   while (q.size > 0) second_trial();

@@ -201,7 +201,8 @@ PMM_HD inline double gamma_mt_recycled(double w, double s, double e) {
 // U^{1/shape} = exp(log U / shape) is taken as 0 where U <= exp(-708 shape), i.e. where it is below about e^-708 =
 // 3.3e-308, near or past the end of the normal doubles (any double sampler gives 0 there from e^-745 down).
 PMM_HD inline double gamma_boost_threshold(double shape) { return std::exp(-708.0 * shape); }
-// One trial: whether it accepts, and then the Gamma(A) value g and, where with_U (shape < 1), the recycled uniform U.
+// One trial: whether it accepts, and then the Gamma(A) value g and, where with_U (shape < 1, U not read first), the
+// recycled uniform U.
 PMM_HD inline bool gamma_mt_trial(const GammaMtParams& p, double u, double w, bool with_U, double& g, double& U) {
   const double x = normal_quantile(u), v = 1.0 + p.c * x;
   if (!(v > 0)) return false;
