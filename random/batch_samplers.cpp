@@ -95,8 +95,8 @@ inline int pack_mask(std::uint64_t mask, int* __restrict idx) {
 PMM_SIMD_CLONES
 std::int64_t poisson_inversion(const double* __restrict m, double* __restrict out, const double* __restrict u1) {
   // Inversion lanes (0 < mean < 12; a NaN mean is neither): the search steps all lanes at once while any of them
-  // goes on. A lane still searching after i steps has k = i, so k is one counter for the block and the divisions
-  // mean / k do not wait for the previous step: only p *= mean / k; cdf += p chain from step to step.
+  // goes on. A lane still searching after i steps has k = i, so k is one counter for the block: 1/k is one scalar
+  // reciprocal a step, mean (1/k) does not wait for the previous step, and only p *= mean (1/k); cdf += p chain.
   std::int64_t any_inversion = 0, any_ptrs = 0;
   for (int j = 0; j < kLanes; ++j) {
     any_inversion |= m[j] > 0 && m[j] < kPoissonInversionBelow;

@@ -20,8 +20,10 @@ PMM_HD inline double normal_draw(UniformStream& u) {
 // evaluate the same expressions lane by lane (logs from libmvec there, so a decision may differ by the last ulp).
 
 // Poisson by inversion (mean < kPoissonInversionBelow): k = min{k : v <= sum_{i <= k} e^-mean mean^i / i!}, the
-// terms built up by p_k = p_{k-1} mean / k from p_0 = e^-mean; the search stops at k = kPoissonSearchCap or once
-// p_k underflows past the mode (the CDF has then reached its rounding limit).
+// terms built up by p_k = p_{k-1} (mean (1/k)) from p_0 = e^-mean; the search stops at k = kPoissonSearchCap or once
+// p_k underflows past the mode (the CDF has then reached its rounding limit). 1/k, not a division by k: k is the
+// same in every lane of a SIMD search step, so the batch sampler takes one reciprocal a step and a multiply a lane
+// (a vdivpd of 8 lanes costs 16 cycles on Intel's cores; docs/benchmarks.md, "Intel Xeon").
 constexpr double kPoissonInversionBelow = 12.0;
 constexpr double kPoissonSearchCap = 1000.0;
 constexpr double kPoissonSearchTiny = 1e-300;
@@ -35,7 +37,7 @@ PMM_HD inline bool poisson_search_continues(const PoissonSearch& s, double v) {
 // One term further; false when the series has underflowed past the mode (the scalar loop's break).
 PMM_HD inline bool poisson_search_step(PoissonSearch& s, double mean) {
   s.k += 1;
-  s.p *= mean / s.k;
+  s.p *= mean * (1.0 / s.k);
   s.cdf += s.p;
   return !(s.p < kPoissonSearchTiny && s.k > mean);
 }
