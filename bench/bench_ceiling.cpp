@@ -8,7 +8,8 @@
 //            of the normals/s of the same run
 //   paths / steps / dim   EM's cost per coordinate-step as paths (10^3..10^7), steps (10..10^4) or dimension
 //            (1..3072) grow, the others fixed: where fixed costs (per chunk, per step) and cache misses show.
-// Every figure is the best of --repeats runs on --threads threads; the SIMD variant (PMM_SIMD) is printed with them.
+// Every figure is the best of --repeats runs on --threads threads; the SIMD variant (PMM_SIMD; on AVX-512 with the
+// Philox kernel's high-word choice, PMM_PHILOX_HIGH) is printed with them.
 // Rates are given by wall time and by process CPU time (user + sys of all threads): on a machine shared with other
 // jobs the CPU-time rate of a 1-thread row is what the code costs, the wall-time rate what it took.
 #include <algorithm>
@@ -119,7 +120,11 @@ int run(int argc, char** argv) {
   app.add_option("--only", only, "one section: ceiling (philox, normals, em) or scaling (paths, steps, dim)")
       ->check(CLI::IsMember({"ceiling", "scaling"}));
   parse_args(app, argc, argv);
-  const char* variant = simd_variant_name(simd_variant());
+  // avx512-shift or avx512-shuffle on AVX-512 (philox_high(): the two kernels' bits are the same, not their speed)
+  const std::string variant_name = simd_variant() == SimdVariant::kAvx512
+                                       ? std::string("avx512-") + philox_high_name(philox_high())
+                                       : std::string(simd_variant_name(simd_variant()));
+  const char* variant = variant_name.c_str();
   const long long work = work_option > 0 ? work_option : (quick ? 20'000'000LL : 400'000'000LL);
 
   std::printf("section,simd,threads,paths,steps,dim,unit,per_s_wall,per_s_cpu,cpu_ns_per_unit,cpu_fraction_of_normals\n");

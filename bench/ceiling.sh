@@ -19,7 +19,7 @@ mkdir -p "$out"
 } > "$out/machine.txt"
 best=$("$build/pmm-bench-ceiling" --only ceiling --work 1000 --repeats 1 | awk -F, 'NR == 2 {print $2}')
 variants="baseline"
-case "$best" in avx512) variants="avx512 avx2 baseline" ;; avx2) variants="avx2 baseline" ;; esac
+case "$best" in avx512*) variants="avx512 avx2 baseline" ;; avx2) variants="avx2 baseline" ;; esac
 args=(--repeats 3); [ "$quick" = --quick ] && args+=(--quick)
 : > "$out/ceiling.csv"
 for v in $variants; do  # header once

@@ -3,10 +3,11 @@
 // for the odd path 2k + 1: counter = (k, step, coordinate, stream << 24). Both halves are used for any dim.
 // The rounds run over 64 pairs at once (random/philox_kernels.inl: explicit 32 x 32 -> 64 multiplies on SIMD
 // registers), and the transcendental functions go through glibc's libmvec (this file alone is built with -ffast-math).
-// Each block kernel is compiled three times (AVX-512F, AVX2, SSE2 baseline) and simd_variant() picks one at run
-// time: the best the CPU has, or a lower one named by the environment variable PMM_SIMD (docs/benchmarks.md,
-// "The CPU ceiling": the AVX2 variant is what a machine without AVX-512 runs; libmvec's variants round log/sin/cos
-// differently in the last bit, so PMM_SIMD=avx2 also gives AVX-512 and AVX2 machines the same normals).
+// Each block kernel is compiled for AVX-512F (twice: the two ways of philox_high()), AVX2 and SSE2 baseline, and
+// simd_variant() picks one at run time: the best the CPU has, or a lower one named by the environment variable
+// PMM_SIMD (docs/benchmarks.md, "The CPU ceiling": the AVX2 variant is what a machine without AVX-512 runs; libmvec's
+// variants round log/sin/cos differently in the last bit, so PMM_SIMD=avx2 also gives AVX-512 and AVX2 machines the
+// same normals).
 #include <pmm/random/noise.hpp>
 
 #include <algorithm>
@@ -36,6 +37,19 @@ SimdVariant simd_variant() {
   return chosen;
 }
 
+PhiloxHigh philox_high() {
+  static const PhiloxHigh chosen = [] {
+    const char* want = std::getenv("PMM_PHILOX_HIGH");
+    if (want != nullptr && std::strcmp(want, "shift") == 0) return PhiloxHigh::kShift;
+    if (want != nullptr && std::strcmp(want, "shuffle") == 0) return PhiloxHigh::kShuffle;
+    __builtin_cpu_init();
+    return __builtin_cpu_is("intel") ? PhiloxHigh::kShuffle : PhiloxHigh::kShift;  // an unknown name: by vendor
+  }();
+  return chosen;
+}
+
+const char* philox_high_name(PhiloxHigh h) { return h == PhiloxHigh::kShuffle ? "shuffle" : "shift"; }
+
 const char* simd_variant_name(SimdVariant v) {
   switch (v) {
     case SimdVariant::kAvx512: return "avx512";
@@ -61,10 +75,22 @@ constexpr int kPairLanes = 8;  // blocks per philox_normal_pairs batch: a 1-pair
 #endif
 namespace simd_avx512 {
 constexpr int kWidth = 8;
+constexpr bool kHighByShuffle = false;
 typedef std::uint64_t V __attribute__((vector_size(64)));
 __attribute__((always_inline)) inline V mul_lo32(V a, V m) { return (V)_mm512_maskz_mul_epu32(0xFF, (__m512i)a, (__m512i)m); }
+__attribute__((always_inline)) inline V hi32(V a) {
+  return (V)_mm512_maskz_shuffle_epi32(0xFFFF, (__m512i)a, (_MM_PERM_ENUM)0xF5);
+}
 #include "philox_kernels.inl"
 }  // namespace simd_avx512
+namespace simd_avx512_shuffle {  // the same kernels, the high words by vpshufd (philox_high())
+constexpr int kWidth = 8;
+constexpr bool kHighByShuffle = true;
+using simd_avx512::V;
+using simd_avx512::mul_lo32;
+using simd_avx512::hi32;
+#include "philox_kernels.inl"
+}  // namespace simd_avx512_shuffle
 #if defined(__clang__)
 #pragma clang attribute pop
 #else
@@ -79,8 +105,10 @@ __attribute__((always_inline)) inline V mul_lo32(V a, V m) { return (V)_mm512_ma
 #endif
 namespace simd_avx2 {
 constexpr int kWidth = 4;
+constexpr bool kHighByShuffle = false;
 typedef std::uint64_t V __attribute__((vector_size(32)));
 __attribute__((always_inline)) inline V mul_lo32(V a, V m) { return (V)_mm256_mul_epu32((__m256i)a, (__m256i)m); }
+__attribute__((always_inline)) inline V hi32(V a) { return (V)_mm256_shuffle_epi32((__m256i)a, 0xF5); }
 #include "philox_kernels.inl"
 }  // namespace simd_avx2
 #if defined(__clang__)
@@ -91,17 +119,24 @@ __attribute__((always_inline)) inline V mul_lo32(V a, V m) { return (V)_mm256_mu
 
 namespace simd_baseline {  // SSE2, which every x86-64 CPU has
 constexpr int kWidth = 2;
+constexpr bool kHighByShuffle = false;
 typedef std::uint64_t V __attribute__((vector_size(16)));
 __attribute__((always_inline)) inline V mul_lo32(V a, V m) { return (V)_mm_mul_epu32((__m128i)a, (__m128i)m); }
+__attribute__((always_inline)) inline V hi32(V a) { return (V)_mm_shuffle_epi32((__m128i)a, 0xF5); }
 #include "philox_kernels.inl"
 }  // namespace simd_baseline
 
 namespace {
 
-// The chosen variant's kernel: dispatch(NAME, args) calls simd_<variant>::NAME(args).
+// The chosen variant's kernel: dispatch(NAME, args) calls simd_<variant>::NAME(args) (AVX-512: the philox_high() one).
 #define PMM_SIMD_DISPATCH(NAME, ...)                                  \
   switch (simd_variant()) {                                           \
-    case SimdVariant::kAvx512: simd_avx512::NAME(__VA_ARGS__); break; \
+    case SimdVariant::kAvx512:                                        \
+      if (philox_high() == PhiloxHigh::kShuffle)                      \
+        simd_avx512_shuffle::NAME(__VA_ARGS__);                       \
+      else                                                            \
+        simd_avx512::NAME(__VA_ARGS__);                               \
+      break;                                                          \
     case SimdVariant::kAvx2: simd_avx2::NAME(__VA_ARGS__); break;     \
     default: simd_baseline::NAME(__VA_ARGS__);                        \
   }

@@ -1,7 +1,10 @@
 // Philox4x32-10 blocks and Box-Muller normals for one SIMD width, included once per variant by noise.cpp inside a
 // `#pragma GCC target` region and a namespace that defines kWidth (64-bit lanes per register), the vector type V
 // (kWidth x uint64) and mul_lo32(a, m) = (a mod 2^32) m as 64-bit products (one vpmuludq: the 32 x 32 -> 64 multiply
-// of Philox's round, which GCC's vectoriser otherwise builds from three multiplies, shifts and adds).
+// of Philox's round, which GCC's vectoriser otherwise builds from three multiplies, shifts and adds), hi32(a) = a's
+// high 32-bit halves moved to the low ones (one vpshufd; the high halves then hold a copy) and kHighByShuffle (take
+// hi(p) by hi32 and mask c1, c3 once after the rounds, rather than shift and mask every round: the same words, since
+// mul_lo32 reads only the low halves and the low halves do not depend on the high ones).
 // One round on the words (c0, c1, c2, c3) with key (k0, k1):
 //   p0 = 0xD2511F53 c0, p1 = 0xCD9E8D57 c2 (64-bit);  c0' = hi(p1) ^ c1 ^ k0, c1' = lo(p1), c2' = hi(p0) ^ c3 ^ k1,
 //   c3' = lo(p0); then k0 += 0x9E3779B9, k1 += 0xBB67AE85 (Random123's Philox4x32, checked against it in
@@ -34,14 +37,26 @@ __attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::
     const V key0 = V{} + k0, key1 = V{} + k1;
     for (int r = 0; r < kRegs; ++r) {
       const V p0 = mul_lo32(c0[r], m0), p1 = mul_lo32(c2[r], m1);
-      c0[r] = (p1 >> 32) ^ c1[r] ^ key0;
-      c2[r] = (p0 >> 32) ^ c3[r] ^ key1;
-      c1[r] = p1 & lo32;
-      c3[r] = p0 & lo32;
+      if constexpr (kHighByShuffle) {
+        c0[r] = hi32(p1) ^ c1[r] ^ key0;
+        c2[r] = hi32(p0) ^ c3[r] ^ key1;
+        c1[r] = p1;
+        c3[r] = p0;
+      } else {
+        c0[r] = (p1 >> 32) ^ c1[r] ^ key0;
+        c2[r] = (p0 >> 32) ^ c3[r] ^ key1;
+        c1[r] = p1 & lo32;
+        c3[r] = p0 & lo32;
+      }
     }
     k0 += 0x9E3779B9u;
     k1 += 0xBB67AE85u;
   }
+  if constexpr (kHighByShuffle)
+    for (int r = 0; r < kRegs; ++r) {  // c0 and c2 are read below through their low halves only
+      c1[r] &= lo32;
+      c3[r] &= lo32;
+    }
   alignas(64) std::uint64_t w[4][L];
   for (int r = 0; r < kRegs; ++r)
     for (int i = 0; i < kWidth; ++i) {

@@ -319,6 +319,19 @@ TEST_CASE("random: simd_variant is the CPU's best unless PMM_SIMD names a narrow
   CHECK(std::string(pmm::simd_variant_name(v)) != "");
 }
 
+TEST_CASE("random: philox_high is the vendor's choice unless PMM_PHILOX_HIGH names one") {
+  const char* want = std::getenv("PMM_PHILOX_HIGH");
+  const pmm::PhiloxHigh h = pmm::philox_high();
+  CHECK(pmm::philox_high() == h);  // chosen once
+  __builtin_cpu_init();
+  const pmm::PhiloxHigh vendor = __builtin_cpu_is("intel") ? pmm::PhiloxHigh::kShuffle : pmm::PhiloxHigh::kShift;
+  const std::string w = want == nullptr ? "" : want;
+  if (w == "shift") CHECK(h == pmm::PhiloxHigh::kShift);
+  else if (w == "shuffle") CHECK(h == pmm::PhiloxHigh::kShuffle);
+  else CHECK(h == vendor);
+  CHECK(std::string(pmm::philox_high_name(h)) == (h == pmm::PhiloxHigh::kShuffle ? "shuffle" : "shift"));
+}
+
 namespace {
 
 // Per-lane scalar reference of poisson_lanes / gamma_lanes: the stream (seed; path0 + j, step, stream, coord).

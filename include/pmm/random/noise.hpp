@@ -53,6 +53,15 @@ enum class SimdVariant { kBaseline = 0, kAvx2 = 1, kAvx512 = 2 };
 SimdVariant simd_variant();
 const char* simd_variant_name(SimdVariant v);
 
+// How the AVX-512 Philox kernel takes the high word of a round's 64-bit products: a shift (vpsrlq) with the 32-bit
+// masks in every round, or a dword shuffle (vpshufd) with the masks once after the last round. The bits are the
+// same. The shuffle is chosen on Intel CPUs, whose 512-bit shifts issue on one port (a block 14% faster there), the
+// shift elsewhere (faster on AMD Zen 5); the environment variable PMM_PHILOX_HIGH=shift|shuffle overrides the choice
+// (read once). docs/benchmarks.md, "Intel Xeon".
+enum class PhiloxHigh { kShift = 0, kShuffle = 1 };
+PhiloxHigh philox_high();
+const char* philox_high_name(PhiloxHigh h);
+
 // Standard normals for (seed, stream, step) and paths path0.. into out (dim x n): the hot loop of
 // every diffusion solver, kept in its own translation unit so it can be tuned alone.
 void fill_normals(std::uint64_t seed, Stream stream, std::uint32_t step, Index path0, Batch& out);
