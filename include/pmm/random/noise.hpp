@@ -55,9 +55,10 @@ const char* simd_variant_name(SimdVariant v);
 
 // How the AVX-512 Philox kernel takes the high word of a round's 64-bit products: a shift (vpsrlq) with the 32-bit
 // masks in every round, or a dword shuffle (vpshufd) with the masks once after the last round. The bits are the
-// same. The shuffle is chosen on Intel CPUs, whose 512-bit shifts issue on one port (a block 14% faster there), the
-// shift elsewhere (faster on AMD Zen 5); the environment variable PMM_PHILOX_HIGH=shift|shuffle overrides the choice
-// (read once). docs/benchmarks.md, "Intel Xeon".
+// same; the shuffle kernel runs 6 vector instructions per register and round instead of 8. It is chosen on Intel
+// CPUs (a block 14% faster on a Xeon of 2023), the shift elsewhere (on AMD Zen 5, dropping the masks measured
+// slower); the environment variable PMM_PHILOX_HIGH=shift|shuffle overrides the choice (read once).
+// docs/benchmarks.md, "Intel Xeon".
 enum class PhiloxHigh { kShift = 0, kShuffle = 1 };
 PhiloxHigh philox_high();
 const char* philox_high_name(PhiloxHigh h);
