@@ -26,6 +26,11 @@
 #include <pmm/random/distributions.hpp>
 #include <pmm/random/noise.hpp>
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define PMM_POISSON_SEARCH_AVX512 1
+#endif
+
 
 // libm's exp/log with their libmvec SIMD variants (glibc declares these only under -ffast-math): inside a
 // vectorised loop GCC calls _ZGV*_exp etc., elsewhere they are the scalar libm functions.
@@ -141,6 +146,94 @@ std::int64_t poisson_inversion(const double* __restrict m, double* __restrict ou
   }
   for (int j = 0; j < kLanes; ++j) out[j] = m[j] > 0 ? k[j] : 0.0;
   return any_ptrs;
+}
+
+#if defined(PMM_POISSON_SEARCH_AVX512)
+// poisson_inversion() for AVX-512 CPUs, the search in AVX-512F intrinsics: the same operations on the same numbers
+// in each lane (p *= mean (1/k), cdf += p, the same comparisons), so the same counts, in fewer instructions and
+// with the lanes of 4 vectors (32) stepping until those stop rather than all 64. A lane's count is the number of
+// the search's states 0, 1, 2, ... from which poisson_draw's loop goes on: it stops at the first state with v <= cdf,
+// k at the cap, or p underflowed past the mode, and each of these, once true, stays true (cdf never decreases; past
+// the mode p only decreases), so those states are a prefix and their number is the loop's k. Each step adds 1 to
+// the lanes that go on (mask A). 4 vectors a group: enough independent work to cover a step's latency (the chain
+// p -> cdf -> compare), and 5 x 4 registers of state; 1 vector or 2 were slower, 8 spill (docs/benchmarks.md).
+struct SearchTable {
+  double inv[1000];  // 1/k as poisson_search_step takes it (1.0 / k, k a double)
+  double k[1000];
+};
+constexpr SearchTable kSearchTable = [] {
+  SearchTable t{};
+  for (int i = 1; i < 1000; ++i) {
+    t.inv[i] = 1.0 / static_cast<double>(i);
+    t.k[i] = static_cast<double>(i);
+  }
+  return t;
+}();
+static_assert(kPoissonSearchCap == 1000.0, "the table holds the steps k = 1 .. kPoissonSearchCap - 1");
+
+constexpr int kSearchGroup = 4;  // vectors of 8 lanes stepped together
+__attribute__((target("avx512f"))) inline void poisson_search_group(const double* __restrict m,
+                                                                    const double* __restrict u1,
+                                                                    const double* __restrict p0,
+                                                                    double* __restrict out) {
+  __m512d M[kSearchGroup], V[kSearchGroup], P[kSearchGroup], C[kSearchGroup], K[kSearchGroup];
+  __mmask8 A[kSearchGroup];
+  const __m512d zero = _mm512_setzero_pd(), one = _mm512_set1_pd(1.0);
+  const __m512d below = _mm512_set1_pd(kPoissonInversionBelow), tiny = _mm512_set1_pd(kPoissonSearchTiny);
+  unsigned any = 0;
+  for (int g = 0; g < kSearchGroup; ++g) {  // state 0: p = cdf = e^-mean, in the inversion lanes
+    M[g] = _mm512_loadu_pd(m + 8 * g);
+    V[g] = _mm512_loadu_pd(u1 + 8 * g);
+    P[g] = _mm512_loadu_pd(p0 + 8 * g);
+    C[g] = P[g];
+    const __mmask8 inversion =
+        _mm512_cmp_pd_mask(M[g], zero, _CMP_GT_OQ) & _mm512_cmp_pd_mask(M[g], below, _CMP_LT_OQ);
+    A[g] = inversion & _mm512_cmp_pd_mask(V[g], C[g], _CMP_GT_OQ);
+    K[g] = _mm512_mask_blend_pd(A[g], zero, one);
+    any |= A[g];
+  }
+  for (int i = 1; any != 0 && i < 1000; ++i) {  // state i (poisson_search_step, then poisson_search_continues)
+    const __m512d r = _mm512_set1_pd(kSearchTable.inv[i]), k = _mm512_set1_pd(kSearchTable.k[i]);
+    any = 0;
+    for (int g = 0; g < kSearchGroup; ++g) {
+      P[g] = _mm512_mul_pd(P[g], _mm512_mul_pd(M[g], r));
+      C[g] = _mm512_add_pd(C[g], P[g]);
+      const __mmask8 under = _mm512_cmp_pd_mask(P[g], tiny, _CMP_LT_OQ) & _mm512_cmp_pd_mask(M[g], k, _CMP_LT_OQ);
+      A[g] = A[g] & static_cast<__mmask8>(~under) & _mm512_cmp_pd_mask(V[g], C[g], _CMP_GT_OQ);
+      K[g] = _mm512_mask_add_pd(K[g], A[g], K[g], one);
+      any |= A[g];
+    }
+  }
+  for (int g = 0; g < kSearchGroup; ++g) _mm512_storeu_pd(out + 8 * g, K[g]);
+}
+
+__attribute__((target("avx512f"))) std::int64_t poisson_inversion_avx512(const double* __restrict m,
+                                                                         double* __restrict out,
+                                                                         const double* __restrict u1) {
+  std::int64_t any_inversion = 0, any_ptrs = 0;
+  for (int j = 0; j < kLanes; ++j) {
+    any_inversion |= m[j] > 0 && m[j] < kPoissonInversionBelow;
+    any_ptrs |= m[j] >= kPoissonInversionBelow;
+  }
+  if (!any_inversion) {
+    for (int j = 0; j < kLanes; ++j) out[j] = 0.0;
+    return any_ptrs;
+  }
+  alignas(64) double p0[kLanes];  // e^-mean in the inversion lanes, e^0 elsewhere (as poisson_inversion)
+  for (int j = 0; j < kLanes; ++j) p0[j] = pmm_simd_exp(m[j] < kPoissonInversionBelow ? -m[j] : 0.0);
+  for (int g = 0; g < kLanes; g += 8 * kSearchGroup) poisson_search_group(m + g, u1 + g, p0 + g, out + g);
+  for (int j = 0; j < kLanes; ++j) out[j] = m[j] > 0 ? out[j] : 0.0;
+  return any_ptrs;
+}
+#endif
+
+// poisson_inversion's version for this CPU (and PMM_SIMD): the AVX-512 search where the Philox kernels run AVX-512.
+std::int64_t poisson_inversion_best(const double* __restrict m, double* __restrict out, const double* __restrict u1) {
+#if defined(PMM_POISSON_SEARCH_AVX512)
+  static const bool avx512 = simd_variant() == SimdVariant::kAvx512;
+  if (avx512) return poisson_inversion_avx512(m, out, u1);
+#endif
+  return poisson_inversion(m, out, u1);
 }
 
 // One PTRS trial (U = u1 - 1/2, V = u2, the uniforms of the trial's block) in each lane with m >= 12: out = k when
@@ -473,7 +566,7 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
   by_blocks(path0, n, means, stride, out, [&](std::uint32_t path_lo, const double* m, double* r, int len) {
     if (q.size >= kLanes) second_trial();  // entries of earlier blocks only: theirs are in out already
     philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u1, u2);  // block 0 (random/noise.cpp's kernels)
-    if (poisson_inversion(m, r, u1) == 0 || ptrs_trial(m, lgam, r, u1, u2) == 0) return;
+    if (poisson_inversion_best(m, r, u1) == 0 || ptrs_trial(m, lgam, r, u1, u2) == 0) return;
     // Queued without branches (about one lane in five of a PTRS block, at random): each lane writes the next free
     // entry, and only a refused one keeps it.
     bool redo = false;

@@ -399,6 +399,37 @@ TEST_CASE("random: poisson_lanes (SIMD) gives poisson_draw's counts: both branch
   CHECK(out == 5.0);
 }
 
+TEST_CASE("random: poisson_lanes' inversion search gives poisson_draw's counts (200,000 lanes, means in (0, 12))") {
+  // The search (an AVX-512 kernel where the CPU has it, else the generic loop: tests/CMakeLists.txt runs this under
+  // PMM_SIMD=avx2 and baseline as well) on lanes whose means spread over the whole inversion range, so that groups
+  // stop after very different numbers of steps, with the edges mixed in: tiny means (p underflows at once), means
+  // next to 12, zeros and PTRS lanes.
+  const int n = 200000;
+  std::vector<double> means(static_cast<size_t>(n)), out(means.size(), -7.0);
+  std::uint64_t x = 88172645463325252ull;  // xorshift64: means independent of the Philox streams under test
+  for (int j = 0; j < n; ++j) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    const double r = static_cast<double>(x >> 11) * 0x1p-53;
+    means[static_cast<size_t>(j)] = j % 101 == 0 ? 0.0 : j % 103 == 0 ? 1e-300 : j % 107 == 0 ? 25.0 : 12.0 * r;
+  }
+  means[5] = std::nextafter(12.0, 0.0);
+  pmm::poisson_lanes(21, 0, 3, 1, n, means.data(), 1, out.data());
+  int differ = 0;
+  double largest = 0;
+  for (int j = 0; j < n; ++j) {
+    const double want = scalar_poisson(21, static_cast<std::uint32_t>(j), 3, 1, means[static_cast<size_t>(j)]);
+    const double got = out[static_cast<size_t>(j)];
+    if (got != want && differ < 5) INFO("mean " << means[static_cast<size_t>(j)] << " path " << j << ": SIMD " << got << " scalar " << want);
+    differ += got != want;
+    if (means[static_cast<size_t>(j)] < 12) largest = std::max(largest, want);
+  }
+  INFO("largest inversion count " << largest << "; SIMD variant " << std::string(pmm::simd_variant_name(pmm::simd_variant())));
+  CHECK(differ == 0);
+  CHECK(largest >= 25);  // the search ran far past most lanes' stop
+}
+
 namespace {
 
 // Which PTRS trial accepts the draw of this stream (1, 2, ... ; 0 past the lgamma table's end or for 20 trials):
