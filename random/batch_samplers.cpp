@@ -303,6 +303,17 @@ std::int64_t ptrs_trial(const double* __restrict m, const double* __restrict lga
   return left;
 }
 
+// The lanes j < len (0 <= len <= kLanes) as a mask.
+inline std::uint64_t first_lanes(int len) { return len == kLanes ? ~std::uint64_t{0} : (std::uint64_t{1} << len) - 1; }
+
+// The lanes j < kLanes with r[j] == value, as a mask.
+PMM_SIMD_CLONES
+std::uint64_t lanes_equal(const double* __restrict r, double value) {
+  alignas(64) std::int64_t f[kLanes];
+  for (int j = 0; j < kLanes; ++j) f[j] = r[j] == value;
+  return lane_mask(f);
+}
+
 // From this many lanes of a block on, U^{1/shape} is computed in all kLanes lanes rather than on the packed ones.
 constexpr int kDenseBoostFrom = 24;
 
@@ -555,35 +566,33 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
     const double* mean = q.value[0];
     alignas(64) double v1[kLanes], v2[kLanes], r[kLanes];
     philox_uniform_pairs_at(seed, q.path, step, 1, tag, v1, v2);
-    if (ptrs_trial(mean, lgam, r, v1, v2) > 0)
-      for (int j = 0; j < len; ++j)
-        if (r[j] < 0) {  // the scalar trials from block 2 on, or this one again past the table
-          UniformStream u(seed, q.path[j], step, Stream::kPoisson, coord, v1[j], v2[j], 1, r[j] == kThisBlock ? 0 : 2);
-          r[j] = poisson_ptrs(u, mean[j]);
-        }
+    if (ptrs_trial(mean, lgam, r, v1, v2) > 0) {
+      const std::uint64_t used = first_lanes(len);
+      for (std::uint64_t b = (lanes_equal(r, kNextBlock) | lanes_equal(r, kThisBlock)) & used; b != 0; b &= b - 1) {
+        const int j = __builtin_ctzll(b);  // the scalar trials from block 2 on, or this one again past the table
+        UniformStream u(seed, q.path[j], step, Stream::kPoisson, coord, v1[j], v2[j], 1, r[j] == kThisBlock ? 0 : 2);
+        r[j] = poisson_ptrs(u, mean[j]);
+      }
+    }
     q.finish(len, r);
   };
   by_blocks(path0, n, means, stride, out, [&](std::uint32_t path_lo, const double* m, double* r, int len) {
     if (q.size >= kLanes) second_trial();  // entries of earlier blocks only: theirs are in out already
     philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u1, u2);  // block 0 (random/noise.cpp's kernels)
     if (poisson_inversion_best(m, r, u1) == 0 || ptrs_trial(m, lgam, r, u1, u2) == 0) return;
-    // Queued without branches (about one lane in five of a PTRS block, at random): each lane writes the next free
-    // entry, and only a refused one keeps it.
-    bool redo = false;
-    double* dst = out + static_cast<Index>(path_lo - path0) * stride;
-    for (int j = 0; j < len; ++j, dst += stride) {
-      q.path[q.size] = path_lo + static_cast<std::uint32_t>(j);
-      q.value[0][q.size] = m[j];
-      q.dst[q.size] = dst;
-      q.size += r[j] == kNextBlock;
-      redo |= r[j] == kThisBlock;
+    // The refused lanes (about one in five of a PTRS block) queued in lane order by bit-scan of their mask: a loop
+    // over all lanes that writes each one's entry and keeps the refused ones chains every store on the queue's size.
+    const std::uint64_t used = first_lanes(len);
+    double* const dst = out + static_cast<Index>(path_lo - path0) * stride;
+    for (std::uint64_t b = lanes_equal(r, kNextBlock) & used; b != 0; b &= b - 1) {
+      const int j = __builtin_ctzll(b);
+      q.push(path_lo + static_cast<std::uint32_t>(j), {m[j]}, dst + static_cast<Index>(j) * stride);
     }
-    if (redo)
-      for (int j = 0; j < len; ++j)
-        if (r[j] == kThisBlock) {  // the scalar sampler redoes the draw from block 0
-          UniformStream u(seed, path_lo + static_cast<std::uint32_t>(j), step, Stream::kPoisson, coord, u1[j], u2[j]);
-          r[j] = poisson_ptrs(u, m[j]);
-        }
+    for (std::uint64_t b = lanes_equal(r, kThisBlock) & used; b != 0; b &= b - 1) {
+      const int j = __builtin_ctzll(b);  // the scalar sampler redoes the draw from block 0
+      UniformStream u(seed, path_lo + static_cast<std::uint32_t>(j), step, Stream::kPoisson, coord, u1[j], u2[j]);
+      r[j] = poisson_ptrs(u, m[j]);
+    }
   });
   while (q.size > 0) second_trial();
 }
@@ -608,7 +617,7 @@ void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, st
     const int len = qb.batch({qb.value[0][0], 0.0});  // padded with the first lane's shape (a solver row has one)
     alignas(64) double u1[kLanes], w1[kLanes], r[kLanes];
     philox_uniform_pairs_at(seed, qb.path, step, b, tag, u1, w1);
-    const std::uint64_t used = len == kLanes ? ~std::uint64_t{0} : (std::uint64_t{1} << len) - 1;
+    const std::uint64_t used = first_lanes(len);
     for (std::uint64_t m = gamma_block(qb.value[0], qb.value[1], r, u1, w1, k) & used; m != 0; m &= m - 1)
       refused(qb, __builtin_ctzll(m), r);
     qb.finish(len, r);
