@@ -8,6 +8,10 @@
 //            of the normals/s of the same run
 //   paths / steps / dim   EM's cost per coordinate-step as paths (10^3..10^7), steps (10..10^4) or dimension
 //            (1..3072) grow, the others fixed: where fixed costs (per chunk, per step) and cache misses show.
+//   poisson / gamma   the jump processes' samplers alone (poisson_lanes, gamma_lanes: what the solvers call for a
+//            row of a chunk) per draw, at fixed levels (column parameter): Poisson means spread over [m/2, 3m/2]
+//            within each block of 64 lanes, as a solver's paths differ; one Gamma shape for the row, as in a solver
+//            step. Where the time goes as the schedule moves a step's means or shapes across the samplers' branches.
 // Every figure is the best of --repeats runs on --threads threads; the SIMD variant (PMM_SIMD; on AVX-512 with the
 // Philox kernel's high-word choice, PMM_PHILOX_HIGH) is printed with them.
 // Rates are given by wall time and by process CPU time (user + sys of all threads): on a machine shared with other
@@ -20,6 +24,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "apps/common/options.hpp"
 #include <pmm/random/noise.hpp>
@@ -72,6 +77,35 @@ Rate philox_blocks_per_s(Index chunk, int calls, int repeats) {
   return rate(static_cast<double>(chunk) * calls, s);
 }
 
+// Poisson counts of a row of `chunk` means (mean (1/2 + (j mod 64)/63) in lane j), one call per step.
+Rate poisson_draws_per_s(double mean, Index chunk, int calls, int repeats) {
+  std::vector<double> means(static_cast<size_t>(chunk)), out(means.size());
+  for (Index j = 0; j < chunk; ++j) means[static_cast<size_t>(j)] = mean * (0.5 + static_cast<double>(j % 64) / 63.0);
+  double sink = 0;
+  const Seconds s = best_seconds(repeats, [&] {
+    for (int c = 0; c < calls; ++c) {
+      poisson_lanes(1, 0, static_cast<std::uint32_t>(c), 0, chunk, means.data(), 1, out.data());
+      sink += out[0];
+    }
+  });
+  if (sink == -1) std::printf("#\n");  // keeps the calls
+  return rate(static_cast<double>(chunk) * calls, s);
+}
+
+// Gamma(shape) draws of a row of `chunk` lanes of one shape, one call per step.
+Rate gamma_draws_per_s(double shape, Index chunk, int calls, int repeats) {
+  std::vector<double> shapes(static_cast<size_t>(chunk), shape), out(shapes.size());
+  double sink = 0;
+  const Seconds s = best_seconds(repeats, [&] {
+    for (int c = 0; c < calls; ++c) {
+      gamma_lanes(1, 0, static_cast<std::uint32_t>(c), 0, chunk, shapes.data(), 1, out.data());
+      sink += out[0];
+    }
+  });
+  if (sink == -1) std::printf("#\n");
+  return rate(static_cast<double>(chunk) * calls, s);
+}
+
 // Normals as the solvers draw them: a dim x chunk batch per step.
 Rate normals_per_s(Index dim, Index chunk, int calls, int repeats) {
   Batch z(dim, chunk);
@@ -117,8 +151,9 @@ int run(int argc, char** argv) {
   long long work_option = 0;
   app.add_option("--work", work_option, "coordinate-steps per timed run (default 4e8, --quick 2e7; e.g. 2e6 under callgrind)")
       ->check(CLI::PositiveNumber);
-  app.add_option("--only", only, "one section: ceiling (philox, normals, em) or scaling (paths, steps, dim)")
-      ->check(CLI::IsMember({"ceiling", "scaling"}));
+  app.add_option("--only", only,
+                 "one section: ceiling (philox, normals, em), scaling (paths, steps, dim) or samplers (poisson, gamma)")
+      ->check(CLI::IsMember({"ceiling", "scaling", "samplers"}));
   parse_args(app, argc, argv);
   // avx512-shift or avx512-shuffle on AVX-512 (philox_high(): the two kernels' bits are the same, not their speed)
   const std::string variant_name = simd_variant() == SimdVariant::kAvx512
@@ -127,11 +162,14 @@ int run(int argc, char** argv) {
   const char* variant = variant_name.c_str();
   const long long work = work_option > 0 ? work_option : (quick ? 20'000'000LL : 400'000'000LL);
 
-  std::printf("section,simd,threads,paths,steps,dim,unit,per_s_wall,per_s_cpu,cpu_ns_per_unit,cpu_fraction_of_normals\n");
+  std::printf(
+      "section,simd,threads,paths,steps,dim,unit,per_s_wall,per_s_cpu,cpu_ns_per_unit,cpu_fraction_of_normals,"
+      "parameter\n");
   const auto row = [&](const char* section, int th, long long paths, long long steps, long long dim, Rate r,
-                       const char* unit, double fraction) {
-    std::printf("%s,%s,%d,%lld,%lld,%lld,%s,%.5g,%.5g,%.4f,%s\n", section, variant, th, paths, steps, dim, unit, r.wall,
-                r.cpu, 1e9 / r.cpu, fraction > 0 ? std::to_string(fraction).substr(0, 5).c_str() : "");
+                       const char* unit, double fraction, double parameter = -1) {
+    std::printf("%s,%s,%d,%lld,%lld,%lld,%s,%.5g,%.5g,%.4f,%s,%s\n", section, variant, th, paths, steps, dim, unit,
+                r.wall, r.cpu, 1e9 / r.cpu, fraction > 0 ? std::to_string(fraction).substr(0, 5).c_str() : "",
+                parameter >= 0 ? fmt::format("{}", parameter).c_str() : "");
     std::fflush(stdout);
   };
 
@@ -169,6 +207,14 @@ int run(int argc, char** argv) {
       row("dim", threads, paths, steps, dim, em_per_s(dim, paths, static_cast<int>(steps), threads, chunk, repeats),
           "coordinate-step", 0);
     }
+  }
+  if (only.empty() || only == "samplers") {  // 1/20 of the work a row: ~0.2 s at 10 ns a draw
+    const Index buffer = chunk > 0 ? chunk : 512;
+    const int calls = static_cast<int>(std::max<long long>(1, work / 20 / buffer));
+    for (double mean : {0.01, 0.1, 1.0, 3.0, 6.0, 11.0, 13.0, 30.0, 200.0})
+      row("poisson", 1, buffer, calls, 1, poisson_draws_per_s(mean, buffer, calls, repeats), "draw", 0, mean);
+    for (double shape : {0.0005, 0.002, 0.01, 0.3, 0.9, 1.5, 5.0, 25.0})
+      row("gamma", 1, buffer, calls, 1, gamma_draws_per_s(shape, buffer, calls, repeats), "draw", 0, shape);
   }
   return 0;
 }
