@@ -99,7 +99,6 @@ int main(int argc, char** argv) {
 
     require(threads >= 0, "--threads", "must be >= 0");
     if (threads > 0) set_torch_threads(threads);
-    if (const auto w = blas_kernel_warning(); o.device == "cpu" && !w.empty()) fmt::print(stderr, "pmm-classifier: {}\n", w);
     require(test_images.empty() == test_labels.empty(), test_images.empty() ? "--test-images" : "--test-labels",
             "--test-images and --test-labels go together");
     nlohmann::json report = run_metadata(argc, argv);

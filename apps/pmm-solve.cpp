@@ -429,7 +429,6 @@ int run(int argc, char** argv) {
   } else {
 #ifdef PMM_HAVE_TORCH
     set_torch_threads(a.threads);  // the network's intra-op threads (ATen and BLAS): --threads, as on a target
-    if (const auto w = blas_kernel_warning(); a.device == "cpu" && !w.empty()) fmt::print(stderr, "pmm-solve: {}\n", w);
     predictor = load_torchscript_predictor(a.model, a.device, 0);
 #else
     throw Error("--model: this build has no LibTorch (install libtorch-dev and rebuild)");

@@ -444,7 +444,6 @@ int run(int argc, char** argv) {
   } else {
 #ifdef PMM_HAVE_TORCH
     set_torch_threads(a.threads);
-    if (const auto w = blas_kernel_warning(); a.device == "cpu" && !w.empty()) fmt::print(stderr, "pmm-sweep: {}\n", w);
     predictor = load_torchscript_predictor(a.model, a.device, 0);
     data = read_matrix(a.data, "--data");
     require(data.rows() == predictor->dim(), "--data",

@@ -125,7 +125,6 @@ int main(int argc, char** argv) {
 
     require(threads >= 0, "--threads", "must be >= 0");
     if (threads > 0) set_torch_threads(threads);
-    if (const auto w = blas_kernel_warning(); device == "cpu" && !w.empty()) fmt::print(stderr, "pmm-text: {}\n", w);
 
     if (bpc->parsed()) {
       check_device(device);

@@ -253,7 +253,6 @@ int main(int argc, char** argv) {
       require(threads >= 0, "--threads", "must be >= 0");
       require(preview_n >= 0 && preview_steps >= 1, "--preview", "N must be >= 0 and --preview-steps >= 1");
       if (threads > 0) set_torch_threads(threads);
-      if (const auto w = blas_kernel_warning(); o.device == "cpu" && !w.empty()) fmt::print(stderr, "pmm-train: {}\n", w);
       std::string vocab;
       if (o.law.process == TrainProcess::kCategorical) {
         // The vocabulary is only known after reading the text.
