@@ -498,18 +498,24 @@ std::uint64_t uniform_first_block(std::uint64_t firsts, const double* __restrict
 
 namespace {
 
-// Calls draw(path_lo, in, out, len) for each block of kLanes elements of the strided row: a whole block of a
-// contiguous row in place, otherwise through copies (padded with 0, which both samplers map to 0).
+// Calls draw(path_lo, in, out, len, one) for each block of kLanes elements of the strided row: a whole block of a
+// contiguous row in place, otherwise through copies (padded with 0, which both samplers map to 0). in_stride 0: in
+// holds one value for the whole row, written into a block once; one says that draw's in is that block (the same
+// values at the same address in every call; the last block, when partial, is padded and copied, so one is false).
 template <class Draw>
-void by_blocks(std::uint32_t path0, Index n, const double* in, Index stride, double* out, Draw draw) {
-  alignas(64) double a[kLanes], r[kLanes];
+void by_blocks(std::uint32_t path0, Index n, const double* in, Index in_stride, Index stride, double* out, Draw draw) {
+  alignas(64) double a[kLanes], c[kLanes], r[kLanes];
+  if (in_stride == 0)
+    for (int j = 0; j < kLanes; ++j) c[j] = in[0];
   for (Index j0 = 0; j0 < n; j0 += kLanes) {
     const int len = static_cast<int>(std::min<Index>(kLanes, n - j0));
-    const bool direct = stride == 1 && len == kLanes;
-    if (!direct)
-      for (int j = 0; j < kLanes; ++j) a[j] = j < len ? in[(j0 + j) * stride] : 0.0;
-    draw(path0 + static_cast<std::uint32_t>(j0), direct ? in + j0 : a, direct ? out + j0 : r, len);
-    if (!direct)
+    const bool one = in_stride == 0 && len == kLanes, direct_in = in_stride == 1 && len == kLanes;
+    const bool direct_out = stride == 1 && len == kLanes;
+    if (!one && !direct_in)
+      for (int j = 0; j < kLanes; ++j) a[j] = j < len ? in[(j0 + j) * in_stride] : 0.0;
+    draw(path0 + static_cast<std::uint32_t>(j0), one ? c : direct_in ? in + j0 : a, direct_out ? out + j0 : r, len,
+         one);
+    if (!direct_out)
       for (int j = 0; j < len; ++j) out[(j0 + j) * stride] = r[j];
   }
 }
@@ -576,7 +582,8 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
     }
     q.finish(len, r);
   };
-  by_blocks(path0, n, means, stride, out, [&](std::uint32_t path_lo, const double* m, double* r, int len) {
+  by_blocks(path0, n, means, stride, stride, out,
+            [&](std::uint32_t path_lo, const double* m, double* r, int len, bool) {
     if (q.size >= kLanes) second_trial();  // entries of earlier blocks only: theirs are in out already
     philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u1, u2);  // block 0 (random/noise.cpp's kernels)
     if (poisson_inversion_best(m, r, u1) == 0 || ptrs_trial(m, lgam, r, u1, u2) == 0) return;
@@ -597,8 +604,11 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
   while (q.size > 0) second_trial();
 }
 
-void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
-                 const double* shapes, Index stride, double* out) {
+namespace {
+
+// gamma_lanes and gamma_lanes_one_shape: the row's shapes at shapes[j shape_stride] (shape_stride 0: one shape).
+void gamma_row(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
+               const double* shapes, Index shape_stride, Index stride, double* out) {
   const std::uint32_t tag = (static_cast<std::uint32_t>(Stream::kGamma) << 24) | (coord & 0xFFFFFFu);
   alignas(64) double u[kLanes], w[kLanes];
   // The lanes waiting for a trial on block 1, from blocks already written to out: refused at their first trial
@@ -633,13 +643,19 @@ void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, st
       q2.push(qb.path[j], {qb.value[0][j], qb.value[1][j]}, qb.dst[j]);
     });
   };
-  by_blocks(path0, n, shapes, stride, out, [&](std::uint32_t path_lo, const double* sh, double* r, int len) {
+  bool same = false, known = false;  // known: firsts and same hold for the row's one-shape block
+  std::uint64_t firsts = 0;
+  by_blocks(path0, n, shapes, shape_stride, stride, out,
+            [&](std::uint32_t path_lo, const double* sh, double* r, int len, bool one) {
     if (q.size >= kLanes) second_trial();  // entries of earlier blocks only: theirs are in out already
     philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u, w);  // block 0 (random/noise.cpp's kernels)
     // Lanes of a shape below kGammaUniformFirstBelow: U is block 0's first uniform; 0 where U <= e^{-708 shape}, else
     // queued for block 1 (no trial here). A block of one such shape (the solvers' early steps) runs no trial at all.
-    bool same = false;
-    const std::uint64_t firsts = uniform_first_lanes(sh, same);
+    if (!(one && known)) {
+      same = false;
+      firsts = uniform_first_lanes(sh, same);
+      known = one;
+    }
     std::uint64_t left = firsts == ~std::uint64_t{0} ? 0 : gamma_block(sh, nullptr, r, u, w, first);
     if (firsts != 0) {
       if (same && !(first_shape == sh[0])) {
@@ -672,6 +688,18 @@ void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, st
     scalar_from(q2, i, 2, r);
     *q2.dst[i] = r[i];
   }
+}
+
+}  // namespace
+
+void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
+                 const double* shapes, Index stride, double* out) {
+  gamma_row(seed, path0, step, coord, n, shapes, stride, stride, out);
+}
+
+void gamma_lanes_one_shape(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
+                           double shape, Index stride, double* out) {
+  gamma_row(seed, path0, step, coord, n, &shape, 0, stride, out);
 }
 
 }  // namespace pmm

@@ -25,6 +25,13 @@ void NoiseSource::gamma_draws(const StepInfo& step, Index path0, const Batch& sh
     }
 }
 
+void NoiseSource::gamma_draws_one_shape(const StepInfo& step, Index path0, double shape, Index dim, Index n,
+                                        Batch& out) const {
+  Batch shapes;
+  shapes.setConstant(dim, n, shape);
+  gamma_draws(step, path0, shapes, out);
+}
+
 double PhiloxNoise::poisson(const StepInfo& step, Index path, Index coord, double mean) const {
   UniformStream u(seed_, static_cast<std::uint64_t>(path), step.index, Stream::kPoisson,
                   static_cast<std::uint32_t>(coord));
@@ -50,6 +57,14 @@ void PhiloxNoise::poisson_counts(const StepInfo& step, Index path0, const Batch&
 
 void PhiloxNoise::gamma_draws(const StepInfo& step, Index path0, const Batch& shapes, Batch& out) const {
   by_coordinate(gamma_lanes, seed_, step, path0, shapes, out);
+}
+
+void PhiloxNoise::gamma_draws_one_shape(const StepInfo& step, Index path0, double shape, Index dim, Index n,
+                                        Batch& out) const {
+  out.resize(dim, n);
+  for (Index d = 0; d < dim; ++d)
+    gamma_lanes_one_shape(seed_, static_cast<std::uint32_t>(path0), step.index, static_cast<std::uint32_t>(d), n, shape,
+                          dim, out.data() + d);
 }
 
 }  // namespace pmm

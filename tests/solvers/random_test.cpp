@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -807,6 +808,40 @@ TEST_CASE("random: gamma_lanes (SIMD) gives gamma_draw's values up to libmvec ro
   REQUIRE(fast.rows() == 2);
   REQUIRE(fast.cols() == 70);
   CHECK(((fast - slow).array().abs() <= 1e-12 * slow.array().abs()).all());
+}
+
+TEST_CASE("random: Gamma draws of one shape are the draws of a row of that shape, bit for bit") {
+  // Each regime of gamma_row (U read first below kGammaUniformFirstBelow, the boosted trial below 1, the plain trial
+  // above), rows that end in a partial block (padding lanes) and coordinates of a strided chunk (dim 3).
+  for (double shape : {0.0004, pmm::kGammaUniformFirstBelow, 0.011, 0.6, 1.0, 2.5, 40.0}) {
+    for (pmm::Index n : {1, 63, 64, 65, 200, 1000}) {
+      for (pmm::Index stride : {1, 3}) {
+        INFO("shape " << shape << ", n " << n << ", stride " << stride);
+        const std::vector<double> row(static_cast<size_t>(n * stride), shape);
+        std::vector<double> a(row.size(), -7.0), b(row.size(), -7.0);
+        pmm::gamma_lanes(11, 5, 2, 1, n, row.data(), stride, a.data());
+        pmm::gamma_lanes_one_shape(11, 5, 2, 1, n, shape, stride, b.data());
+        bool same = true;
+        for (size_t i = 0; i < a.size(); ++i) same = same && (std::memcmp(&a[i], &b[i], sizeof(double)) == 0);
+        CHECK(same);
+        for (pmm::Index j = 0; j < n; ++j) CHECK(b[static_cast<size_t>(j * stride)] >= 0.0);  // every slot written
+      }
+    }
+  }
+  // Through the noise sources: PhiloxNoise's one-shape draws, the base class's (a batch of shapes), gamma_draws.
+  const pmm::PhiloxNoise noise(9);
+  const pmm::StepInfo s{4, 10, 0.4, 0.5};
+  for (double shape : {0.0009, 0.02, 3.0}) {
+    pmm::Batch shapes, fast, base, rows;
+    shapes.setConstant(3, 130, shape);
+    noise.gamma_draws_one_shape(s, 17, shape, 3, 130, fast);
+    noise.pmm::NoiseSource::gamma_draws_one_shape(s, 17, shape, 3, 130, base);
+    noise.gamma_draws(s, 17, shapes, rows);
+    REQUIRE(fast.rows() == 3);
+    REQUIRE(fast.cols() == 130);
+    CHECK((fast == rows).all());
+    CHECK((fast == base).all());
+  }
 }
 
 TEST_CASE("random: the SIMD samplers follow their laws (Poisson chi-square and moments, Gamma KS)") {

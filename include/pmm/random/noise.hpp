@@ -28,6 +28,10 @@ class NoiseSource {
   // Gamma(shapes(d, j), 1) draws of the streams (seed; path0 + j, step, kGamma, d): out(d, j) = gamma_draw() of that
   // stream (out is resized). The default loops over gamma_draw(); PhiloxNoise draws in SIMD (gamma_lanes).
   virtual void gamma_draws(const StepInfo& step, Index path0, const Batch& shapes, Batch& out) const;
+  // The same draws for one shape in every element of a dim x n chunk (out is resized): the exact step's case, with
+  // no batch of shapes to fill. The default fills one and calls gamma_draws; PhiloxNoise reads the one shape.
+  virtual void gamma_draws_one_shape(const StepInfo& step, Index path0, double shape, Index dim, Index n,
+                                     Batch& out) const;
   virtual std::uint64_t seed() const = 0;
 };
 
@@ -39,6 +43,8 @@ class PhiloxNoise final : public NoiseSource {
   double poisson(const StepInfo& step, Index path, Index coord, double mean) const override;
   void poisson_counts(const StepInfo& step, Index path0, const Batch& means, Batch& out) const override;
   void gamma_draws(const StepInfo& step, Index path0, const Batch& shapes, Batch& out) const override;
+  void gamma_draws_one_shape(const StepInfo& step, Index path0, double shape, Index dim, Index n,
+                             Batch& out) const override;
   std::uint64_t seed() const override { return seed_; }
 
  private:
@@ -86,6 +92,9 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
 // ulp of log U times 1/shape). out must not overlap shapes.
 void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
                  const double* shapes, Index stride, double* out);
+// The same with one shape for every j (the same values as gamma_lanes given a row of that shape).
+void gamma_lanes_one_shape(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
+                           double shape, Index stride, double* out);
 
 // Box-Muller normals of the Philox blocks (c0, c1, c2_first + i, c3), i < pairs: out[2 i] = sqrt(-2 ln u1) cos(2 pi u2),
 // out[2 i + 1] = the sine half (u1, u2 = uniform_open of words 0-1 and 2-3); out holds 2 pairs values.

@@ -76,8 +76,7 @@ struct ExactStep {
       for (Index i = 0, n = mu.size(); i < n; ++i) mu.data()[i] = apply_observation(law, c, mu.data()[i], ws.xi.data()[i]);
     } else {
       static_assert(Law::kNoise == NoiseKind::kGamma, "ExactStep: no exact transition for this noise kind");
-      ws.tmp.setConstant(mu.rows(), mu.cols(), alpha);
-      noise.gamma_draws(s, path0, ws.tmp, ws.xi);
+      noise.gamma_draws_one_shape(s, path0, alpha, mu.rows(), mu.cols(), ws.xi);
       detail::exact_observe(law, c.F0, alpha, mu.data(), ws.g.data(), ws.xi.data(), mu.size());
     }
     return 1;
