@@ -224,6 +224,7 @@ int main(int argc, char** argv) {
     } else if (!report_path.empty()) {
       write_json_atomic(report_path, report);
     }
+    warn_slow_blas("pmm-classifier", o.device);  // after a run that succeeded: errors stay one line
     return 0;
   });
 }

@@ -246,6 +246,9 @@ int run_text(SolveArgs a, int argc, char** argv) {
     outputs.written.push_back(a.report);
   }
   outputs.commit();
+#ifdef PMM_HAVE_TORCH
+  if (!a.model.empty()) warn_slow_blas("pmm-solve", a.device);  // after a run that succeeded: errors stay one line
+#endif
   if (!a.quiet) {
     fmt::print("process dirichlet-categorical  solver {}  length {}  vocab {}  NFE mean {:.1f} max {}  paths {}  wall {:.3f} s\n",
                solver, a.length, alphabet.size(), r.nfe_mean, r.nfe_max, a.paths, r.seconds);
@@ -554,6 +557,9 @@ int run(int argc, char** argv) {
     outputs.written.push_back(a.report);
   }
   outputs.commit();
+#ifdef PMM_HAVE_TORCH
+  if (!a.model.empty()) warn_slow_blas("pmm-solve", a.device);  // after a run that succeeded: errors stay one line
+#endif
 
   if (!a.quiet) {
     fmt::print("process {}  solver {}  steps {}  NFE {}  paths {}  dim {}  wall {:.3f} s\n", pname, a.solver,

@@ -772,6 +772,9 @@ int run(int argc, char** argv) {
     const int status = std::system(cmd.c_str());
     require(status == 0, "--plot", "pmm-plot failed (" + cmd + ")");
   }
+#ifdef PMM_HAVE_TORCH
+  if (!a.model.empty()) warn_slow_blas("pmm-sweep", a.device);  // after a run that succeeded: errors stay one line
+#endif
   return 0;
 }
 

@@ -204,6 +204,7 @@ int main(int argc, char** argv) {
                  "({:.4f} bits)\nmodel: {}\n",
                  to.steps, r.seconds, r.samples_per_s, r.parameters, r.last_loss, r.last_loss / std::log(2.0),
                  r.model_path);
+      warn_slow_blas("pmm-text", to.device);  // after a run that succeeded: errors stay one line
       return 0;
     }
 
@@ -230,6 +231,7 @@ int main(int argc, char** argv) {
       write_json_atomic(report, j);
     }
     std::cout << lines;
+    warn_slow_blas("pmm-text", device);
     return 0;
   });
 }

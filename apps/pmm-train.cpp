@@ -304,6 +304,7 @@ int main(int argc, char** argv) {
                 << "model: " << res.model_path << "\n";
       barrier(comm, "the end of the run");
       out_guard->done();
+      warn_slow_blas("pmm-train", o.device);  // rank 0, after a run that succeeded: errors stay one line
       return 0;
     } catch (const std::exception& e) {
       report_failure(comm, e);  // the other ranks name this one and its reason

@@ -3,6 +3,9 @@
 // copy of the module under InferenceMode on reused input buffers (issue 18: docs/benchmarks.md).
 #include <pmm/models/torch/torchscript_predictor.hpp>
 
+#include <cctype>
+#include <cstdlib>
+#include <mutex>
 #include <sstream>
 
 #include <dlfcn.h>
@@ -156,6 +159,50 @@ void set_torch_threads(int threads) {
   // time: absent with another BLAS.
   using SetThreads = void (*)(int);
   if (auto* set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
+}
+
+std::string blas_core_advice(const std::string& core, bool avx2, bool avx512f) {
+  // OpenBLAS's x86 core names without AVX2 kernels (driver/others/dynamic.c: corename[]).
+  static const char* const kOld[] = {"unknown",  "katmai",    "coppermine",   "northwood", "prescott",
+                                     "banias",   "atom",      "core2",        "penryn",    "dunnington",
+                                     "nehalem",  "athlon",    "opteron",      "opteron_sse3", "barcelona",
+                                     "nano",     "sandybridge", "bobcat",     "bulldozer", "piledriver"};
+  if (!avx2) return "";
+  std::string lower = core;
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (const char* old : kOld)
+    if (lower == old) return avx512f ? "SkylakeX" : "Haswell";
+  return "";
+}
+
+std::string blas_kernel_warning() {
+  const char* set = std::getenv("OPENBLAS_CORETYPE");
+  if (set != nullptr && *set != 0) return "";
+  using CoreName = char* (*)();
+  auto* name = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  if (name == nullptr || name() == nullptr) return "";
+  const std::string core = name();
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init();
+  const bool avx2 = __builtin_cpu_supports("avx2") != 0, avx512f = __builtin_cpu_supports("avx512f") != 0;
+#else
+  const bool avx2 = false, avx512f = false;
+#endif
+  const std::string advice = blas_core_advice(core, avx2, avx512f);
+  if (advice.empty()) return "";
+  return fmt::format(
+      "warning: OpenBLAS runs its {} kernels on this CPU, which has {} (this OpenBLAS predates the CPU model), so the "
+      "network's matrix products run several times slower than they could (3.5x measured, docs/benchmarks.md); "
+      "start with OPENBLAS_CORETYPE={} set",
+      core, avx512f ? "AVX-512" : "AVX2", advice);
+}
+
+void warn_slow_blas(const std::string& app, const std::string& device) {
+  static std::once_flag once;
+  if (device != "cpu") return;
+  std::call_once(once, [&] {
+    if (const std::string w = blas_kernel_warning(); !w.empty()) fmt::print(stderr, "{}: {}\n", app, w);
+  });
 }
 
 PredictorPtr load_torchscript_predictor(const std::string& path, const std::string& device, Index expected_dim) {

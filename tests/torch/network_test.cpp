@@ -1,7 +1,9 @@
 // Networks, TorchScript export/load and the trainer: output shapes and constraints (g > 0, softmax), save/load
 // round trip, clear errors for wrong files, and --resume reproducing an uninterrupted CPU run exactly.
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 #include <torch/script.h>
 
@@ -189,4 +191,27 @@ TEST_CASE("trainer: --resume continues to the same result as an uninterrupted ru
   o.lr = 2e-3;
   o.steps = 14;
   CHECK_THROWS_WITH_AS(train(o, data), doctest::Contains("different configuration"), Error);
+}
+
+TEST_CASE("torch: OpenBLAS kernels older than the CPU are named, with the core type to set") {
+  // The decision: kernels without AVX2 on a CPU with it (an OpenBLAS that predates the CPU model), any case.
+  CHECK(pmm::blas_core_advice("Prescott", true, true) == "SkylakeX");
+  CHECK(pmm::blas_core_advice("PRESCOTT", true, false) == "Haswell");
+  CHECK(pmm::blas_core_advice("Sandybridge", true, false) == "Haswell");
+  CHECK(pmm::blas_core_advice("Nehalem", true, true) == "SkylakeX");
+  CHECK(pmm::blas_core_advice("Prescott", false, false).empty());  // an old CPU: its kernels fit
+  for (const char* fit : {"Haswell", "SkylakeX", "Zen", "CooperLake", "SapphireRapids", ""})
+    CHECK(pmm::blas_core_advice(fit, true, true).empty());
+  // This process's OpenBLAS (if any): a warning names the core and the variable to set, and none is given once the
+  // variable is set (OpenBLAS obeys it at the next start).
+  const std::string w = pmm::blas_kernel_warning();
+  INFO("this machine: '" << w << "'");
+  if (!w.empty()) {
+    CHECK(w.rfind("warning: OpenBLAS runs its ", 0) == 0);
+    CHECK(w.find("OPENBLAS_CORETYPE=") != std::string::npos);
+  }
+  setenv("OPENBLAS_CORETYPE", "Haswell", 1);
+  CHECK(pmm::blas_kernel_warning().empty());
+  unsetenv("OPENBLAS_CORETYPE");
+  CHECK(pmm::blas_kernel_warning() == w);
 }

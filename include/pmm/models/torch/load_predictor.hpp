@@ -39,4 +39,18 @@ std::string describe_model_info(const ModelInfo& info);
 // LibTorch intra-op threads (torch::set_num_threads), for apps that do not include LibTorch headers.
 void set_torch_threads(int threads);
 
+// "warning: ..." when OpenBLAS runs kernels older than this CPU, naming the OPENBLAS_CORETYPE to start with; empty
+// otherwise, with another BLAS, or when OPENBLAS_CORETYPE is set. An OpenBLAS that predates the CPU model falls back
+// to its oldest x86-64 kernels: Debian 12's 0.3.21 runs Prescott's (SSE3) on an Emerald Rapids Xeon, where the
+// network's matrix products then take ~3.5x as long (docs/benchmarks.md). OpenBLAS picks its kernels when it loads,
+// before main, so only the environment of the next start can change them.
+std::string blas_kernel_warning();
+// The decision: the OpenBLAS core type to advise (SkylakeX with AVX-512F, else Haswell) when core, OpenBLAS's
+// openblas_get_corename() (any case), names kernels without AVX2 while the CPU has AVX2; "" otherwise.
+std::string blas_core_advice(const std::string& core, bool avx2, bool avx512f);
+// Prints "<app>: <blas_kernel_warning()>" to stderr, once a process, where the network ran on the CPU (device
+// "cpu") and there is a warning. Apps call it at the end of a run that succeeded (rank 0's under MPI), so that an
+// error message stays the one line on stderr.
+void warn_slow_blas(const std::string& app, const std::string& device);
+
 }  // namespace pmm
