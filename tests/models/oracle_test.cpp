@@ -14,6 +14,7 @@
 
 #include "../solvers/test_stats.hpp"
 #include <pmm/models/oracles/oracle.hpp>
+#include <pmm/models/predictor.hpp>
 #include <pmm/core/error.hpp>
 #include <pmm/random/distributions.hpp>
 #include <pmm/random/random.hpp>
@@ -600,4 +601,26 @@ TEST_CASE("gaussian-mixture oracle: full covariances match the rotated diagonal 
   refused({asym, cov[1]}, "component 0: covariance is not symmetric");
   refused({cov[0]}, "one covariance matrix per component");
   refused({cov[0], Eigen::MatrixXd::Identity(3, 3)}, "component 1: covariance must be 2 x 2");
+}
+
+TEST_CASE("GivenX: predict copies the chunk's columns of x, and a chunk past x names path0") {
+  Batch x(3, 7);
+  for (Index j = 0; j < 7; ++j)
+    for (Index d = 0; d < 3; ++d) x(d, j) = 10.0 * static_cast<double>(j) + static_cast<double>(d);
+  const pmm::GivenX given(x);
+  Batch out;
+  given.predict(Batch::Zero(3, 4), 0.5, 2, out);
+  REQUIRE(out.rows() == 3);
+  REQUIRE(out.cols() == 4);
+  CHECK((out == x.middleCols(2, 4)).all());
+  given.predict(Batch::Zero(3, 0), 0.5, 7, out);  // an empty chunk at the end
+  CHECK(out.size() == 0);
+  for (Index path0 : {Index{4}, Index{-1}}) {
+    try {
+      given.predict(Batch::Zero(3, 4), 0.5, path0, out);
+      FAIL("no error for path0 " << path0);
+    } catch (const pmm::Error& e) {
+      CHECK(e.argument == "path0");
+    }
+  }
 }
