@@ -3,6 +3,7 @@
 // estimate mean_j w_j loss_j is unbiased: it matches a direct quadrature of int w(t) E[loss] dt within 4 SE.
 #include <cmath>
 #include <functional>
+#include <string>
 
 #include <torch/types.h>
 
@@ -213,5 +214,36 @@ TEST_CASE("losses: Monte Carlo estimate is unbiased against direct quadrature") 
     INFO("MC " << s.mean << " +- " << s.se << ", direct " << direct);
     CHECK(std::abs(s.mean - direct) < 4 * s.se);
     CHECK(s.se < 0.05 * direct);
+  }
+}
+
+TEST_CASE("exact-law draws: data outside a process's support throws naming data, the sample and the coordinate") {
+  // One bad value among good ones, for each process; the good batch draws.
+  struct Case {
+    TrainProcess process;
+    double good, bad;
+    const char* says;
+  };
+  const Case cases[] = {
+      {TrainProcess::kNormal, -1.5, std::nan(""), "values must be finite, got nan (sample 3, coordinate 1)"},
+      {TrainProcess::kGammaPoisson, 0.0, -2.0, "gamma-poisson needs x >= 0, got -2 (sample 3, coordinate 1)"},
+      {TrainProcess::kInverseGammaGamma, 0.5, 0.0, "inverse-gamma-gamma needs x > 0, got 0 (sample 3, coordinate 1)"},
+      {TrainProcess::kCategorical, 2.0, 1.5, "tokens must be integers in [0, 4), got 1.5 (sample 3, position 1)"}};
+  for (const Case& c : cases) {
+    LawParams law;
+    law.process = c.process;
+    law.beta1 = c.process == TrainProcess::kInverseGammaGamma ? 3.0 : 0.1;
+    law.schedule = constant_schedule(3.0);
+    law.vocab = 4;
+    Batch x = Batch::Constant(2, 5, c.good);
+    CHECK_NOTHROW(draw_exact(law, TimeSampling::kUniform, LossWeight::kRate, x, 1, 0));
+    x(1, 3) = c.bad;
+    try {
+      draw_exact(law, TimeSampling::kUniform, LossWeight::kRate, x, 1, 0);
+      FAIL("no error for " << c.says);
+    } catch (const Error& e) {
+      CHECK(e.argument == "data");
+      CHECK(std::string(e.detail) == c.says);
+    }
   }
 }
