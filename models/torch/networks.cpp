@@ -204,6 +204,11 @@ std::string head_source(const HeadConfig& head) {
   bshape += "]";
   std::ostringstream s;
   s << "\ndef forward(self, mu: Tensor, t: Tensor) -> Tensor:\n";
+  if (head.law.process != TrainProcess::kCategorical)
+    // A sampler's call has one t for the whole batch: the time embedding (and, in the body, its projections) then
+    // runs on one row that broadcasts, 4 of the MLP's 6 width x width products a sample saved. Training's batches
+    // (a t per sample) take the other branch and are unchanged.
+    s << "    if t.size(0) > 1 and bool((t == t[0]).all()):\n        t = t[:1]\n";
   s << "    A = self.precision(t)\n    e = self.embed(A)\n";
   switch (head.law.process) {
     case TrainProcess::kNormal:

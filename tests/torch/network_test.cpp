@@ -99,6 +99,48 @@ TEST_CASE("networks: shapes, positivity, softmax, save/load round trip") {
   }
 }
 
+TEST_CASE("networks: a batch of one t (a sampler's call) gives the rows of a batch of mixed t (training's)") {
+  // One t: the time embedding runs on one row that broadcasts. The same rows inside a batch whose last row has
+  // another t take the per-sample path; both must agree up to float32 rounding, for each head and body.
+  NetConfig mlp;
+  mlp.width = 64;
+  mlp.depth = 3;
+  NetConfig unet;
+  unet.kind = "unet";
+  unet.channels = 8;
+  struct Case {
+    NetConfig net;
+    TrainProcess process;
+    std::vector<std::int64_t> shape;
+    std::string param;
+  };
+  const Case cases[] = {{mlp, TrainProcess::kNormal, {2}, "x"},
+                        {mlp, TrainProcess::kNormal, {3}, "eps"},
+                        {mlp, TrainProcess::kNormal, {2}, "edm"},
+                        {mlp, TrainProcess::kGammaPoisson, {4}, "x"},
+                        {mlp, TrainProcess::kInverseGammaGamma, {2}, "x"},
+                        {unet, TrainProcess::kNormal, {1, 8, 8}, "edm"},
+                        {unet, TrainProcess::kGammaPoisson, {1, 8, 8}, "x"}};
+  torch::manual_seed(5);
+  for (const Case& c : cases) {
+    auto m = build_predictor(c.net, head_for(c.process, c.shape, c.param), 7);
+    for (auto p : m.parameters()) p.detach().normal_(0, 0.3);
+    std::vector<std::int64_t> size{9};
+    size.insert(size.end(), c.shape.begin(), c.shape.end());
+    const auto mu = c.process == TrainProcess::kNormal ? torch::randn(size) : torch::rand(size) * 3;
+    for (float tv : {0.0f, 0.37f, 1.0f}) {
+      INFO(c.net.kind << " " << train_process_name(c.process) << " " << c.param << " t=" << tv);
+      auto t_mixed = torch::full({9}, tv);
+      t_mixed[8] = tv < 0.5f ? 0.9f : 0.1f;
+      const auto one = run(m, mu.slice(0, 0, 8), torch::full({8}, tv));
+      const auto mixed = run(m, mu, t_mixed).slice(0, 0, 8);
+      CHECK(one.sizes() == mixed.sizes());
+      CHECK(torch::allclose(one, mixed, 1e-4, 1e-5));
+      CHECK(!torch::equal(run(m, mu, t_mixed)[8], run(m, mu, torch::full({9}, tv))[8]));  // t does matter
+    }
+  }
+}
+
 TEST_CASE("load_torchscript_predictor: predictions and clear errors") {
   const auto dir = temp_dir("loader");
   NetConfig mlp;
