@@ -46,15 +46,23 @@ torch::Tensor run(torch::jit::Module& m, const torch::Tensor& mu, const torch::T
   return m.forward({mu, t}).toTensor();
 }
 
+NetConfig mlp_net(std::int64_t width, std::int64_t depth) {
+  NetConfig n;
+  n.width = width;
+  n.depth = depth;
+  return n;
+}
+NetConfig unet_net(std::int64_t channels) {
+  NetConfig n;
+  n.kind = "unet";
+  n.channels = channels;
+  return n;
+}
+
 }  // namespace
 
 TEST_CASE("networks: shapes, positivity, softmax, save/load round trip") {
-  NetConfig mlp;
-  mlp.width = 32;
-  mlp.depth = 2;
-  NetConfig unet;
-  unet.kind = "unet";
-  unet.channels = 8;
+  const NetConfig mlp = mlp_net(32, 2), unet = unet_net(8);
   NetConfig tr;
   tr.kind = "transformer";
   tr.model_dim = 16;
@@ -102,12 +110,7 @@ TEST_CASE("networks: shapes, positivity, softmax, save/load round trip") {
 TEST_CASE("networks: a batch of one t (a sampler's call) gives the rows of a batch of mixed t (training's)") {
   // One t: the time embedding runs on one row that broadcasts. The same rows inside a batch whose last row has
   // another t take the per-sample path; both must agree up to float32 rounding, for each head and body.
-  NetConfig mlp;
-  mlp.width = 64;
-  mlp.depth = 3;
-  NetConfig unet;
-  unet.kind = "unet";
-  unet.channels = 8;
+  const NetConfig mlp = mlp_net(64, 3), unet = unet_net(8);
   struct Case {
     NetConfig net;
     TrainProcess process;
@@ -143,10 +146,7 @@ TEST_CASE("networks: a batch of one t (a sampler's call) gives the rows of a bat
 
 TEST_CASE("load_torchscript_predictor: predictions and clear errors") {
   const auto dir = temp_dir("loader");
-  NetConfig mlp;
-  mlp.width = 16;
-  mlp.depth = 1;
-  auto m = build_predictor(mlp, head_for(TrainProcess::kNormal, {2}), 1);
+  auto m = build_predictor(mlp_net(16, 1), head_for(TrainProcess::kNormal, {2}), 1);
   m.save(dir + "/good.pt");
   const auto pred = load_torchscript_predictor(dir + "/good.pt", "cpu", 2);
   CHECK(pred->dim() == 2);
