@@ -101,6 +101,15 @@ int main(int argc, char** argv) {
     if (threads > 0) set_torch_threads(threads);
     require(test_images.empty() == test_labels.empty(), test_images.empty() ? "--test-images" : "--test-labels",
             "--test-images and --test-labels go together");
+    // What --classify and --cfd need, checked before a classifier is trained or read: a bad flag costs no run.
+    require(cfd_samples.empty() || !model.empty(), "--cfd",
+            "needs --model (the classifier whose features define the CFD)");
+    require(cfd_samples.empty() || !cfd_ref.empty(), "--cfd-ref",
+            "--cfd needs --cfd-ref REF.npz (pmm-sweep --fid-ref-out writes one)");
+    const bool samples = !classify.empty() || !cfd_samples.empty();
+    const ImageShape shape = samples ? parse_image_shape(image_shape, "--image-shape") : ImageShape{};
+    const auto range = samples ? parse_double_list(pixel_range, "--pixel-range") : std::vector<double>{0.0, 1.0};
+    require(range.size() == 2 && range[1] > range[0], "--pixel-range", "expected lo,hi with lo < hi");
     nlohmann::json report = run_metadata(argc, argv);
     torch::jit::Module module;
     std::vector<OutputLock> locks;  // one run per output: a second writer is refused at its start
@@ -166,9 +175,6 @@ int main(int argc, char** argv) {
       std::cout << fmt::format("pmm-classifier: test accuracy {:.4f} on {} images\n", acc, images.size(0));
     }
     if (!classify.empty()) {
-      const auto shape = parse_image_shape(image_shape, "--image-shape");
-      const auto range = parse_double_list(pixel_range, "--pixel-range");
-      require(range.size() == 2 && range[1] > range[0], "--pixel-range", "expected lo,hi with lo < hi");
       const Batch x = read_npy_matrix(classify, "--classify");
       require(x.rows() == shape.channels * shape.height * shape.width, "--classify",
               fmt::format("{}: samples of dimension {}, --image-shape {} has {}", classify, x.rows(), image_shape,
@@ -187,11 +193,6 @@ int main(int argc, char** argv) {
     if (!cfd_samples.empty()) {
       // The same computation as pmm-sweep --metric fid --fid-features FILE, for samples that are not a sweep's:
       // real held-out images give the floor of the CFD at a given sample size.
-      require(!model.empty(), "--cfd", "needs --model (the classifier whose features define the CFD)");
-      require(!cfd_ref.empty(), "--cfd-ref", "--cfd needs --cfd-ref REF.npz (pmm-sweep --fid-ref-out writes one)");
-      const auto shape = parse_image_shape(image_shape, "--image-shape");
-      const auto range = parse_double_list(pixel_range, "--pixel-range");
-      require(range.size() == 2 && range[1] > range[0], "--pixel-range", "expected lo,hi with lo < hi");
       const Batch x = read_npy_matrix(cfd_samples, "--cfd");
       require(x.rows() == shape.channels * shape.height * shape.width, "--cfd",
               fmt::format("{}: samples of dimension {}, --image-shape {} has {}", cfd_samples, x.rows(), image_shape,

@@ -53,5 +53,12 @@ bad --test-images "${TR[@]}" --test-images "$T/img.npy" --out "$T/out/c.pt"
 bad --model       --model "$T/img.npy" --report "$T/out/r.json"
 bad --train-images --model "$T/c.pt" --train-images "$T/img.npy" --train-labels "$T/lab.npy"
 bad --cfd         --cfd "$T/flat.npy" --cfd-ref "$T/out/ref.npz" "${TR[@]}" --out "$T/out/c.pt"
+# --classify/--cfd flags are checked before training: with training images that do not exist, the flag is named
+bad --cfd         --cfd "$T/flat.npy" --cfd-ref "$T/out/ref.npz" --train-images "$T/out/missing.npy" \
+                  --train-labels "$T/lab.npy" --out "$T/out/c.pt"
+bad --pixel-range --classify "$T/flat.npy" --pixel-range 1,0 --train-images "$T/out/missing.npy" \
+                  --train-labels "$T/lab.npy" --out "$T/out/c.pt"
+bad --image-shape --classify "$T/flat.npy" --image-shape 2x8x8 --train-images "$T/out/missing.npy" \
+                  --train-labels "$T/lab.npy" --out "$T/out/c.pt"
 [ $fail -eq 0 ] && echo "classifier.sh: all passed"
 exit $fail
