@@ -77,14 +77,15 @@ Rate philox_blocks_per_s(Index chunk, int calls, int repeats) {
   return rate(static_cast<double>(chunk) * calls, s);
 }
 
-// Poisson counts of a row of `chunk` means (mean (1/2 + (j mod 64)/63) in lane j), one call per step.
-Rate poisson_draws_per_s(double mean, Index chunk, int calls, int repeats) {
-  std::vector<double> means(static_cast<size_t>(chunk)), out(means.size());
-  for (Index j = 0; j < chunk; ++j) means[static_cast<size_t>(j)] = mean * (0.5 + static_cast<double>(j % 64) / 63.0);
+// Draws of a sampler of random/batch_samplers.cpp (poisson_lanes, gamma_lanes) for a row of parameters (means or
+// shapes), one call per step.
+Rate lane_draws_per_s(LanesFn lanes, const std::vector<double>& row, int calls, int repeats) {
+  std::vector<double> out(row.size());
+  const Index chunk = static_cast<Index>(row.size());
   double sink = 0;
   const Seconds s = best_seconds(repeats, [&] {
     for (int c = 0; c < calls; ++c) {
-      poisson_lanes(1, 0, static_cast<std::uint32_t>(c), 0, chunk, means.data(), 1, out.data());
+      lanes(1, 0, static_cast<std::uint32_t>(c), 0, chunk, row.data(), 1, out.data());
       sink += out[0];
     }
   });
@@ -92,18 +93,16 @@ Rate poisson_draws_per_s(double mean, Index chunk, int calls, int repeats) {
   return rate(static_cast<double>(chunk) * calls, s);
 }
 
-// Gamma(shape) draws of a row of `chunk` lanes of one shape, one call per step.
+// Poisson counts of a row of `chunk` means (mean (1/2 + (j mod 64)/63) in lane j).
+Rate poisson_draws_per_s(double mean, Index chunk, int calls, int repeats) {
+  std::vector<double> means(static_cast<size_t>(chunk));
+  for (Index j = 0; j < chunk; ++j) means[static_cast<size_t>(j)] = mean * (0.5 + static_cast<double>(j % 64) / 63.0);
+  return lane_draws_per_s(poisson_lanes, means, calls, repeats);
+}
+
+// Gamma(shape) draws of a row of `chunk` lanes of one shape.
 Rate gamma_draws_per_s(double shape, Index chunk, int calls, int repeats) {
-  std::vector<double> shapes(static_cast<size_t>(chunk), shape), out(shapes.size());
-  double sink = 0;
-  const Seconds s = best_seconds(repeats, [&] {
-    for (int c = 0; c < calls; ++c) {
-      gamma_lanes(1, 0, static_cast<std::uint32_t>(c), 0, chunk, shapes.data(), 1, out.data());
-      sink += out[0];
-    }
-  });
-  if (sink == -1) std::printf("#\n");
-  return rate(static_cast<double>(chunk) * calls, s);
+  return lane_draws_per_s(gamma_lanes, std::vector<double>(static_cast<size_t>(chunk), shape), calls, repeats);
 }
 
 // Normals as the solvers draw them: a dim x chunk batch per step.

@@ -40,8 +40,6 @@ double PhiloxNoise::poisson(const StepInfo& step, Index path, Index coord, doubl
 
 namespace {
 // out = in's shape; row d of out from lanes(seed, path0, step, d, n, row d of in, stride dim, row d of out).
-using LanesFn = void (*)(std::uint64_t, std::uint32_t, std::uint32_t, std::uint32_t, Index, const double*, Index,
-                         double*);
 void by_coordinate(LanesFn lanes, std::uint64_t seed, const StepInfo& step, Index path0, const Batch& in, Batch& out) {
   const Index dim = in.rows(), n = in.cols();
   out.resize(dim, n);

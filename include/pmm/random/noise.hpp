@@ -82,6 +82,9 @@ constexpr int kUniformPairsAtLanes = 64;
 void philox_uniform_pairs_at(std::uint64_t seed, const std::uint32_t* c0, std::uint32_t c1, std::uint32_t c2,
                              std::uint32_t c3, double* u1, double* u2);
 
+// The signature the SIMD samplers below share: (seed, path0, step, coord, n, parameters, stride, out).
+using LanesFn = void (*)(std::uint64_t, std::uint32_t, std::uint32_t, std::uint32_t, Index, const double*, Index,
+                         double*);
 // Poisson(means[j stride]) counts of the streams (seed; path0 + j, step, kPoisson, coord), j < n, into out[j stride]:
 // poisson_draw()'s counts, computed in SIMD (random/batch_samplers.cpp; they differ only where libmvec's exp/log and
 // libm's round a comparison apart, ~1e-16 a draw). out must not overlap means.
