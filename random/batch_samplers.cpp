@@ -7,9 +7,9 @@
 // Poisson, mean >= 12: PTRS trials in SIMD (trial b reads block b: U, V; lgamma(k + 1) from a table of libm's
 //   values for k < 1024; the four logs only in the lanes that neither squeeze test decides, packed densely). The
 //   first trial runs in the block's 64 lanes; the lanes it refuses (~18%) are gathered across blocks, 64 at a time,
-//   for the second trial (their block 1 from philox_uniform_pairs_at); what that refuses continues with the scalar
-//   trials from block 2 on (poisson_ptrs). A trial whose k is past the table is redone by the scalar sampler from
-//   that trial's block.
+//   for the second trial (their block 1 from philox_uniform_pairs_at), and those refused again for the third (block 2;
+//   the last few of a call one by one); what that refuses continues with the scalar trials from block 3 on
+//   (poisson_ptrs). A trial whose k is past the table is redone by the scalar sampler from that trial's block.
 // Gamma(shape), Marsaglia-Tsang at A = shape (shape + 1 when shape < 1), trial b on block b (the AS 241 normal
 //   from its first uniform, the test's w from its second, recycled as the U of U^{1/shape}): the first trial in the
 //   block's 64 lanes; the lanes it refuses (~3%) are gathered across blocks, 64 at a time, for the second (block 1
@@ -564,23 +564,38 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
   const std::uint32_t tag = (static_cast<std::uint32_t>(Stream::kPoisson) << 24) | (coord & 0xFFFFFFu);
   const double* lgam = lgamma_table();
   alignas(64) double u1[kLanes], u2[kLanes];
-  // The lanes refused at their first PTRS trial (value[0]: the mean), from blocks already written to out.
-  LaneQueue<1> q;
-  // The second trial (block 1) of a batch of them; the unused lanes run it at mean 12.
-  const auto second_trial = [&] {
-    const int len = q.batch({kPoissonInversionBelow});
-    const double* mean = q.value[0];
+  // The lanes refused at their first PTRS trial (value[0]: the mean), from blocks already written to out, waiting for a
+  // trial on block 1 (q); those refused there wait for block 2 (q2).
+  LaneQueue<1> q, q2;
+  // A trial on block b of a batch of queue qb's lanes (the unused lanes run it at mean 12): the lanes it refuses go to
+  // refused(j, r), those whose k is past the lgamma table are redone by the scalar sampler from block b.
+  const auto trial_batch = [&](LaneQueue<1>& qb, std::uint32_t b, auto refused) {
+    const int len = qb.batch({kPoissonInversionBelow});
+    const double* mean = qb.value[0];
     alignas(64) double v1[kLanes], v2[kLanes], r[kLanes];
-    philox_uniform_pairs_at(seed, q.path, step, 1, tag, v1, v2);
+    philox_uniform_pairs_at(seed, qb.path, step, b, tag, v1, v2);
     if (ptrs_trial(mean, lgam, r, v1, v2) > 0) {
       const std::uint64_t used = first_lanes(len);
-      for (std::uint64_t b = (lanes_equal(r, kNextBlock) | lanes_equal(r, kThisBlock)) & used; b != 0; b &= b - 1) {
-        const int j = __builtin_ctzll(b);  // the scalar trials from block 2 on, or this one again past the table
-        UniformStream u(seed, q.path[j], step, Stream::kPoisson, coord, v1[j], v2[j], 1, r[j] == kThisBlock ? 0 : 2);
+      for (std::uint64_t m = lanes_equal(r, kNextBlock) & used; m != 0; m &= m - 1) refused(__builtin_ctzll(m), r);
+      for (std::uint64_t m = lanes_equal(r, kThisBlock) & used; m != 0; m &= m - 1) {
+        const int j = __builtin_ctzll(m);
+        UniformStream u(seed, qb.path[j], step, Stream::kPoisson, coord, v1[j], v2[j], b, 0);
         r[j] = poisson_ptrs(u, mean[j]);
       }
     }
-    q.finish(len, r);
+    qb.finish(len, r);
+  };
+  // Block 2: what it refuses continues with the scalar trials from block 3 on.
+  const auto third_trial = [&] {
+    trial_batch(q2, 2, [&](int j, double* r) {
+      UniformStream u(seed, q2.path[j], step, Stream::kPoisson, coord, 0.0, 0.0, 2, 2);  // next: block 3
+      r[j] = poisson_ptrs(u, q2.value[0][j]);
+    });
+  };
+  // Block 1: what it refuses waits in q2 (its slot in out keeps kNextBlock until q2's batch writes it).
+  const auto second_trial = [&] {
+    if (q2.size >= kLanes) third_trial();
+    trial_batch(q, 1, [&](int j, double*) { q2.push(q.path[j], {q.value[0][j]}, q.dst[j]); });
   };
   by_blocks(path0, n, means, stride, stride, out,
             [&](std::uint32_t path_lo, const double* m, double* r, int len, bool) {
@@ -602,6 +617,12 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
     }
   });
   while (q.size > 0) second_trial();
+  // The last few lanes refused twice cost less one by one than as a gathered block of 64.
+  while (q2.size >= kLanes / 8) third_trial();
+  for (int i = 0; i < q2.size; ++i) {
+    UniformStream u(seed, q2.path[i], step, Stream::kPoisson, coord, 0.0, 0.0, 1, 2);  // next: block 2
+    *q2.dst[i] = poisson_ptrs(u, q2.value[0][i]);
+  }
 }
 
 namespace {

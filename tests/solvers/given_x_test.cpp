@@ -141,7 +141,7 @@ TEST_CASE("gamma-poisson given x: exact, tau-leap and midpoint give N(t) ~ Poiss
   }
 }
 
-TEST_CASE("tau-leap: round_count is bitwise std::round (ties, near-ties, signs, huge values, inf, NaN)") {
+TEST_CASE("tau-leap: round_count and round_count_by_trunc are bitwise std::round (ties, near-ties, signs, huge values, inf, NaN)") {
   std::vector<double> xs = {0.0, -0.0, 0.5, -0.5, 1.5, 2.5, -2.5, 0.49999999999999994, -0.49999999999999994,
                             1e-300, -1e-300, 3.0, 1e15 + 0.5, 0x1p51 + 0.5, 0x1p52 - 0.5, 0x1p52, 0x1p52 + 1, 0x1p53,
                             1e300, -1e300, HUGE_VAL, -HUGE_VAL};
@@ -153,9 +153,11 @@ TEST_CASE("tau-leap: round_count is bitwise std::round (ties, near-ties, signs, 
   }
   int differ = 0;
   for (double x : xs) {
-    const double a = pmm::detail::round_count(x), b = std::round(x);
+    const double a = pmm::detail::round_count(x), b = std::round(x), c = pmm::detail::round_count_by_trunc(x);
     differ += !(a == b && std::signbit(a) == std::signbit(b));
+    differ += !(c == b && std::signbit(c) == std::signbit(b));
   }
   CHECK(differ == 0);
   CHECK(std::isnan(pmm::detail::round_count(std::nan(""))));
+  CHECK(std::isnan(pmm::detail::round_count_by_trunc(std::nan(""))));
 }

@@ -353,6 +353,47 @@ TEST_CASE("registry: unfitting pairs are refused with the fitting solvers listed
   CHECK(pmm::process_name(normal_process()) == "normal");
 }
 
+TEST_CASE("tau-leap and exact step: the Gamma-Poisson FixedDivisor loops give the generic loops' bits") {
+  // solvers/tau_leap.cpp's count rebuild and solvers/exact_step.cpp's count fold divide by a FixedDivisor (FMA
+  // clones); the header's generic template loops (one division an element) are the reference. Lengths that leave
+  // remainders of the 64-element blocks; states on and off the count lattice; counts 0, 1 and huge; a prior shape so
+  // small that the numerators leave the FMA quotient's range; NaN and infinite states; a divisor out of range.
+  for (const double beta1 : {0.1, 3.0, 1e-300}) {
+    for (const double F1 : {0.25, 442.0, 1e130}) {
+      pmm::GammaPoissonLaw law;
+      law.beta1 = beta1;
+      law.beta2 = 2.0;
+      const double F0 = 0.2;
+      for (const pmm::Index n : {1, 7, 63, 64, 65, 1001}) {
+        std::vector<double> mu(static_cast<size_t>(n)), k(mu.size());
+        for (size_t i = 0; i < mu.size(); ++i) {
+          const double N = static_cast<double>(i % 23);
+          mu[i] = law.posterior_mean(N, F0) * (i % 5 == 0 ? 1.0 + 1e-3 * static_cast<double>(i % 7) : 1.0);
+          k[i] = i % 3 == 0 ? 0.0 : (i % 29 == 0 ? 1e15 : static_cast<double>(i % 9));
+        }
+        if (n > 10) {
+          mu[3] = std::nan("");
+          mu[4] = HUGE_VAL;
+          mu[5] = 0.0;
+        }
+        std::vector<double> a = mu, b = mu;
+        pmm::detail::leap_rebuild(law, F0, F1, a.data(), k.data(), n);  // the clones
+        pmm::detail::leap_rebuild<pmm::GammaPoissonLaw>(law, F0, F1, b.data(), k.data(), n);
+        long differ = 0;
+        for (size_t i = 0; i < a.size(); ++i) differ += std::memcmp(&a[i], &b[i], sizeof(double)) != 0;
+        CHECK(differ == 0);
+        a = mu;
+        b = mu;
+        pmm::detail::exact_observe_counts(law, F0, F1 - F0, a.data(), k.data(), n);
+        pmm::detail::exact_observe_counts<pmm::GammaPoissonLaw>(law, F0, F1 - F0, b.data(), k.data(), n);
+        differ = 0;
+        for (size_t i = 0; i < a.size(); ++i) differ += std::memcmp(&a[i], &b[i], sizeof(double)) != 0;
+        CHECK(differ == 0);
+      }
+    }
+  }
+}
+
 TEST_CASE("exact step: the cloned Inverse-Gamma-Gamma fold gives the generic loop's bits") {
   // solvers/exact_step.cpp runs the header's loop compiled for AVX-512/AVX2/baseline; the generic template instance
   // here is the reference. Lengths that leave remainders, g <= 0 (observation 0), zero and huge draws.

@@ -33,11 +33,14 @@ struct GammaPoissonLaw {
 
   PMM_HD double initial_mean() const { return beta1 / beta2; }
 
+  // mu = keep mu_prev + y / (beta2 + A), A = A_prev + alpha (the solvers' FixedDivisor loops restate it: tests compare).
   PMM_HD double update(double mu_prev, double y, double A_prev, double alpha) const {
     const double A = A_prev + alpha;
-    return (beta2 + A_prev) / (beta2 + A) * mu_prev + y / (beta2 + A);
+    return keep(A_prev, A) * mu_prev + y / denominator(A);
   }
-  PMM_HD double posterior_mean(double N, double A) const { return (beta1 + N) / (beta2 + A); }
+  // The posterior Gamma(beta1 + N, beta2 + A) of x: its shape and its mean shape / rate.
+  PMM_HD double posterior_shape(double N) const { return beta1 + N; }
+  PMM_HD double posterior_mean(double N, double A) const { return posterior_shape(N) / denominator(A); }
   // Count N(t) recovered from mu(t): N = mu (beta2 + F) - beta1 (an integer along exact paths).
   PMM_HD double count(double mu, double F) const { return mu * (beta2 + F) - beta1; }
   // mu(t) given x from its count N(t) ~ Poisson(x F(t)).

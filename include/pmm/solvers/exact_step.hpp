@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include <pmm/core/hd.hpp>
+#include <pmm/processes/gamma_poisson.hpp>
 #include <pmm/processes/inverse_gamma_gamma.hpp>
 #include <pmm/random/distributions.hpp>
 #include <pmm/solvers/stepper.hpp>
@@ -27,6 +28,15 @@ inline void exact_observe(const Law& p, double F0, double alpha, double* __restr
 // (solvers/exact_step.cpp): a non-template overload, which calls with an InverseGammaGammaLaw prefer.
 void exact_observe(const InverseGammaGammaLaw& law, double F0, double alpha, double* mu, const double* g,
                    const double* G, Index n);
+// The Poisson step's fold mu <- update(mu, y, F0, alpha) over n elements (y: the counts), and Gamma-Poisson's, built
+// like exact_observe's (its division by the one denominator as a FixedDivisor: the same bits).
+template <class Law>
+inline void exact_observe_counts(const Law& p, double F0, double alpha, double* __restrict mu,
+                                 const double* __restrict y, Index n) {
+  const Law law = p;
+  for (Index i = 0; i < n; ++i) mu[i] = law.update(mu[i], y[i], F0, alpha);
+}
+void exact_observe_counts(const GammaPoissonLaw& law, double F0, double alpha, double* mu, const double* y, Index n);
 }  // namespace detail
 
 struct ExactStep {
@@ -73,7 +83,7 @@ struct ExactStep {
       ws.tmp.resize(mu.rows(), mu.cols());
       for (Index i = 0, n = mu.size(); i < n; ++i) ws.tmp.data()[i] = law.jump_mean(ws.g.data()[i], alpha);
       noise.poisson_counts(s, path0, ws.tmp, ws.xi);
-      for (Index i = 0, n = mu.size(); i < n; ++i) mu.data()[i] = apply_observation(law, c, mu.data()[i], ws.xi.data()[i]);
+      detail::exact_observe_counts(law, c.F0, alpha, mu.data(), ws.xi.data(), mu.size());  // apply_observation's fold
     } else {
       static_assert(Law::kNoise == NoiseKind::kGamma, "ExactStep: no exact transition for this noise kind");
       noise.gamma_draws_one_shape(s, path0, alpha, mu.rows(), mu.cols(), ws.xi);
