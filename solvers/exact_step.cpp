@@ -1,12 +1,11 @@
 // The exact step's folds (include/pmm/solvers/exact_step.hpp), compiled for AVX-512, AVX2 and baseline x86-64 and
 // chosen at run time:
-//   Inverse-Gamma-Gamma:  mu <- (beta1 + F0 - 1)/(beta1 + F0 + alpha - 1) mu + max(g, 0) G (1/(beta1 + F0 + alpha - 1)),
-//   Gamma-Poisson:        mu <- (beta2 + F0)/(beta2 + A) mu + y/(beta2 + A),  A = F0 + alpha,
+//   Inverse-Gamma-Gamma:  mu <- (beta1 + F0 - 1)/(beta1 + A - 1) mu + max(g, 0) G (1/(beta1 + A - 1)),  A = F0 + alpha,
+//   Gamma-Poisson:        mu <- (beta2 + F0)/(beta2 + A) mu + y/(beta2 + A),
 // the latter's division by the one denominator as a FixedDivisor (core/fixed_divisor.hpp: a multiply and two FMAs,
 // the quotient's bits), the header's loop where it cannot. Division and the other IEEE operations round alike on
 // every width, and this file is built without contraction into FMA (-ffp-contract=off), so every clone gives the
 // generic loop's bits.
-#include <algorithm>
 #include <cstdint>
 
 #include <pmm/core/fixed_divisor.hpp>

@@ -46,7 +46,8 @@ TEST_CASE("fixed divisor: the FMA quotient is x / y bitwise across magnitudes, s
 
 TEST_CASE("fixed divisor: the conditions exclude what the theorem does not cover") {
   const double inf = std::numeric_limits<double>::infinity(), nan = std::nan("");
-  for (double y : {0.0, -0.0, inf, -inf, nan, 0x1p-401, 0x1p401, 1e-300, 1e300}) CHECK_FALSE(pmm::fixed_divisor(y).usable);
+  for (double y : {0.0, -0.0, inf, -inf, nan, 0x1p-401, 0x1p401, 1e-300, 1e300})
+    CHECK_FALSE(pmm::fixed_divisor(y).usable);
   for (double y : {0x1p-400, 0x1p400, 1.0, -3.5, 2.0 + 442413.0}) CHECK(pmm::fixed_divisor(y).usable);
   for (double x : {-0.0, inf, -inf, nan, 0x1p-401, -0x1p401, 1e-200, 5e-324}) CHECK_FALSE(pmm::fma_quotient_holds(x));
   for (double x : {0.0, 0x1p-400, -0x1p400, 0.1, 1e6, -7.0}) CHECK(pmm::fma_quotient_holds(x));

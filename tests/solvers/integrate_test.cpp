@@ -354,10 +354,11 @@ TEST_CASE("registry: unfitting pairs are refused with the fitting solvers listed
 }
 
 TEST_CASE("tau-leap and exact step: the Gamma-Poisson FixedDivisor loops give the generic loops' bits") {
-  // solvers/tau_leap.cpp's count rebuild and solvers/exact_step.cpp's count fold divide by a FixedDivisor (FMA
-  // clones); the header's generic template loops (one division an element) are the reference. Lengths that leave
-  // remainders of the 64-element blocks; states on and off the count lattice; counts 0, 1 and huge; a prior shape so
-  // small that the numerators leave the FMA quotient's range; NaN and infinite states; a divisor out of range.
+  // solvers/tau_leap.cpp's count rebuild and midpoint states and solvers/exact_step.cpp's count fold divide by a
+  // FixedDivisor (FMA clones); the header's generic template loops (one division an element) are the reference.
+  // Lengths that leave remainders of the 64-element blocks; states on and off the count lattice; counts 0, 1 and huge;
+  // a prior shape so small that the numerators leave the FMA quotient's range; NaN and infinite states; a divisor out
+  // of range.
   for (const double beta1 : {0.1, 3.0, 1e-300}) {
     for (const double F1 : {0.25, 442.0, 1e130}) {
       pmm::GammaPoissonLaw law;
@@ -386,6 +387,11 @@ TEST_CASE("tau-leap and exact step: the Gamma-Poisson FixedDivisor loops give th
         b = mu;
         pmm::detail::exact_observe_counts(law, F0, F1 - F0, a.data(), k.data(), n);
         pmm::detail::exact_observe_counts<pmm::GammaPoissonLaw>(law, F0, F1 - F0, b.data(), k.data(), n);
+        differ = 0;
+        for (size_t i = 0; i < a.size(); ++i) differ += std::memcmp(&a[i], &b[i], sizeof(double)) != 0;
+        CHECK(differ == 0);
+        pmm::detail::midpoint_states(law, F0, F1, mu.data(), k.data(), a.data(), n);  // F1 as the midpoint's F_h
+        pmm::detail::midpoint_states<pmm::GammaPoissonLaw>(law, F0, F1, mu.data(), k.data(), b.data(), n);
         differ = 0;
         for (size_t i = 0; i < a.size(); ++i) differ += std::memcmp(&a[i], &b[i], sizeof(double)) != 0;
         CHECK(differ == 0);

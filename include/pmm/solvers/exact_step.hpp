@@ -12,6 +12,7 @@
 #include <pmm/processes/inverse_gamma_gamma.hpp>
 #include <pmm/random/distributions.hpp>
 #include <pmm/solvers/stepper.hpp>
+#include <pmm/solvers/tau_leap.hpp>
 
 namespace pmm {
 
@@ -81,7 +82,7 @@ struct ExactStep {
       for (Index i = 0, n = mu.size(); i < n; ++i) m[i] = apply_gaussian(law, tr, m[i], ws.g.data()[i], ws.xi.data()[i]);
     } else if constexpr (Law::kNoise == NoiseKind::kPoisson) {
       ws.tmp.resize(mu.rows(), mu.cols());
-      for (Index i = 0, n = mu.size(); i < n; ++i) ws.tmp.data()[i] = law.jump_mean(ws.g.data()[i], alpha);
+      detail::leap_means(law, alpha, ws.g.data(), ws.tmp.data(), mu.size());  // jump_mean(g, alpha), vectorised
       noise.poisson_counts(s, path0, ws.tmp, ws.xi);
       detail::exact_observe_counts(law, c.F0, alpha, mu.data(), ws.xi.data(), mu.size());  // apply_observation's fold
     } else {

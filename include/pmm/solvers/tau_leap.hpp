@@ -53,10 +53,24 @@ inline void leap_rebuild(const Law& p, double F0, double F1, double* __restrict 
   const Law law = p;
   for (Index i = 0; i < n; ++i) mu[i] = leap_apply(law, F0, F1, mu[i], k[i]);
 }
+// The midpoint state (beta1 + N0 + K)/(beta2 + F_h) of TauLeapMidpoint (below) from mu0 and the half-step count K.
+template <class Law>
+PMM_HD double midpoint_value(const Law& p, double F0, double Fh, double mu, double K) {
+  const double N0 = round_count(p.count(mu, F0));
+  return (p.beta1 + N0 + K) / p.denominator(Fh);
+}
+template <class Law>
+inline void midpoint_states(const Law& p, double F0, double Fh, const double* __restrict mu,
+                            const double* __restrict K, double* __restrict out, Index n) {
+  const Law law = p;
+  for (Index i = 0; i < n; ++i) out[i] = midpoint_value(law, F0, Fh, mu[i], K[i]);
+}
 // Gamma-Poisson's loops built for AVX-512, AVX2 and baseline x86-64 and chosen at run time (solvers/tau_leap.cpp):
 // non-template overloads, which calls with a GammaPoissonLaw prefer.
 void leap_means(const GammaPoissonLaw& law, double dF, const double* g, double* m, Index n);
 void leap_rebuild(const GammaPoissonLaw& law, double F0, double F1, double* mu, const double* k, Index n);
+void midpoint_states(const GammaPoissonLaw& law, double F0, double Fh, const double* mu, const double* K, double* out,
+                     Index n);
 
 // Poisson means of the step for intensities g (dim x n) into means, counts into counts, then mu updated.
 template <class Law>
@@ -105,8 +119,7 @@ struct TauLeapMidpoint {
   // mu at the midpoint from mu0 and the half-step count K: (beta1 + N0 + K)/(beta2 + F_h).
   template <class Law>
   PMM_HD static double midpoint_state(const Law& p, const StepCoefficients& c, double mu, double K) {
-    const double N0 = detail::round_count(p.count(mu, c.F0));
-    return (p.beta1 + N0 + K) / (p.beta2 + c.Fh);
+    return detail::midpoint_value(p, c.F0, c.Fh, mu, K);
   }
   // The half-step draws are keyed apart from the step's own (random.hpp: kHalfStepFlag).
   static StepInfo half_step(const StepInfo& s, double th) {
@@ -126,7 +139,7 @@ struct TauLeapMidpoint {
     ws.tmp.resize(mu.rows(), mu.cols());
     detail::leap_means(law, c.Fh - c.F0, ws.g.data(), ws.tmp.data(), mu.size());
     noise.poisson_counts(half_step(s, th), path0, ws.tmp, ws.xi);
-    for (Index i = 0, n = mu.size(); i < n; ++i) ws.tmp.data()[i] = midpoint_state(law, c, mu.data()[i], ws.xi.data()[i]);
+    detail::midpoint_states(law, c.F0, c.Fh, mu.data(), ws.xi.data(), ws.tmp.data(), mu.size());  // midpoint_state()
     pred.predict(ws.tmp, th, path0, ws.g2);
     detail::leap_counts(law, ws.g2, c, mu, path0, s, noise, ws.tmp, ws.xi);
     return 2;
