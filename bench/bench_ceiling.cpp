@@ -12,12 +12,15 @@
 //            row of a chunk) per draw, at fixed levels (column parameter): Poisson means spread over [m/2, 3m/2]
 //            within each block of 64 lanes, as a solver's paths differ; one Gamma shape for the row, as in a solver
 //            step. Where the time goes as the schedule moves a step's means or shapes across the samplers' branches.
+//   tau-leap-draws   the Poisson draws of pmm-bench-solvers' tau-leap row, its steps grouped by band (parameter: the
+//            band's first dF; none: all 1000 steps; column steps: the steps in the band): what each band costs a draw.
 // Every figure is the best of --repeats runs on --threads threads; the SIMD variant (PMM_SIMD; on AVX-512 with the
 // Philox kernel's high-word choice, PMM_PHILOX_HIGH) is printed with them.
 // Rates are given by wall time and by process CPU time (user + sys of all threads): on a machine shared with other
 // jobs the CPU-time rate of a 1-thread row is what the code costs, the wall-time rate what it took.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <string>
@@ -98,6 +101,43 @@ Rate poisson_draws_per_s(double mean, Index chunk, int calls, int repeats) {
   std::vector<double> means(static_cast<size_t>(chunk));
   for (Index j = 0; j < chunk; ++j) means[static_cast<size_t>(j)] = mean * (0.5 + static_cast<double>(j % 64) / 63.0);
   return lane_draws_per_s(poisson_lanes, means, calls, repeats);
+}
+
+// Poisson draws of the tau-leap row of pmm-bench-solvers (and bench/numpy_jump.py), steps grouped by the samplers'
+// branches: lane j's mean is x_j dF_i, x_j in {1, 4, 10} in proportions 3:4:3 (a fixed pattern mixing them within
+// every block), dF_i = F(t_{i+1}) - F(t_i) of F(t) = (e^{13 t} - 1)/250 on `steps` equal steps. Bands by dF: the
+// largest mean below 4 (dF < 0.4), below 12 (inversion only, dF < 1.2), PTRS and inversion lanes together
+// (1.2 <= dF < 12), PTRS only (dF >= 12). band(i, steps_in_band, rate) for each band, then for all steps (i = 4).
+template <class Row>
+void poisson_schedule_rows(Index chunk, int steps, int chunks_per_step, int repeats, Row band) {
+  std::vector<double> x(static_cast<size_t>(chunk)), means(x.size()), out(x.size());
+  for (size_t j = 0; j < x.size(); ++j) {
+    const std::size_t r = (j * 7919) % 10;
+    x[j] = r < 3 ? 1.0 : r < 7 ? 4.0 : 10.0;
+  }
+  double seconds[5] = {0, 0, 0, 0, 0}, draws[5] = {0, 0, 0, 0, 0};
+  int count[5] = {0, 0, 0, 0, 0};
+  double sink = 0;
+  for (int i = 0; i < steps; ++i) {
+    const double dF = (std::expm1(13.0 * (i + 1) / steps) - std::expm1(13.0 * i / steps)) / 250.0;
+    for (size_t j = 0; j < x.size(); ++j) means[j] = x[j] * dF;
+    const int b = dF < 0.4 ? 0 : dF < 1.2 ? 1 : dF < 12.0 ? 2 : 3;
+    const Seconds s = best_seconds(repeats, [&] {
+      for (int c = 0; c < chunks_per_step; ++c) {
+        poisson_lanes(1, static_cast<std::uint32_t>(c * chunk), static_cast<std::uint32_t>(i), 0, chunk, means.data(),
+                      1, out.data());
+        sink += out[0];
+      }
+    });
+    for (int k : {b, 4}) {
+      seconds[k] += s.cpu;
+      draws[k] += static_cast<double>(chunk) * chunks_per_step;
+      count[k] += 1;
+    }
+  }
+  if (sink == -1) std::printf("#\n");
+  for (int k = 0; k < 5; ++k)
+    if (count[k] > 0) band(k, count[k], Rate{draws[k] / seconds[k], draws[k] / seconds[k]});
 }
 
 // Gamma(shape) draws of a row of `chunk` lanes of one shape.
@@ -214,6 +254,12 @@ int run(int argc, char** argv) {
       row("poisson", 1, buffer, calls, 1, poisson_draws_per_s(mean, buffer, calls, repeats), "draw", 0, mean);
     for (double shape : {0.0005, 0.002, 0.01, 0.3, 0.9, 1.5, 5.0, 25.0})
       row("gamma", 1, buffer, calls, 1, gamma_draws_per_s(shape, buffer, calls, repeats), "draw", 0, shape);
+    // The tau-leap row's steps by band (parameter: the band's first dF; -1: all steps); CPU time of each band's calls.
+    const int steps = 1000, per_step = static_cast<int>(std::max<long long>(1, work / 40 / steps / buffer));
+    const double first_dF[4] = {0.0, 0.4, 1.2, 12.0};
+    poisson_schedule_rows(buffer, steps, per_step, repeats, [&](int band, int n_steps, Rate r) {
+      row("tau-leap-draws", 1, buffer * per_step, n_steps, 1, r, "draw", 0, band < 4 ? first_dF[band] : -1);
+    });
   }
   return 0;
 }
