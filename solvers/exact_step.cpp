@@ -27,17 +27,14 @@ void exact_observe_counts(const GammaPoissonLaw& law, double F0, double alpha, d
   const double A = F0 + alpha;  // as update() forms it
   const FixedDivisor d = fixed_divisor(l.denominator(A));
   if (!d.usable || !cpu_has_fma()) return exact_observe_counts<GammaPoissonLaw>(law, F0, alpha, mu, y, n);
-  const double keep = l.keep(F0, A);
-  // update() with its division by a FixedDivisor; the counts outside the FMA quotient's range (if any) divided after.
+  // update() with its division by a FixedDivisor, unless a count is outside the FMA quotient's range.
   std::int64_t slow = 0;
-  {
-    double* __restrict m = mu;
-    const double* __restrict c = y;
-    for (Index i = 0; i < n; ++i) slow |= !fma_quotient_holds(c[i]);
-    if (!slow)
-      for (Index i = 0; i < n; ++i) m[i] = keep * m[i] + fma_quotient(d, c[i]);
-  }
-  if (slow) exact_observe_counts<GammaPoissonLaw>(law, F0, alpha, mu, y, n);
+  for (Index i = 0; i < n; ++i) slow |= !fma_quotient_holds(y[i]);
+  if (slow) return exact_observe_counts<GammaPoissonLaw>(law, F0, alpha, mu, y, n);
+  const double keep = l.keep(F0, A);
+  double* __restrict m = mu;
+  const double* __restrict c = y;
+  for (Index i = 0; i < n; ++i) m[i] = keep * m[i] + fma_quotient(d, c[i]);
 }
 
 }  // namespace detail
