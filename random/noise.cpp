@@ -25,7 +25,7 @@ SimdVariant simd_variant() {
     SimdVariant best = SimdVariant::kBaseline;
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2")) best = SimdVariant::kAvx2;
-    if (__builtin_cpu_supports("avx512f")) best = SimdVariant::kAvx512;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) best = SimdVariant::kAvx512;
     const char* want = std::getenv("PMM_SIMD");
     if (want == nullptr || *want == 0) return best;
     SimdVariant asked = best;
@@ -68,14 +68,15 @@ constexpr int kPairLanes = 8;  // blocks per philox_normal_pairs batch: a 1-pair
 
 // The kernels, compiled once per SIMD variant: the same source under three targets.
 #if defined(__clang__)  // clang ignores GCC's target pragmas (the fuzz harnesses build this file with clang)
-#pragma clang attribute push(__attribute__((target("avx512f"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512dq"))), apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f")
+#pragma GCC target("avx512f,avx512dq")
 #endif
 namespace simd_avx512 {
 constexpr int kWidth = 8;
 constexpr bool kHighByShuffle = false;
+constexpr bool kU64ToDouble = true;
 typedef std::uint64_t V __attribute__((vector_size(64)));
 __attribute__((always_inline)) inline V mul_lo32(V a, V m) { return (V)_mm512_maskz_mul_epu32(0xFF, (__m512i)a, (__m512i)m); }
 __attribute__((always_inline)) inline V hi32(V a) {
@@ -86,6 +87,7 @@ __attribute__((always_inline)) inline V hi32(V a) {
 namespace simd_avx512_shuffle {  // the same kernels, the high words by vpshufd (philox_high())
 constexpr int kWidth = 8;
 constexpr bool kHighByShuffle = true;
+constexpr bool kU64ToDouble = true;
 using simd_avx512::V;
 using simd_avx512::mul_lo32;
 using simd_avx512::hi32;
@@ -106,6 +108,7 @@ using simd_avx512::hi32;
 namespace simd_avx2 {
 constexpr int kWidth = 4;
 constexpr bool kHighByShuffle = false;
+constexpr bool kU64ToDouble = false;
 typedef std::uint64_t V __attribute__((vector_size(32)));
 __attribute__((always_inline)) inline V mul_lo32(V a, V m) { return (V)_mm256_mul_epu32((__m256i)a, (__m256i)m); }
 __attribute__((always_inline)) inline V hi32(V a) { return (V)_mm256_shuffle_epi32((__m256i)a, 0xF5); }
@@ -120,6 +123,7 @@ __attribute__((always_inline)) inline V hi32(V a) { return (V)_mm256_shuffle_epi
 namespace simd_baseline {  // SSE2, which every x86-64 CPU has
 constexpr int kWidth = 2;
 constexpr bool kHighByShuffle = false;
+constexpr bool kU64ToDouble = false;
 typedef std::uint64_t V __attribute__((vector_size(16)));
 __attribute__((always_inline)) inline V mul_lo32(V a, V m) { return (V)_mm_mul_epu32((__m128i)a, (__m128i)m); }
 __attribute__((always_inline)) inline V hi32(V a) { return (V)_mm_shuffle_epi32((__m128i)a, 0xF5); }

@@ -4,12 +4,24 @@
 // of Philox's round, which GCC's vectoriser otherwise builds from three multiplies, shifts and adds), hi32(a) = a's
 // high 32-bit halves moved to the low ones (one vpshufd; the high halves then hold a copy) and kHighByShuffle (take
 // hi(p) by hi32 and mask c1, c3 once after the rounds, rather than shift and mask every round: the same words, since
-// mul_lo32 reads only the low halves and the low halves do not depend on the high ones).
+// mul_lo32 reads only the low halves and the low halves do not depend on the high ones), and kU64ToDouble (the
+// variant converts 64-bit integers to double in one instruction: AVX-512DQ's vcvtuqq2pd).
 // One round on the words (c0, c1, c2, c3) with key (k0, k1):
 //   p0 = 0xD2511F53 c0, p1 = 0xCD9E8D57 c2 (64-bit);  c0' = hi(p1) ^ c1 ^ k0, c1' = lo(p1), c2' = hi(p0) ^ c3 ^ k1,
 //   c3' = lo(p0); then k0 += 0x9E3779B9, k1 += 0xBB67AE85 (Random123's Philox4x32, checked against it in
 //   tests/solvers/random_test.cpp for every variant).
 // No include guard: the file is meant to be included several times.
+
+// A round's hi(p) and lo(p) in the variant's way (kHighByShuffle: the high halves of lo(p) are left as they are,
+// since mul_lo32 reads only the low ones, and masked once after the rounds).
+__attribute__((always_inline)) inline V philox_hi(V p) {
+  if constexpr (kHighByShuffle) return hi32(p);
+  else return p >> 32;
+}
+__attribute__((always_inline)) inline V philox_lo(V p) {
+  if constexpr (kHighByShuffle) return p;
+  else return p & std::uint64_t{0xFFFFFFFFu};
+}
 
 // L counters (c0 = w0 + j or c2 = w2 + j for lane j < L when kVaryWord2; c0 = c0_list[j] when c0_list is given),
 // then uniform_open() of words (0, 1) into u1 and of words (2, 3) into u2.
@@ -33,7 +45,48 @@ __attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::
     c2[r] = kVaryWord2 ? ((V{} + w2) + j) & lo32 : V{} + w2;
     c3[r] = V{} + w3;
   }
-  for (int round = 0; round < 10; ++round) {
+  // Rounds 1 and 2 with the words that are the same in every lane worked out once, as scalars: only word 0 varies
+  // (word 2 when kVaryWord2), so round 1 has one product that varies and one that does not, and round 2 multiplies
+  // round 1's constant word again. The same words as the generic round (the tests check every variant against
+  // Random123), in 7 vector operations a register rather than 12.
+  constexpr std::uint64_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;
+  constexpr std::uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
+  if (!kVaryWord2) {  // c1, c2, c3 the same in every lane
+    const std::uint64_t P1 = std::uint64_t{w2} * kM1;  // round 1's p1
+    const std::uint32_t a0 = static_cast<std::uint32_t>(P1 >> 32) ^ w1 ^ k0, a1 = static_cast<std::uint32_t>(P1);
+    const std::uint64_t P0 = std::uint64_t{a0} * kM0;  // round 2's p0 (c0 after round 1 = a0 in every lane)
+    const V x1 = V{} + std::uint64_t{w3 ^ k1}, x2 = V{} + std::uint64_t{a1 ^ (k0 + kW0)};
+    const V x3 = V{} + std::uint64_t{static_cast<std::uint32_t>(P0 >> 32) ^ (k1 + kW1)};
+    const V lo_P0 = V{} + std::uint64_t{static_cast<std::uint32_t>(P0)};
+    for (int r = 0; r < kRegs; ++r) {
+      const V p0 = mul_lo32(c0[r], m0);        // round 1
+      const V r1c2 = philox_hi(p0) ^ x1, r1c3 = philox_lo(p0);
+      const V p1 = mul_lo32(r1c2, m1);         // round 2
+      c0[r] = philox_hi(p1) ^ x2;
+      c1[r] = philox_lo(p1);
+      c2[r] = x3 ^ r1c3;
+      c3[r] = lo_P0;
+    }
+  } else {  // c0, c1, c3 the same in every lane
+    const std::uint64_t P0 = std::uint64_t{w0} * kM0;  // round 1's p0
+    const std::uint32_t b2 = static_cast<std::uint32_t>(P0 >> 32) ^ w3 ^ k1, b3 = static_cast<std::uint32_t>(P0);
+    const std::uint64_t P1 = std::uint64_t{b2} * kM1;  // round 2's p1 (c2 after round 1 = b2 in every lane)
+    const V x1 = V{} + std::uint64_t{w1 ^ k0}, x2 = V{} + std::uint64_t{b3 ^ (k1 + kW1)};
+    const V x3 = V{} + std::uint64_t{static_cast<std::uint32_t>(P1 >> 32) ^ (k0 + kW0)};
+    const V lo_P1 = V{} + std::uint64_t{static_cast<std::uint32_t>(P1)};
+    for (int r = 0; r < kRegs; ++r) {
+      const V p1 = mul_lo32(c2[r], m1);        // round 1
+      const V r1c0 = philox_hi(p1) ^ x1, r1c1 = philox_lo(p1);
+      const V p0 = mul_lo32(r1c0, m0);         // round 2
+      c0[r] = x3 ^ r1c1;
+      c1[r] = lo_P1;
+      c2[r] = philox_hi(p0) ^ x2;
+      c3[r] = philox_lo(p0);
+    }
+  }
+  k0 += 2 * kW0;
+  k1 += 2 * kW1;
+  for (int round = 2; round < 10; ++round) {
     const V key0 = V{} + k0, key1 = V{} + k1;
     for (int r = 0; r < kRegs; ++r) {
       const V p0 = mul_lo32(c0[r], m0), p1 = mul_lo32(c2[r], m1);
@@ -49,8 +102,8 @@ __attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::
         c3[r] = p0 & lo32;
       }
     }
-    k0 += 0x9E3779B9u;
-    k1 += 0xBB67AE85u;
+    k0 += kW0;
+    k1 += kW1;
   }
   if constexpr (kHighByShuffle)
     for (int r = 0; r < kRegs; ++r) {  // c0 and c2 are read below through their low halves only
@@ -65,9 +118,20 @@ __attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::
       w[2][r * kWidth + i] = c2[r][i];
       w[3][r * kWidth + i] = c3[r][i];
     }
-  // uniform_open(), written out so it vectorises without 64-bit integer -> double conversions (AVX-512DQ):
-  // bits = hi 2^21 + (lo >> 11) < 2^53, each part converted exactly through a signed 32-bit integer, so the
-  // result is bitwise uniform_open()'s (scaling by 2^-53 is exact).
+  // uniform_open(), bits = hi 2^21 + (lo >> 11) < 2^53 converted exactly, so the result is bitwise uniform_open()'s
+  // (scaling by 2^-53 is exact): where the variant has AVX-512DQ, as one 64-bit integer (vcvtuqq2pd); elsewhere
+  // written out so that it vectorises without 64-bit integer -> double conversions, each part converted exactly
+  // through a signed 32-bit integer.
+  if constexpr (kU64ToDouble) {
+    constexpr std::uint64_t kBits53Hi = std::uint64_t{0xFFFFFFFFu} << 21;
+    for (int j = 0; j < L; ++j) {
+      const std::uint64_t b1 = ((w[0][j] << 21) & kBits53Hi) | (w[1][j] >> 11);
+      const std::uint64_t b2 = ((w[2][j] << 21) & kBits53Hi) | (w[3][j] >> 11);
+      u1[j] = std::min((static_cast<double>(b1) + 0.5) * 0x1.0p-53, 0x1.fffffffffffffp-1);
+      u2[j] = std::min((static_cast<double>(b2) + 0.5) * 0x1.0p-53, 0x1.fffffffffffffp-1);
+    }
+    return;
+  }
   const auto u32_to_double = [](std::uint64_t v) {
     return static_cast<double>(static_cast<std::int32_t>(static_cast<std::uint32_t>(v) ^ 0x80000000u)) + 2147483648.0;
   };

@@ -307,7 +307,8 @@ TEST_CASE("random: simd_variant is the CPU's best unless PMM_SIMD names a narrow
   const pmm::SimdVariant v = pmm::simd_variant();
   CHECK(pmm::simd_variant() == v);  // chosen once
   __builtin_cpu_init();
-  const bool has512 = __builtin_cpu_supports("avx512f"), has2 = __builtin_cpu_supports("avx2");
+  const bool has512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"),
+             has2 = __builtin_cpu_supports("avx2");
   const pmm::SimdVariant best =
       has512 ? pmm::SimdVariant::kAvx512 : (has2 ? pmm::SimdVariant::kAvx2 : pmm::SimdVariant::kBaseline);
   if (want == nullptr || std::string(want).empty()) {
