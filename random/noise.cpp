@@ -82,6 +82,18 @@ __attribute__((always_inline)) inline V mul_lo32(V a, V m) { return (V)_mm512_ma
 __attribute__((always_inline)) inline V hi32(V a) {
   return (V)_mm512_maskz_shuffle_epi32(0xFFFF, (__m512i)a, (_MM_PERM_ENUM)0xF5);
 }
+// uniform_open(hi, lo) in each lane (the low 32 bits of hi and lo; the high halves may hold anything): bits = hi 2^21
+// + (lo >> 11) by two shifts and one bit-select, converted exactly (< 2^53), then (bits + 1/2) 2^-53 clamped below 1.
+__attribute__((always_inline)) inline void uniform_open_lanes(V hi, V lo, double* out) {
+  const __m512i mask = _mm512_set1_epi64(static_cast<long long>(std::uint64_t{0xFFFFFFFFu} << 21));
+  const __m512i h = (__m512i)(hi << 21), l = (__m512i)(lo >> 11);
+  const __m512i bits = _mm512_ternarylogic_epi64(h, l, mask, 0xE4);  // mask ? h : l, bit by bit
+  // (The maskz forms of the intrinsics here and above: the plain ones start from _mm512_undefined, which GCC 12's
+  // -Wuninitialized reports.)
+  const __m512d u = _mm512_mul_pd(_mm512_add_pd(_mm512_maskz_cvtepi64_pd(0xFF, bits), _mm512_set1_pd(0.5)),
+                                  _mm512_set1_pd(0x1.0p-53));
+  _mm512_storeu_pd(out, _mm512_maskz_min_pd(0xFF, u, _mm512_set1_pd(0x1.fffffffffffffp-1)));
+}
 #include "philox_kernels.inl"
 }  // namespace simd_avx512
 namespace simd_avx512_shuffle {  // the same kernels, the high words by vpshufd (philox_high())
@@ -91,6 +103,7 @@ constexpr bool kU64ToDouble = true;
 using simd_avx512::V;
 using simd_avx512::mul_lo32;
 using simd_avx512::hi32;
+using simd_avx512::uniform_open_lanes;
 #include "philox_kernels.inl"
 }  // namespace simd_avx512_shuffle
 #if defined(__clang__)
@@ -110,6 +123,7 @@ constexpr int kWidth = 4;
 constexpr bool kHighByShuffle = false;
 constexpr bool kU64ToDouble = false;
 typedef std::uint64_t V __attribute__((vector_size(32)));
+void uniform_open_lanes(V hi, V lo, double* out);  // declared only: not called where kU64ToDouble is false
 __attribute__((always_inline)) inline V mul_lo32(V a, V m) { return (V)_mm256_mul_epu32((__m256i)a, (__m256i)m); }
 __attribute__((always_inline)) inline V hi32(V a) { return (V)_mm256_shuffle_epi32((__m256i)a, 0xF5); }
 #include "philox_kernels.inl"
@@ -125,6 +139,7 @@ constexpr int kWidth = 2;
 constexpr bool kHighByShuffle = false;
 constexpr bool kU64ToDouble = false;
 typedef std::uint64_t V __attribute__((vector_size(16)));
+void uniform_open_lanes(V hi, V lo, double* out);  // declared only: not called where kU64ToDouble is false
 __attribute__((always_inline)) inline V mul_lo32(V a, V m) { return (V)_mm_mul_epu32((__m128i)a, (__m128i)m); }
 __attribute__((always_inline)) inline V hi32(V a) { return (V)_mm_shuffle_epi32((__m128i)a, 0xF5); }
 #include "philox_kernels.inl"

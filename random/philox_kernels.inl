@@ -5,7 +5,8 @@
 // high 32-bit halves moved to the low ones (one vpshufd; the high halves then hold a copy) and kHighByShuffle (take
 // hi(p) by hi32 and mask c1, c3 once after the rounds, rather than shift and mask every round: the same words, since
 // mul_lo32 reads only the low halves and the low halves do not depend on the high ones), and kU64ToDouble (the
-// variant converts 64-bit integers to double in one instruction: AVX-512DQ's vcvtuqq2pd).
+// variant converts 64-bit integers to double in one instruction, AVX-512DQ's vcvtqq2pd, and defines
+// uniform_open_lanes(hi, lo, out): uniform_open of the low halves of hi and lo, lane by lane, into out).
 // One round on the words (c0, c1, c2, c3) with key (k0, k1):
 //   p0 = 0xD2511F53 c0, p1 = 0xCD9E8D57 c2 (64-bit);  c0' = hi(p1) ^ c1 ^ k0, c1' = lo(p1), c2' = hi(p0) ^ c3 ^ k1,
 //   c3' = lo(p0); then k0 += 0x9E3779B9, k1 += 0xBB67AE85 (Random123's Philox4x32, checked against it in
@@ -105,6 +106,17 @@ __attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::
     k0 += kW0;
     k1 += kW1;
   }
+  // uniform_open(), bits = hi 2^21 + (lo >> 11) < 2^53 converted exactly, so the result is bitwise uniform_open()'s
+  // (scaling by 2^-53 is exact): where the variant has AVX-512DQ, from the registers by uniform_open_lanes (one
+  // 64-bit integer -> double conversion); elsewhere written out so that it vectorises without such conversions, each
+  // part converted exactly through a signed 32-bit integer.
+  if constexpr (kU64ToDouble) {
+    for (int r = 0; r < kRegs; ++r) {
+      uniform_open_lanes(c0[r], c1[r], u1 + r * kWidth);
+      uniform_open_lanes(c2[r], c3[r], u2 + r * kWidth);
+    }
+    return;
+  }
   if constexpr (kHighByShuffle)
     for (int r = 0; r < kRegs; ++r) {  // c0 and c2 are read below through their low halves only
       c1[r] &= lo32;
@@ -118,20 +130,6 @@ __attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::
       w[2][r * kWidth + i] = c2[r][i];
       w[3][r * kWidth + i] = c3[r][i];
     }
-  // uniform_open(), bits = hi 2^21 + (lo >> 11) < 2^53 converted exactly, so the result is bitwise uniform_open()'s
-  // (scaling by 2^-53 is exact): where the variant has AVX-512DQ, as one 64-bit integer (vcvtuqq2pd); elsewhere
-  // written out so that it vectorises without 64-bit integer -> double conversions, each part converted exactly
-  // through a signed 32-bit integer.
-  if constexpr (kU64ToDouble) {
-    constexpr std::uint64_t kBits53Hi = std::uint64_t{0xFFFFFFFFu} << 21;
-    for (int j = 0; j < L; ++j) {
-      const std::uint64_t b1 = ((w[0][j] << 21) & kBits53Hi) | (w[1][j] >> 11);
-      const std::uint64_t b2 = ((w[2][j] << 21) & kBits53Hi) | (w[3][j] >> 11);
-      u1[j] = std::min((static_cast<double>(b1) + 0.5) * 0x1.0p-53, 0x1.fffffffffffffp-1);
-      u2[j] = std::min((static_cast<double>(b2) + 0.5) * 0x1.0p-53, 0x1.fffffffffffffp-1);
-    }
-    return;
-  }
   const auto u32_to_double = [](std::uint64_t v) {
     return static_cast<double>(static_cast<std::int32_t>(static_cast<std::uint32_t>(v) ^ 0x80000000u)) + 2147483648.0;
   };
