@@ -303,6 +303,14 @@ std::int64_t ptrs_trial(const double* __restrict m, const double* __restrict lga
   return left;
 }
 
+// Whether any of the kLanes values x is >= bound.
+PMM_SIMD_CLONES
+bool any_at_least(const double* __restrict x, double bound) {
+  std::int64_t any = 0;
+  for (int j = 0; j < kLanes; ++j) any |= x[j] >= bound;
+  return any != 0;
+}
+
 // The lanes j < len (0 <= len <= kLanes) as a mask.
 inline std::uint64_t first_lanes(int len) { return len == kLanes ? ~std::uint64_t{0} : (std::uint64_t{1} << len) - 1; }
 
@@ -600,7 +608,8 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
   by_blocks(path0, n, means, stride, stride, out,
             [&](std::uint32_t path_lo, const double* m, double* r, int len, bool) {
     if (q.size >= kLanes) second_trial();  // entries of earlier blocks only: theirs are in out already
-    philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u1, u2);  // block 0 (random/noise.cpp's kernels)
+    // Block 0 (random/noise.cpp's kernels): its first uniform alone where no lane takes a PTRS trial.
+    philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u1, any_at_least(m, kPoissonInversionBelow) ? u2 : nullptr);
     if (poisson_inversion_best(m, r, u1) == 0 || ptrs_trial(m, lgam, r, u1, u2) == 0) return;
     // The refused lanes (about one in five of a PTRS block) queued in lane order by bit-scan of their mask: a loop
     // over all lanes that writes each one's entry and keeps the refused ones chains every store on the queue's size.

@@ -172,6 +172,10 @@ void uniform_pairs_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0_lo
                          std::uint32_t w3, double* u1, double* u2) {
   PMM_SIMD_DISPATCH(uniform_pairs_block, k0, k1, c0_lo, w1, w2, w3, u1, u2)
 }
+void uniform_firsts_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0_lo, std::uint32_t w1, std::uint32_t w2,
+                          std::uint32_t w3, double* u1) {
+  PMM_SIMD_DISPATCH(uniform_firsts_block, k0, k1, c0_lo, w1, w2, w3, u1)
+}
 void uniform_pairs_gather(std::uint32_t k0, std::uint32_t k1, const std::uint32_t* c0s, std::uint32_t w1,
                           std::uint32_t w2, std::uint32_t w3, double* u1, double* u2) {
   PMM_SIMD_DISPATCH(uniform_pairs_gather, k0, k1, c0s, w1, w2, w3, u1, u2)
@@ -219,13 +223,13 @@ void philox_uniform_pairs(std::uint64_t seed, std::uint32_t c0_first, std::uint3
   alignas(64) double a[kLanes], b[kLanes];
   for (Index j0 = 0; j0 < n; j0 += kLanes) {
     const Index m = std::min<Index>(kLanes, n - j0);
-    if (m == kLanes) {  // a whole block: straight into the output
-      uniform_pairs_block(k0, k1, c0_first + static_cast<std::uint32_t>(j0), c1, c2, c3, u1 + j0, u2 + j0);
-      continue;
-    }
-    uniform_pairs_block(k0, k1, c0_first + static_cast<std::uint32_t>(j0), c1, c2, c3, a, b);
+    const std::uint32_t c0 = c0_first + static_cast<std::uint32_t>(j0);
+    const bool whole = m == kLanes;  // a whole block: straight into the output
+    if (u2 == nullptr) uniform_firsts_block(k0, k1, c0, c1, c2, c3, whole ? u1 + j0 : a);
+    else uniform_pairs_block(k0, k1, c0, c1, c2, c3, whole ? u1 + j0 : a, whole ? u2 + j0 : b);
+    if (whole) continue;
     std::copy(a, a + m, u1 + j0);
-    std::copy(b, b + m, u2 + j0);
+    if (u2 != nullptr) std::copy(b, b + m, u2 + j0);
   }
 }
 

@@ -24,9 +24,15 @@ __attribute__((always_inline)) inline V philox_lo(V p) {
   else return p & std::uint64_t{0xFFFFFFFFu};
 }
 
+// The low 32 bits of v as a double, exactly, through a signed 32-bit conversion (which every variant vectorises).
+__attribute__((always_inline)) inline double u32_to_double(std::uint64_t v) {
+  return static_cast<double>(static_cast<std::int32_t>(static_cast<std::uint32_t>(v) ^ 0x80000000u)) + 2147483648.0;
+}
+
 // L counters (c0 = w0 + j or c2 = w2 + j for lane j < L when kVaryWord2; c0 = c0_list[j] when c0_list is given),
 // then uniform_open() of words (0, 1) into u1 and of words (2, 3) into u2.
-template <int L, bool kVaryWord2 = false>
+// kFirstOnly: u1 alone (u2 unused), so the last round skips its p0, which makes only words 2 and 3.
+template <int L, bool kVaryWord2 = false, bool kFirstOnly = false>
 __attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t w0,
                                                          std::uint32_t w1, std::uint32_t w2, std::uint32_t w3,
                                                          double* __restrict u1, double* __restrict u2,
@@ -87,7 +93,7 @@ __attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::
   }
   k0 += 2 * kW0;
   k1 += 2 * kW1;
-  for (int round = 2; round < 10; ++round) {
+  for (int round = 2; round < (kFirstOnly ? 9 : 10); ++round) {
     const V key0 = V{} + k0, key1 = V{} + k1;
     for (int r = 0; r < kRegs; ++r) {
       const V p0 = mul_lo32(c0[r], m0), p1 = mul_lo32(c2[r], m1);
@@ -105,6 +111,30 @@ __attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::
     }
     k0 += kW0;
     k1 += kW1;
+  }
+  if constexpr (kFirstOnly) {  // round 10's words 0 and 1, then u1
+    const V key0 = V{} + k0;
+    for (int r = 0; r < kRegs; ++r) {
+      const V p1 = mul_lo32(c2[r], m1);
+      c0[r] = philox_hi(p1) ^ c1[r] ^ key0;
+      c1[r] = kU64ToDouble ? philox_lo(p1) : p1 & lo32;  // masked where u32_to_double reads it below
+    }
+    if constexpr (kU64ToDouble) {
+      for (int r = 0; r < kRegs; ++r) uniform_open_lanes(c0[r], c1[r], u1 + r * kWidth);
+    } else {
+      alignas(64) std::uint64_t w[2][L];
+      for (int r = 0; r < kRegs; ++r)
+        for (int i = 0; i < kWidth; ++i) {
+          w[0][r * kWidth + i] = c0[r][i];
+          w[1][r * kWidth + i] = c1[r][i];
+        }
+      for (int j = 0; j < L; ++j) {
+        const double b1 =
+            u32_to_double(w[0][j]) * 2097152.0 + static_cast<double>(static_cast<std::int32_t>(w[1][j] >> 11));
+        u1[j] = std::min((b1 + 0.5) * 0x1.0p-53, 0x1.fffffffffffffp-1);
+      }
+    }
+    return;
   }
   // uniform_open(), bits = hi 2^21 + (lo >> 11) < 2^53 converted exactly, so the result is bitwise uniform_open()'s
   // (scaling by 2^-53 is exact): where the variant has AVX-512DQ, from the registers by uniform_open_lanes (one
@@ -130,9 +160,6 @@ __attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::
       w[2][r * kWidth + i] = c2[r][i];
       w[3][r * kWidth + i] = c3[r][i];
     }
-  const auto u32_to_double = [](std::uint64_t v) {
-    return static_cast<double>(static_cast<std::int32_t>(static_cast<std::uint32_t>(v) ^ 0x80000000u)) + 2147483648.0;
-  };
   for (int j = 0; j < L; ++j) {
     const double b1 = u32_to_double(w[0][j]) * 2097152.0 + static_cast<double>(static_cast<std::int32_t>(w[1][j] >> 11));
     const double b2 = u32_to_double(w[2][j]) * 2097152.0 + static_cast<double>(static_cast<std::int32_t>(w[3][j] >> 11));
@@ -182,6 +209,12 @@ void normal_pairs_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t w0, st
 void uniform_pairs_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0_lo, std::uint32_t w1, std::uint32_t w2,
                          std::uint32_t w3, double* __restrict u1, double* __restrict u2) {
   uniform_block<kLanes>(k0, k1, c0_lo, w1, w2, w3, u1, u2);
+}
+
+// The same blocks' first uniforms alone (the Poisson draws of blocks without PTRS lanes).
+void uniform_firsts_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0_lo, std::uint32_t w1, std::uint32_t w2,
+                          std::uint32_t w3, double* __restrict u1) {
+  uniform_block<kLanes, false, true>(k0, k1, c0_lo, w1, w2, w3, u1, nullptr);
 }
 
 // kLanes uniform pairs, word 0 of lane j = c0s[j] (the Poisson and Gamma lanes that go on to a second trial).

@@ -72,6 +72,29 @@ TEST_CASE("random: Philox4x32-10 known-answer vectors through philox_counter / p
   }
 }
 
+TEST_CASE("random: philox_uniform_pairs is uniform_open of Random123 Philox blocks, and u1 alone where u2 is null") {
+  // The SIMD variant this CPU runs (random_simd_* run the others): every lane of whole and partial blocks, word 0
+  // wrapping inside a block, keys with both words set, and the first-uniform-only kernel against the pairs.
+  const std::uint64_t seeds[] = {3, 0x9E3779B97F4A7C15ull, 0xFFFFFFFFFFFFFFFFull};
+  const std::uint32_t firsts[] = {0u, 4294967200u, 77u};
+  for (const std::uint64_t seed : seeds)
+    for (const std::uint32_t c0 : firsts) {
+      const pmm::Index n = 203;
+      std::vector<double> u1(n), u2(n), v1(n, -1.0);
+      const std::uint32_t c1 = 17 + c0 % 5, c2 = 5, c3 = (2u << 24) | 3u;
+      pmm::philox_uniform_pairs(seed, c0, c1, c2, c3, n, u1.data(), u2.data());
+      pmm::philox_uniform_pairs(seed, c0, c1, c2, c3, n, v1.data(), nullptr);
+      int differ = 0;
+      for (pmm::Index j = 0; j < n; ++j) {
+        const pmm::Philox::ctr_type ctr{{c0 + static_cast<std::uint32_t>(j), c1, c2, c3}};
+        const auto r = pmm::Philox()(ctr, pmm::philox_key(seed));
+        const auto k = static_cast<size_t>(j);
+        differ += u1[k] != pmm::uniform_open(r[0], r[1]) || u2[k] != pmm::uniform_open(r[2], r[3]) || v1[k] != u1[k];
+      }
+      CHECK_MESSAGE(differ == 0, "seed " << seed << ", first counter " << c0);
+    }
+}
+
 TEST_CASE("random: uniform_open maps 53 bits into the open interval (0, 1)") {
   // Exact values: (k + 0.5) 2^-53 with k the 53-bit integer (hi << 21) ^ (lo >> 11).
   CHECK(pmm::uniform_open(0, 0) == std::ldexp(1.0, -54));

@@ -75,6 +75,7 @@ void fill_normals(std::uint64_t seed, Stream stream, std::uint32_t step, Index p
 
 // Philox blocks with counters (c0_first + j, c1, c2, c3), j < n, as uniform pairs: u1[j] = uniform_open(r0, r1),
 // u2[j] = uniform_open(r2, r3), bitwise what UniformStream's first refill gives, computed 64 counters at a time.
+// u2 may be null: then u1 alone, for less (the last round's half that makes r2 and r3 is skipped).
 void philox_uniform_pairs(std::uint64_t seed, std::uint32_t c0_first, std::uint32_t c1, std::uint32_t c2,
                           std::uint32_t c3, Index n, double* u1, double* u2);
 // The same for kUniformPairsAtLanes counters (c0[j], c1, c2, c3), with word 0 given per lane.
