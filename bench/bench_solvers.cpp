@@ -34,6 +34,7 @@ class ScalarNoise final : public NoiseSource {
 int run(int argc, char** argv) {
   long long paths = 1 << 17;
   int steps = 1000, max_threads = 2, repeats = 3;
+  long long chunk = 512;
   std::string only, only_process;
   bool scalar_noise = false;
   CLI::App app{"pmm-bench-solvers: throughput (path-steps/s) of each solver, given x, per thread count"};
@@ -41,6 +42,8 @@ int run(int argc, char** argv) {
   app.add_option("--steps", steps, "steps")->check(positive_int());
   app.add_option("--threads", max_threads, "largest thread count (runs 1 and this)")->check(positive_int());
   app.add_option("--repeats", repeats, "best of R runs")->check(positive_int());
+  app.add_option("--chunk", chunk, "paths per task (default 512; 0: the predictor's preferred batch, as pmm-solve)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--only", only, "run only this solver");
   app.add_option("--process", only_process, "run only this process");
   app.add_flag("--scalar-noise", scalar_noise, "Poisson/Gamma draws one at a time (the scalar samplers), not in SIMD");
@@ -73,7 +76,7 @@ int run(int argc, char** argv) {
         IntegrateOptions opt;
         opt.grid = make_grid(GridSpec{}, *np.schedule, steps);
         opt.threads = th;
-        opt.chunk = 512;
+        opt.chunk = static_cast<Index>(chunk);
         PhiloxNoise simd_noise(1);
         ScalarNoise scalar(1);
         const NoiseSource& noise = scalar_noise ? static_cast<const NoiseSource&>(scalar) : simd_noise;

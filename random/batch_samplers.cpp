@@ -678,14 +678,16 @@ void gamma_row(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std:
   by_blocks(path0, n, shapes, shape_stride, stride, out,
             [&](std::uint32_t path_lo, const double* sh, double* r, int len, bool one) {
     if (q.size >= kLanes) second_trial();  // entries of earlier blocks only: theirs are in out already
-    philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u, w);  // block 0 (random/noise.cpp's kernels)
     // Lanes of a shape below kGammaUniformFirstBelow: U is block 0's first uniform; 0 where U <= e^{-708 shape}, else
-    // queued for block 1 (no trial here). A block of one such shape (the solvers' early steps) runs no trial at all.
+    // queued for block 1 (no trial here). A block of one such shape (the solvers' early steps) runs no trial at all,
+    // and takes block 0's first uniform alone.
     if (!(one && known)) {
       same = false;
       firsts = uniform_first_lanes(sh, same);
       known = one;
     }
+    // Block 0 (random/noise.cpp's kernels).
+    philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u, firsts == ~std::uint64_t{0} ? nullptr : w);
     std::uint64_t left = firsts == ~std::uint64_t{0} ? 0 : gamma_block(sh, nullptr, r, u, w, first);
     if (firsts != 0) {
       if (same && !(first_shape == sh[0])) {
