@@ -150,7 +150,8 @@ std::int64_t poisson_inversion(const double* __restrict m, double* __restrict ou
 
 #if defined(PMM_POISSON_SEARCH_AVX512)
 // poisson_inversion() for AVX-512 CPUs, the search in AVX-512F intrinsics: the same operations on the same numbers
-// in each lane (p *= mean (1/k), cdf += p, the same comparisons), so the same counts, in fewer instructions and
+// in each lane (p *= mean (1/k), cdf += p, comparisons that decide as the scalar loop's: see the loop), so the same
+// counts, in fewer instructions and
 // with the lanes of 4 vectors (32) stepping until those stop rather than all 64. A lane's count is the number of
 // the search's states 0, 1, 2, ... from which poisson_draw's loop goes on: it stops at the first state with v <= cdf,
 // k at the cap, or p underflowed past the mode, and each of these, once true, stays true (cdf never decreases; past
@@ -159,14 +160,10 @@ std::int64_t poisson_inversion(const double* __restrict m, double* __restrict ou
 // p -> cdf -> compare), and 5 x 4 registers of state; 1 vector or 2 were slower, 8 spill (docs/benchmarks.md).
 struct SearchTable {
   double inv[1000];  // 1/k as poisson_search_step takes it (1.0 / k, k a double)
-  double k[1000];
 };
 constexpr SearchTable kSearchTable = [] {
   SearchTable t{};
-  for (int i = 1; i < 1000; ++i) {
-    t.inv[i] = 1.0 / static_cast<double>(i);
-    t.k[i] = static_cast<double>(i);
-  }
+  for (int i = 1; i < 1000; ++i) t.inv[i] = 1.0 / static_cast<double>(i);
   return t;
 }();
 static_assert(kPoissonSearchCap == 1000.0, "the table holds the steps k = 1 .. kPoissonSearchCap - 1");
@@ -192,14 +189,16 @@ __attribute__((target("avx512f"))) inline void poisson_search_group(const double
     K[g] = _mm512_mask_blend_pd(A[g], zero, one);
     any |= A[g];
   }
+  // A lane goes on while p >= tiny and v > cdf: poisson_search_step's "p < tiny and k > mean" without k > mean, which
+  // p < tiny implies in every searching lane (0 < mean < 12, k >= 1): for k <= mean, p_k = e^-mean prod_{i <= k}
+  // (mean / i) >= e^-12, far above tiny (and p, finite and >= 0, is never NaN). Two compares under the lane mask.
   for (int i = 1; any != 0 && i < 1000; ++i) {  // state i (poisson_search_step, then poisson_search_continues)
-    const __m512d r = _mm512_set1_pd(kSearchTable.inv[i]), k = _mm512_set1_pd(kSearchTable.k[i]);
+    const __m512d r = _mm512_set1_pd(kSearchTable.inv[i]);
     any = 0;
     for (int g = 0; g < kSearchGroup; ++g) {
       P[g] = _mm512_mul_pd(P[g], _mm512_mul_pd(M[g], r));
       C[g] = _mm512_add_pd(C[g], P[g]);
-      const __mmask8 under = _mm512_cmp_pd_mask(P[g], tiny, _CMP_LT_OQ) & _mm512_cmp_pd_mask(M[g], k, _CMP_LT_OQ);
-      A[g] = A[g] & static_cast<__mmask8>(~under) & _mm512_cmp_pd_mask(V[g], C[g], _CMP_GT_OQ);
+      A[g] = _mm512_mask_cmp_pd_mask(_mm512_mask_cmp_pd_mask(A[g], P[g], tiny, _CMP_GE_OQ), V[g], C[g], _CMP_GT_OQ);
       K[g] = _mm512_mask_add_pd(K[g], A[g], K[g], one);
       any |= A[g];
     }

@@ -424,6 +424,27 @@ TEST_CASE("random: poisson_lanes (SIMD) gives poisson_draw's counts: both branch
   CHECK(out == 5.0);
 }
 
+TEST_CASE("random: poisson_lanes gives poisson_draw's counts for any number of PTRS lanes in a block") {
+  // From one PTRS lane to all 64 (counts on both sides of the 8-lane vectors), at scattered places among inversion
+  // lanes of means up to 12: the inversion search and the PTRS trial share every block.
+  int compared = 0, differ = 0;
+  for (const int c : {1, 7, 8, 9, 31, 47, 48, 49, 56, 63, 64}) {
+    std::vector<double> means(64), out(64, -7.0);
+    for (int j = 0; j < 64; ++j) means[static_cast<size_t>(j)] = 0.3 + 11.6 * ((j * 37) % 64) / 64.0;  // inversion
+    for (int i = 0; i < c; ++i) means[static_cast<size_t>((i * 29 + 5) % 64)] = 12.0 + 3.7 * i;    // PTRS
+    for (std::uint32_t step : {3u, 40u}) {
+      pmm::poisson_lanes(11, 640, step, 1, 64, means.data(), 1, out.data());
+      for (int j = 0; j < 64; ++j) {
+        const double want = scalar_poisson(11, 640 + static_cast<std::uint32_t>(j), step, 1, means[static_cast<size_t>(j)]);
+        differ += out[static_cast<size_t>(j)] != want;
+        ++compared;
+      }
+    }
+  }
+  CHECK(compared == 11 * 2 * 64);
+  CHECK(differ == 0);
+}
+
 TEST_CASE("random: poisson_lanes' inversion search gives poisson_draw's counts (200,000 lanes, means in (0, 12))") {
   // The search (an AVX-512 kernel where the CPU has it, else the generic loop: tests/CMakeLists.txt runs this under
   // PMM_SIMD=avx2 and baseline as well) on lanes whose means spread over the whole inversion range, so that groups
