@@ -608,7 +608,8 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
             [&](std::uint32_t path_lo, const double* m, double* r, int len, bool) {
     if (q.size >= kLanes) second_trial();  // entries of earlier blocks only: theirs are in out already
     // Block 0 (random/noise.cpp's kernels): its first uniform alone where no lane takes a PTRS trial.
-    philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u1, any_at_least(m, kPoissonInversionBelow) ? u2 : nullptr);
+    double* const second = any_at_least(m, kPoissonInversionBelow) ? u2 : nullptr;
+    philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u1, second);
     if (poisson_inversion_best(m, r, u1) == 0 || ptrs_trial(m, lgam, r, u1, u2) == 0) return;
     // The refused lanes (about one in five of a PTRS block) queued in lane order by bit-scan of their mask: a loop
     // over all lanes that writes each one's entry and keeps the refused ones chains every store on the queue's size.

@@ -58,7 +58,7 @@ __attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::
   // Random123), in 7 vector operations a register rather than 12.
   constexpr std::uint64_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;
   constexpr std::uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
-  if (!kVaryWord2) {  // c1, c2, c3 the same in every lane
+  if constexpr (!kVaryWord2) {  // c1, c2, c3 the same in every lane
     const std::uint64_t P1 = std::uint64_t{w2} * kM1;  // round 1's p1
     const std::uint32_t a0 = static_cast<std::uint32_t>(P1 >> 32) ^ w1 ^ k0, a1 = static_cast<std::uint32_t>(P1);
     const std::uint64_t P0 = std::uint64_t{a0} * kM0;  // round 2's p0 (c0 after round 1 = a0 in every lane)

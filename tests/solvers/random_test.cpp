@@ -435,7 +435,8 @@ TEST_CASE("random: poisson_lanes gives poisson_draw's counts for any number of P
     for (std::uint32_t step : {3u, 40u}) {
       pmm::poisson_lanes(11, 640, step, 1, 64, means.data(), 1, out.data());
       for (int j = 0; j < 64; ++j) {
-        const double want = scalar_poisson(11, 640 + static_cast<std::uint32_t>(j), step, 1, means[static_cast<size_t>(j)]);
+        const double m = means[static_cast<size_t>(j)];
+        const double want = scalar_poisson(11, 640 + static_cast<std::uint32_t>(j), step, 1, m);
         differ += out[static_cast<size_t>(j)] != want;
         ++compared;
       }

@@ -51,8 +51,8 @@ class PhiloxNoise final : public NoiseSource {
   std::uint64_t seed_;
 };
 
-// The SIMD code the Philox blocks below run: the widest the CPU supports (AVX-512F with DQ, AVX2, else baseline x86-64),
-// or a narrower one named by the environment variable PMM_SIMD (avx512, avx2, baseline; read once). libmvec's
+// The SIMD code the Philox blocks below run: the widest the CPU supports (AVX-512F with DQ, AVX2, else baseline
+// x86-64), or a narrower one named by the environment variable PMM_SIMD (avx512, avx2, baseline; read once). libmvec's
 // variants may round log/sin/cos differently in the last bit, so the variant is part of what a normal's bits
 // depend on: PMM_SIMD=avx2 makes an AVX-512 machine give an AVX2 machine's normals.
 enum class SimdVariant { kBaseline = 0, kAvx2 = 1, kAvx512 = 2 };
