@@ -24,9 +24,15 @@ __attribute__((always_inline)) inline V philox_lo(V p) {
   else return p & std::uint64_t{0xFFFFFFFFu};
 }
 
-// The low 32 bits of v as a double, exactly, through a signed 32-bit conversion (which every variant vectorises).
-__attribute__((always_inline)) inline double u32_to_double(std::uint64_t v) {
-  return static_cast<double>(static_cast<std::int32_t>(static_cast<std::uint32_t>(v) ^ 0x80000000u)) + 2147483648.0;
+// uniform_open(hi, lo) of the low 32 bits of hi and lo (lo's high half 0), written out so that it vectorises without
+// 64-bit integer -> double conversions: bits = hi 2^21 + (lo >> 11) < 2^53, each part converted exactly through a
+// signed 32-bit integer, so the result is bitwise uniform_open()'s (scaling by 2^-53 is exact); the same clamp:
+// 2^53 - 1 + 0.5 rounds up to 2^53, i.e. u = 1.
+__attribute__((always_inline)) inline double uniform_from_words(std::uint64_t hi, std::uint64_t lo) {
+  const double h = static_cast<double>(static_cast<std::int32_t>(static_cast<std::uint32_t>(hi) ^ 0x80000000u)) +
+                   2147483648.0;
+  const double b = h * 2097152.0 + static_cast<double>(static_cast<std::int32_t>(lo >> 11));
+  return std::min((b + 0.5) * 0x1.0p-53, 0x1.fffffffffffffp-1);
 }
 
 // L counters (c0 = w0 + j or c2 = w2 + j for lane j < L when kVaryWord2; c0 = c0_list[j] when c0_list is given),
@@ -112,38 +118,21 @@ __attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::
     k0 += kW0;
     k1 += kW1;
   }
-  if constexpr (kFirstOnly) {  // round 10's words 0 and 1, then u1
+  if constexpr (kFirstOnly) {  // round 10's words 0 and 1 alone
     const V key0 = V{} + k0;
     for (int r = 0; r < kRegs; ++r) {
       const V p1 = mul_lo32(c2[r], m1);
       c0[r] = philox_hi(p1) ^ c1[r] ^ key0;
-      c1[r] = kU64ToDouble ? philox_lo(p1) : p1 & lo32;  // masked where u32_to_double reads it below
+      c1[r] = philox_lo(p1);
     }
-    if constexpr (kU64ToDouble) {
-      for (int r = 0; r < kRegs; ++r) uniform_open_lanes(c0[r], c1[r], u1 + r * kWidth);
-    } else {
-      alignas(64) std::uint64_t w[2][L];
-      for (int r = 0; r < kRegs; ++r)
-        for (int i = 0; i < kWidth; ++i) {
-          w[0][r * kWidth + i] = c0[r][i];
-          w[1][r * kWidth + i] = c1[r][i];
-        }
-      for (int j = 0; j < L; ++j) {
-        const double b1 =
-            u32_to_double(w[0][j]) * 2097152.0 + static_cast<double>(static_cast<std::int32_t>(w[1][j] >> 11));
-        u1[j] = std::min((b1 + 0.5) * 0x1.0p-53, 0x1.fffffffffffffp-1);
-      }
-    }
-    return;
   }
-  // uniform_open(), bits = hi 2^21 + (lo >> 11) < 2^53 converted exactly, so the result is bitwise uniform_open()'s
-  // (scaling by 2^-53 is exact): where the variant has AVX-512DQ, from the registers by uniform_open_lanes (one
-  // 64-bit integer -> double conversion); elsewhere written out so that it vectorises without such conversions, each
-  // part converted exactly through a signed 32-bit integer.
+  // uniform_open() of words (0, 1) into u1 and, unless kFirstOnly, of words (2, 3) into u2: where the variant has
+  // AVX-512DQ, from the registers by uniform_open_lanes (one 64-bit integer -> double conversion); elsewhere by
+  // uniform_from_words, after masking the high halves that kHighByShuffle leaves in words 1 and 3.
   if constexpr (kU64ToDouble) {
     for (int r = 0; r < kRegs; ++r) {
       uniform_open_lanes(c0[r], c1[r], u1 + r * kWidth);
-      uniform_open_lanes(c2[r], c3[r], u2 + r * kWidth);
+      if constexpr (!kFirstOnly) uniform_open_lanes(c2[r], c3[r], u2 + r * kWidth);
     }
     return;
   }
@@ -161,11 +150,8 @@ __attribute__((always_inline)) inline void uniform_block(std::uint32_t k0, std::
       w[3][r * kWidth + i] = c3[r][i];
     }
   for (int j = 0; j < L; ++j) {
-    const double b1 = u32_to_double(w[0][j]) * 2097152.0 + static_cast<double>(static_cast<std::int32_t>(w[1][j] >> 11));
-    const double b2 = u32_to_double(w[2][j]) * 2097152.0 + static_cast<double>(static_cast<std::int32_t>(w[3][j] >> 11));
-    // Same clamp as uniform_open(): 2^53 - 1 + 0.5 rounds up to 2^53, i.e. u = 1.
-    u1[j] = std::min((b1 + 0.5) * 0x1.0p-53, 0x1.fffffffffffffp-1);
-    u2[j] = std::min((b2 + 0.5) * 0x1.0p-53, 0x1.fffffffffffffp-1);
+    u1[j] = uniform_from_words(w[0][j], w[1][j]);
+    if constexpr (!kFirstOnly) u2[j] = uniform_from_words(w[2][j], w[3][j]);
   }
 }
 
