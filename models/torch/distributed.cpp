@@ -68,6 +68,20 @@ bool loopback(const std::string& host) { return host == "localhost" || host.rfin
 
 // Runs one collective; a failure (a peer gone, a timeout) becomes one pmm::Error naming this rank and, when the
 // rank that stopped first left its reason in the store, that rank and its reason.
+// The reason that the rank which stopped first left in the store (acknowledged, so that rank 0 can exit), or "".
+std::string failure_reason(c10d::Store& store) {
+  try {
+    store.setTimeout(std::chrono::milliseconds(2000));
+    if (store.check({kFailedKey})) {
+      const auto v = store.get(kFailedKey);
+      store.add(kAckKey, 1);
+      return std::string(v.begin(), v.end());
+    }
+  } catch (const std::exception&) {  // the store (rank 0) is gone too
+  }
+  return "";
+}
+
 template <class F>
 void collective(const Communicator& comm, const char* what, F&& f) {
   try {
@@ -76,16 +90,7 @@ void collective(const Communicator& comm, const char* what, F&& f) {
   } catch (const std::exception& e) {
     std::string first = e.what();
     first = first.substr(0, first.find('\n'));
-    std::string why;
-    try {
-      comm.state->store->setTimeout(std::chrono::milliseconds(2000));
-      if (comm.state->store->check({kFailedKey})) {
-        const auto v = comm.state->store->get(kFailedKey);
-        why = std::string(v.begin(), v.end());
-        comm.state->store->add(kAckKey, 1);
-      }
-    } catch (const std::exception&) {  // the store (rank 0) is gone too
-    }
+    const std::string why = failure_reason(*comm.state->store);
     if (!why.empty())
       throw Error(ErrorKind::kIo, "distributed",
                   fmt::format("rank {} stops during {}: {}", comm.rank, what, why));
@@ -213,6 +218,12 @@ Communicator join_group(const DistConfig& c, const std::string& device) {
   } catch (const pmm::Error&) {
     throw;
   } catch (const std::exception& e) {
+    // A rank that failed before the group was whole (rank 0 refusing its --out, say) closes its side of it: its
+    // reason, when it left one, says more than the closed connection.
+    const std::string why = failure_reason(*state->store);
+    if (!why.empty())
+      throw Error(ErrorKind::kIo, "distributed",
+                  fmt::format("rank {} stops while forming the process group: {}", c.rank, why));
     std::string m = e.what();
     throw Error(ErrorKind::kIo, where,
                 fmt::format("rank {}: cannot form the {} process group of {} ranks ({})", c.rank,
