@@ -302,6 +302,113 @@ std::int64_t ptrs_trial(const double* __restrict m, const double* __restrict lga
   return left;
 }
 
+#if defined(PMM_POISSON_SEARCH_AVX512)
+// libmvec's 8-lane log, which GCC calls for pmm_simd_log in the loops it vectorises for AVX-512.
+extern "C" __attribute__((target("avx512f"))) __m512d _ZGVeN8v_log(__m512d);
+
+// ptrs_params' b, a and, where asked for, 1/alpha and v_r, lane by lane.
+__attribute__((target("avx512f"))) inline void ptrs_params_avx512(__m512d lam, __m512d& b, __m512d& a, __m512d* ia,
+                                                                  __m512d* vr) {
+  b = _mm512_add_pd(_mm512_set1_pd(0.931), _mm512_mul_pd(_mm512_set1_pd(2.53), _mm512_maskz_sqrt_pd(0xFF, lam)));
+  a = _mm512_add_pd(_mm512_set1_pd(-0.059), _mm512_mul_pd(_mm512_set1_pd(0.02483), b));
+  if (ia != nullptr)
+    *ia = _mm512_add_pd(_mm512_set1_pd(1.1239),
+                        _mm512_div_pd(_mm512_set1_pd(1.1328), _mm512_sub_pd(b, _mm512_set1_pd(3.4))));
+  if (vr != nullptr)
+    *vr = _mm512_sub_pd(_mm512_set1_pd(0.9277),
+                        _mm512_div_pd(_mm512_set1_pd(3.6224), _mm512_sub_pd(b, _mm512_set1_pd(2.0))));
+}
+
+// ptrs_trial() for AVX-512 CPUs in AVX-512F intrinsics: the same operations on the same numbers in each lane (so the
+// same k, decisions and results), with the first trial's decisions kept in registers, the lanes that need the log
+// test compressed into packed vectors and expanded back (vcompresspd, vexpandpd) instead of packed by a scalar loop,
+// and lgamma(k + 1) read by a gather.
+__attribute__((target("avx512f"))) std::int64_t ptrs_trial_avx512(const double* __restrict m,
+                                                                  const double* __restrict lgam,
+                                                                  double* __restrict out,
+                                                                  const double* __restrict u1,
+                                                                  const double* __restrict u2) {
+  const __m512d zero = _mm512_setzero_pd(), half = _mm512_set1_pd(0.5), below = _mm512_set1_pd(kPoissonInversionBelow);
+  const __m512d next = _mm512_set1_pd(kNextBlock), self = _mm512_set1_pd(kThisBlock);
+  const __m512d table = _mm512_set1_pd(kLgammaTable);
+  alignas(64) double pv[kLanes + 8], plam[kLanes + 8], pus[kLanes + 8], pk[kLanes + 8], pr[kLanes + 8];
+  __mmask8 need[kLanes / 8];
+  int n = 0;
+  for (int g = 0; g < kLanes / 8; ++g) {
+    const __m512d M = _mm512_loadu_pd(m + 8 * g);
+    const __mmask8 ptrs = _mm512_cmp_pd_mask(M, below, _CMP_GE_OQ);
+    const __m512d mp = _mm512_mask_blend_pd(ptrs, below, M);  // the other lanes run the trial at mean 12
+    __m512d b, a, vr;
+    ptrs_params_avx512(mp, b, a, nullptr, &vr);
+    const __m512d U = _mm512_sub_pd(_mm512_loadu_pd(u1 + 8 * g), half), V = _mm512_loadu_pd(u2 + 8 * g);
+    const __m512d us = _mm512_sub_pd(half, _mm512_abs_pd(U));
+    // ptrs_k: floor((2a/us + b) U + mean + 0.43)
+    const __m512d q = _mm512_add_pd(_mm512_div_pd(_mm512_mul_pd(_mm512_set1_pd(2.0), a), us), b);
+    const __m512d x = _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(q, U), mp), _mm512_set1_pd(0.43));
+    const __m512d k = _mm512_maskz_roundscale_pd(0xFF, x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);  // floor
+    const __mmask8 squeeze =
+        _mm512_cmp_pd_mask(us, _mm512_set1_pd(0.07), _CMP_GE_OQ) & _mm512_cmp_pd_mask(V, vr, _CMP_LE_OQ);
+    const __mmask8 refuse = _mm512_cmp_pd_mask(k, zero, _CMP_LT_OQ) |
+                            (_mm512_cmp_pd_mask(us, _mm512_set1_pd(0.013), _CMP_LT_OQ) &
+                             _mm512_cmp_pd_mask(V, us, _CMP_GT_OQ));
+    const __mmask8 in_table = _mm512_cmp_pd_mask(k, zero, _CMP_GE_OQ) & _mm512_cmp_pd_mask(k, table, _CMP_LT_OQ);
+    // The result before the log test (ptrs_trial's last loop with accept = 0)
+    __m512d r = _mm512_mask_blend_pd(in_table, self, next);
+    r = _mm512_mask_blend_pd(refuse, r, next);
+    r = _mm512_mask_blend_pd(squeeze, r, k);
+    r = _mm512_mask_blend_pd(ptrs, _mm512_loadu_pd(out + 8 * g), r);
+    _mm512_storeu_pd(out + 8 * g, r);
+    need[g] = ptrs & ~squeeze & ~refuse & in_table;
+    _mm512_storeu_pd(pv + n, _mm512_maskz_compress_pd(need[g], V));
+    _mm512_storeu_pd(plam + n, _mm512_maskz_compress_pd(need[g], mp));
+    _mm512_storeu_pd(pus + n, _mm512_maskz_compress_pd(need[g], us));
+    _mm512_storeu_pd(pk + n, _mm512_maskz_compress_pd(need[g], k));
+    n += __builtin_popcount(need[g]);
+  }
+  if (n > 0) {
+    for (int i = n; i < ((n + 7) & ~7); ++i) {  // padding: copies of the first packed lane (results unused)
+      pv[i] = pv[0];
+      plam[i] = plam[0];
+      pus[i] = pus[0];
+      pk[i] = pk[0];
+    }
+    for (int i = 0; i < n; i += 8) {  // ptrs_log_accept on 8 packed lanes
+      const __m512d V = _mm512_load_pd(pv + i), lam = _mm512_load_pd(plam + i), us = _mm512_load_pd(pus + i);
+      const __m512d k = _mm512_load_pd(pk + i);
+      __m512d b, a, ia;
+      ptrs_params_avx512(lam, b, a, &ia, nullptr);
+      const __m512d h = _mm512_add_pd(_mm512_div_pd(a, _mm512_mul_pd(us, us)), b);  // ptrs_hat
+      const __m512d lhs = _mm512_sub_pd(_mm512_add_pd(_ZGVeN8v_log(V), _ZGVeN8v_log(ia)), _ZGVeN8v_log(h));
+      const __m512d lg = _mm512_mask_i32gather_pd(zero, 0xFF, _mm512_maskz_cvttpd_epi32(0xFF, k), lgam, 8);
+      const __m512d rhs = _mm512_sub_pd(
+          _mm512_add_pd(_mm512_sub_pd(zero, lam), _mm512_mul_pd(k, _ZGVeN8v_log(lam))), lg);
+      _mm512_store_pd(pr + i, _mm512_mask_blend_pd(_mm512_cmp_pd_mask(lhs, rhs, _CMP_LE_OQ), next, k));
+    }
+    n = 0;
+    for (int g = 0; g < kLanes / 8; ++g) {
+      if (need[g] == 0) continue;
+      _mm512_storeu_pd(out + 8 * g,
+                       _mm512_mask_expand_pd(_mm512_loadu_pd(out + 8 * g), need[g], _mm512_loadu_pd(pr + n)));
+      n += __builtin_popcount(need[g]);
+    }
+  }
+  std::int64_t left = 0;
+  for (int g = 0; g < kLanes / 8; ++g)
+    left += __builtin_popcount(_mm512_cmp_pd_mask(_mm512_loadu_pd(out + 8 * g), zero, _CMP_LT_OQ));
+  return left;
+}
+#endif
+
+// ptrs_trial's version for this CPU (and PMM_SIMD), as poisson_inversion_best.
+std::int64_t ptrs_trial_best(const double* __restrict m, const double* __restrict lgam, double* __restrict out,
+                             const double* __restrict u1, const double* __restrict u2) {
+#if defined(PMM_POISSON_SEARCH_AVX512)
+  static const bool avx512 = simd_variant() == SimdVariant::kAvx512;
+  if (avx512) return ptrs_trial_avx512(m, lgam, out, u1, u2);
+#endif
+  return ptrs_trial(m, lgam, out, u1, u2);
+}
+
 // Whether any of the kLanes values x is >= bound.
 PMM_SIMD_CLONES
 bool any_at_least(const double* __restrict x, double bound) {
@@ -581,7 +688,7 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
     const double* mean = qb.value[0];
     alignas(64) double v1[kLanes], v2[kLanes], r[kLanes];
     philox_uniform_pairs_at(seed, qb.path, step, b, tag, v1, v2);
-    if (ptrs_trial(mean, lgam, r, v1, v2) > 0) {
+    if (ptrs_trial_best(mean, lgam, r, v1, v2) > 0) {
       const std::uint64_t used = first_lanes(len);
       for (std::uint64_t m = lanes_equal(r, kNextBlock) & used; m != 0; m &= m - 1) refused(__builtin_ctzll(m), r);
       for (std::uint64_t m = lanes_equal(r, kThisBlock) & used; m != 0; m &= m - 1) {
@@ -610,7 +717,7 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
     // Block 0 (random/noise.cpp's kernels): its first uniform alone where no lane takes a PTRS trial.
     double* const second = any_at_least(m, kPoissonInversionBelow) ? u2 : nullptr;
     philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u1, second);
-    if (poisson_inversion_best(m, r, u1) == 0 || ptrs_trial(m, lgam, r, u1, u2) == 0) return;
+    if (poisson_inversion_best(m, r, u1) == 0 || ptrs_trial_best(m, lgam, r, u1, u2) == 0) return;
     // The refused lanes (about one in five of a PTRS block) queued in lane order by bit-scan of their mask: a loop
     // over all lanes that writes each one's entry and keeps the refused ones chains every store on the queue's size.
     const std::uint64_t used = first_lanes(len);
