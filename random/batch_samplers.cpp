@@ -5,7 +5,8 @@
 // Poisson, mean < 12: inversion, k = min{k : v <= e^-mean sum_{i <= k} mean^i / i!} with v from block 0, the
 //   search stepped in all 64 lanes of a block until each has stopped.
 // Poisson, mean >= 12: PTRS trials in SIMD (trial b reads block b: U, V; lgamma(k + 1) from a table of libm's
-//   values for k < 1024; the four logs only in the lanes that neither squeeze test decides, packed densely). The
+//   values for k < 1024; the four logs only in the lanes that neither squeeze test decides, packed densely; on
+//   AVX-512 CPUs, ptrs_trial_avx512, two of them where one log of their combination decides the same). The
 //   first trial runs in the block's 64 lanes; the lanes it refuses (~18%) are gathered across blocks, 64 at a time,
 //   for the second trial (their block 1 from philox_uniform_pairs_at), and those refused again for the third (block 2;
 //   the last few of a call one by one); what that refuses continues with the scalar trials from block 3 on
@@ -14,15 +15,16 @@
 //   from its first uniform, the test's w from its second, recycled as the U of U^{1/shape}): the first trial in the
 //   block's 64 lanes; the lanes it refuses (~3%) are gathered across blocks, 64 at a time, for the second (block 1
 //   from philox_uniform_pairs_at), and those refused again for the third (block 2; the last few of a call one by
-//   one); what that refuses continues with the scalar trials (gamma_draw_trials) from block 3 on. Below kGammaUniformFirstBelow,
-//   block 0 gives U alone: 0 where U <= e^{-708 shape}, and the other lanes join the queue for block 1 with their U.
+//   one); what that refuses continues with the scalar trials (gamma_draw_trials) from block 3 on. Below
+//   kGammaUniformFirstBelow, block 0 gives U alone: 0 where U <= e^{-708 shape}, and the other lanes join the queue
+//   for block 1 with their U.
 // Strict IEEE arithmetic (no -ffast-math, -ffp-contract=off as for the scalar code); only the named functions
 // below go through libmvec, declared here under their own names so that nothing else changes.
 #include <array>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 
 #include <pmm/core/simd_clones.hpp>
 #include <pmm/random/distributions.hpp>
@@ -399,9 +401,10 @@ __attribute__((target("avx512f"))) std::int64_t ptrs_trial_avx512(const double* 
       __mmask8 accept = 0, certain = 0;
       if (!kPtrsLogThree) {
         const __m512d lw = _ZGVeN8v_log(_mm512_div_pd(_mm512_mul_pd(V, ia), h));
-        const __m512d spread = _mm512_add_pd(
-            _mm512_add_pd(_mm512_set1_pd(4.0), _mm512_abs_pd(lw)),
-            _mm512_add_pd(_mm512_abs_pd(_mm512_maskz_getexp_pd(0xFF, V)), _mm512_abs_pd(_mm512_maskz_getexp_pd(0xFF, h))));
+        const __m512d eV = _mm512_abs_pd(_mm512_maskz_getexp_pd(0xFF, V));
+        const __m512d eh = _mm512_abs_pd(_mm512_maskz_getexp_pd(0xFF, h));
+        const __m512d spread =
+            _mm512_add_pd(_mm512_add_pd(_mm512_set1_pd(4.0), _mm512_abs_pd(lw)), _mm512_add_pd(eV, eh));
         const __m512d margin = _mm512_mul_pd(_mm512_set1_pd(0x1p-47), spread);
         certain = _mm512_cmp_pd_mask(_mm512_abs_pd(_mm512_sub_pd(lw, rhs)), margin, _CMP_GT_OQ);
         accept = _mm512_cmp_pd_mask(lw, rhs, _CMP_LE_OQ);
