@@ -312,12 +312,16 @@ extern "C" __attribute__((target("avx512f"))) __m512d _ZGVeN8v_log(__m512d);
 
 // PMM_PTRS_LOG=three: ptrs_trial_avx512's log test always takes its three logs (for the tests: the path that the
 // one-log test leaves to the lanes it cannot decide).
-const bool kPtrsLogThree = [] {
-  const char* want = std::getenv("PMM_PTRS_LOG");
-  return want != nullptr && std::strcmp(want, "three") == 0;
-}();
+bool ptrs_log_three() {
+  static const bool three = [] {
+    const char* want = std::getenv("PMM_PTRS_LOG");
+    return want != nullptr && std::strcmp(want, "three") == 0;
+  }();
+  return three;
+}
 
-// ptrs_params' b, a and, where asked for, 1/alpha and v_r, lane by lane.
+// ptrs_params' b, a and, where asked for, 1/alpha and v_r, lane by lane (its expressions, in the same order; the
+// random tests compare every lane with the scalar sampler).
 __attribute__((target("avx512f"))) inline void ptrs_params_avx512(__m512d lam, __m512d& b, __m512d& a, __m512d* ia,
                                                                   __m512d* vr) {
   b = _mm512_add_pd(_mm512_set1_pd(0.931), _mm512_mul_pd(_mm512_set1_pd(2.53), _mm512_maskz_sqrt_pd(0xFF, lam)));
@@ -344,6 +348,7 @@ __attribute__((target("avx512f"))) std::int64_t ptrs_trial_avx512(const double* 
   const __m512d table = _mm512_set1_pd(kLgammaTable);
   alignas(64) double pv[kLanes + 8], plam[kLanes + 8], pus[kLanes + 8], pk[kLanes + 8], pr[kLanes + 8];
   __mmask8 need[kLanes / 8];
+  const bool three_logs = ptrs_log_three();
   int n = 0;
   for (int g = 0; g < kLanes / 8; ++g) {
     const __m512d M = _mm512_loadu_pd(m + 8 * g);
@@ -399,7 +404,7 @@ __attribute__((target("avx512f"))) std::int64_t ptrs_trial_avx512(const double* 
       // from the right side, lw decides as the three logs would (by a factor of 6 or more). Elsewhere (about 1e-12
       // of the lanes, or every vector under PMM_PTRS_LOG=three, which the tests run) the vector takes the three logs.
       __mmask8 accept = 0, certain = 0;
-      if (!kPtrsLogThree) {
+      if (!three_logs) {
         const __m512d lw = _ZGVeN8v_log(_mm512_div_pd(_mm512_mul_pd(V, ia), h));
         const __m512d eV = _mm512_abs_pd(_mm512_maskz_getexp_pd(0xFF, V));
         const __m512d eh = _mm512_abs_pd(_mm512_maskz_getexp_pd(0xFF, h));
