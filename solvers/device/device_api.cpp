@@ -244,8 +244,7 @@ Solution device_solve(const AnyProcess& process, const std::string& solver, cons
     job.flow_F_end = schedule->F(1.0);
     res.t_start = span.t_start;
   } else {
-    steps.resize(static_cast<size_t>(n_steps));
-    for (int s = 0; s < n_steps; ++s) steps[s] = step_coefficients(*schedule, opt.grid[s], opt.grid[s + 1]);
+    steps = grid_coefficients(*schedule, opt.grid);
     saves = save_steps(n_steps, opt.save_every);
     for (int s : saves) res.save_times.push_back(opt.grid[s]);
     res.trajectory.resize(saves.size() * static_cast<size_t>(paths * dim));

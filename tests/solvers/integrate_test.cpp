@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -126,6 +127,56 @@ TEST_CASE("integrate: bitwise identical results for threads 1, 2, 3 and chunks 1
           CHECK(r.nfe_max == base.nfe_max);
         }
     }
+  }
+}
+
+// A schedule that counts its evaluations (F and f), for the driver's once-per-grid coefficients.
+class CountingSchedule final : public pmm::Schedule {
+ public:
+  explicit CountingSchedule(pmm::SchedulePtr s) : s_(std::move(s)) {}
+  double f(double t) const override { return ++calls, s_->f(t); }
+  double F(double t) const override { return ++calls, s_->F(t); }
+  std::string describe() const override { return s_->describe(); }
+  mutable std::atomic<long> calls{0};
+
+ private:
+  pmm::SchedulePtr s_;
+};
+
+TEST_CASE("integrate: the schedule is evaluated once per grid, not per chunk; the steps get step_coefficients' bits") {
+  const auto grid = uniform_grid(12);
+  const auto exp_schedule = pmm::exponential_schedule();
+  const auto coef = pmm::grid_coefficients(*exp_schedule, grid);
+  REQUIRE(coef.size() == 12);
+  for (size_t s = 0; s < coef.size(); ++s) {
+    const pmm::StepCoefficients c = pmm::step_coefficients(*exp_schedule, grid[s], grid[s + 1]);
+    CHECK(std::memcmp(&c, &coef[s], sizeof c) == 0);
+  }
+  CHECK(pmm::grid_coefficients(*exp_schedule, {0.0}).empty());
+  // Every SDE solver of the Gamma-Poisson process given x (a predictor that reads no schedule) over 40 paths in chunks
+  // of 1 (40 chunks) and in one chunk: the same schedule calls (5 a step: F at t0, t1, the midpoint, f at t0, t1; 60
+  // per chunk before) and the same bits.
+  const auto counting = std::make_shared<CountingSchedule>(exp_schedule);
+  pmm::GammaPoissonProcess q;
+  q.schedule = counting;
+  Batch x(1, 40);
+  for (Index j = 0; j < 40; ++j) x(0, j) = j % 3 == 0 ? 0.0 : 0.5 * static_cast<double>(j);
+  const auto oracle = std::make_unique<pmm::GivenX>(x);
+  for (const auto& solver : pmm::sde_solvers_for("gamma-poisson")) {
+    pmm::IntegrateOptions opt;
+    opt.grid = grid;
+    opt.chunk = 1;
+    const pmm::PhiloxNoise noise(3);
+    counting->calls = 0;
+    const auto a = pmm::solve(q, solver, *oracle, noise, 40, opt);
+    const long per_chunk = counting->calls;
+    opt.chunk = 40;
+    counting->calls = 0;
+    const auto b = pmm::solve(q, solver, *oracle, noise, 40, opt);
+    INFO(solver << ": " << per_chunk << " schedule calls in 40 chunks, " << counting->calls << " in one");
+    CHECK(per_chunk == counting->calls);
+    CHECK(per_chunk == 5 * 12);
+    CHECK((a.final == b.final).all());
   }
 }
 

@@ -32,8 +32,7 @@ bool starts_with(const std::string& s, const std::string& p) { return s.compare(
 struct HeunFrozenRate {
   static constexpr const char* kName = "heun-frozen-rate";
   int step(const pmm::NormalProcess& p, const pmm::Predictor& pred, Batch& mu, Index path0, const pmm::StepInfo& s,
-           const pmm::NoiseSource& noise, pmm::Workspace& ws) const {
-    const auto c = pmm::step_coefficients(*p.schedule, s);
+           const pmm::StepCoefficients& c, const pmm::NoiseSource& noise, pmm::Workspace& ws) const {
     pred.predict(mu, c.t0, path0, ws.g);
     noise.normals(s, path0, ws.xi);
     const double sdt = std::sqrt(c.dt);

@@ -49,8 +49,7 @@ struct EulerMaruyama {
 
   template <class Process>
   int step(const Process& p, const Predictor& pred, Batch& mu, Index path0, const StepInfo& s,
-           const NoiseSource& noise, Workspace& ws) const {
-    const auto c = step_coefficients(*p.schedule, s);
+           const StepCoefficients& c, const NoiseSource& noise, Workspace& ws) const {
     const auto law = p.law();
     const Coeffs k = prepare(law, c);
     pred.predict(mu, c.t0, path0, ws.g);

@@ -67,6 +67,8 @@ Solution integrate(const Stepper& stepper, const Process& process, const Predict
   const int n_steps = static_cast<int>(opt.grid.size()) - 1;
   const auto saves = save_steps(n_steps, opt.save_every);
   const ChunkPlan plan = plan_chunks(paths, opt.chunk, opt.threads, pred);
+  // The schedule's values at the grid, once for every chunk (a virtual call and an exp or expm1 each).
+  const std::vector<StepCoefficients> coef = grid_coefficients(*process.schedule, opt.grid);
 
   Solution res;
   res.paths = paths;
@@ -97,7 +99,7 @@ Solution integrate(const Stepper& stepper, const Process& process, const Predict
     for (int s = 0; s < n_steps; ++s) {
       const StepInfo info{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(n_steps), opt.grid[s],
                           opt.grid[s + 1]};
-      evals += stepper.step(process, pred, mu, g0, info, noise, ws);
+      evals += stepper.step(process, pred, mu, g0, info, coef[static_cast<size_t>(s)], noise, ws);
       save(s + 1);
       if (opt.progress) opt.progress(n);
     }

@@ -97,8 +97,7 @@ struct TauLeap {
 
   template <class Process>
   int step(const Process& p, const Predictor& pred, Batch& mu, Index path0, const StepInfo& s,
-           const NoiseSource& noise, Workspace& ws) const {
-    const auto c = step_coefficients(*p.schedule, s);
+           const StepCoefficients& c, const NoiseSource& noise, Workspace& ws) const {
     pred.predict(mu, c.t0, path0, ws.g);
     detail::leap_counts(p.law(), ws.g, c, mu, path0, s, noise, ws.tmp, ws.xi);
     return 1;
@@ -131,8 +130,7 @@ struct TauLeapMidpoint {
 
   template <class Process>
   int step(const Process& p, const Predictor& pred, Batch& mu, Index path0, const StepInfo& s,
-           const NoiseSource& noise, Workspace& ws) const {
-    const auto c = step_coefficients(*p.schedule, s);
+           const StepCoefficients& c, const NoiseSource& noise, Workspace& ws) const {
     const auto law = p.law();
     const double th = 0.5 * (c.t0 + c.t1);
     pred.predict(mu, c.t0, path0, ws.g);
