@@ -97,23 +97,34 @@ inline int pack_mask(std::uint64_t mask, int* __restrict idx) {
   return n;
 }
 
-// kLanes Poisson draws of means m into out by inversion, the lanes with mean >= 12 left to ptrs_trial(); u1 is block
-// 0's first uniform (philox_uniform_pairs). Returns whether any lane has mean >= 12. Each loop is straight-line code
-// over the lanes (selects, no branches), and the libmvec calls sit in loops of their own, so that GCC vectorises
-// every one.
+// Which samplers a block of kLanes means needs: inversion (0 < mean < 12; a NaN mean is neither) and PTRS (mean >= 12),
+// from one pass over the block, made before its Philox block (which needs the second uniforms only for PTRS).
+struct BlockKinds {
+  bool inversion = false, ptrs = false;
+};
 PMM_SIMD_CLONES
-std::int64_t poisson_inversion(const double* __restrict m, double* __restrict out, const double* __restrict u1) {
-  // Inversion lanes (0 < mean < 12; a NaN mean is neither): the search steps all lanes at once while any of them
-  // goes on. A lane still searching after i steps has k = i, so k is one counter for the block: 1/k is one scalar
-  // reciprocal a step, mean (1/k) does not wait for the previous step, and only p *= mean (1/k); cdf += p chain.
+BlockKinds block_kinds(const double* __restrict m) {
   std::int64_t any_inversion = 0, any_ptrs = 0;
   for (int j = 0; j < kLanes; ++j) {
     any_inversion |= m[j] > 0 && m[j] < kPoissonInversionBelow;
     any_ptrs |= m[j] >= kPoissonInversionBelow;
   }
-  if (!any_inversion) {  // a block of PTRS lanes (late in a schedule) needs no e^-mean
+  return {any_inversion != 0, any_ptrs != 0};
+}
+
+// kLanes Poisson draws of means m into out by inversion, the lanes with mean >= 12 left to ptrs_trial(); u1 is block
+// 0's first uniform (philox_uniform_pairs), kinds the block's block_kinds(). Each loop is straight-line code
+// over the lanes (selects, no branches), and the libmvec calls sit in loops of their own, so that GCC vectorises
+// every one.
+PMM_SIMD_CLONES
+void poisson_inversion(const double* __restrict m, double* __restrict out, const double* __restrict u1,
+                       BlockKinds kinds) {
+  // Inversion lanes (0 < mean < 12; a NaN mean is neither): the search steps all lanes at once while any of them
+  // goes on. A lane still searching after i steps has k = i, so k is one counter for the block: 1/k is one scalar
+  // reciprocal a step, mean (1/k) does not wait for the previous step, and only p *= mean (1/k); cdf += p chain.
+  if (!kinds.inversion) {  // a block of PTRS lanes (late in a schedule) needs no e^-mean
     for (int j = 0; j < kLanes; ++j) out[j] = 0.0;
-    return any_ptrs;
+    return;
   }
   alignas(64) double k[kLanes], p[kLanes], cdf[kLanes];
   alignas(64) std::int64_t live[kLanes];
@@ -149,7 +160,6 @@ std::int64_t poisson_inversion(const double* __restrict m, double* __restrict ou
     }
   }
   for (int j = 0; j < kLanes; ++j) out[j] = m[j] > 0 ? k[j] : 0.0;
-  return any_ptrs;
 }
 
 #if defined(PMM_POISSON_SEARCH_AVX512)
@@ -210,39 +220,38 @@ __attribute__((target("avx512f"))) inline void poisson_search_group(const double
   for (int g = 0; g < kSearchGroup; ++g) _mm512_storeu_pd(out + 8 * g, K[g]);
 }
 
-__attribute__((target("avx512f"))) std::int64_t poisson_inversion_avx512(const double* __restrict m,
-                                                                         double* __restrict out,
-                                                                         const double* __restrict u1) {
-  std::int64_t any_inversion = 0, any_ptrs = 0;
-  for (int j = 0; j < kLanes; ++j) {
-    any_inversion |= m[j] > 0 && m[j] < kPoissonInversionBelow;
-    any_ptrs |= m[j] >= kPoissonInversionBelow;
-  }
-  if (!any_inversion) {
+__attribute__((target("avx512f"))) void poisson_inversion_avx512(const double* __restrict m, double* __restrict out,
+                                                                 const double* __restrict u1, BlockKinds kinds) {
+  if (!kinds.inversion) {
     for (int j = 0; j < kLanes; ++j) out[j] = 0.0;
-    return any_ptrs;
+    return;
   }
   alignas(64) double p0[kLanes];  // e^-mean in the inversion lanes, e^0 elsewhere (as poisson_inversion)
   for (int j = 0; j < kLanes; ++j) p0[j] = pmm_simd_exp(m[j] < kPoissonInversionBelow ? -m[j] : 0.0);
   for (int g = 0; g < kLanes; g += 8 * kSearchGroup) poisson_search_group(m + g, u1 + g, p0 + g, out + g);
   for (int j = 0; j < kLanes; ++j) out[j] = m[j] > 0 ? out[j] : 0.0;
-  return any_ptrs;
 }
 #endif
 
 // poisson_inversion's version for this CPU (and PMM_SIMD): the AVX-512 search where the Philox kernels run AVX-512.
-std::int64_t poisson_inversion_best(const double* __restrict m, double* __restrict out, const double* __restrict u1) {
+void poisson_inversion_best(const double* __restrict m, double* __restrict out, const double* __restrict u1,
+                            BlockKinds kinds) {
 #if defined(PMM_POISSON_SEARCH_AVX512)
   static const bool avx512 = simd_variant() == SimdVariant::kAvx512;
-  if (avx512) return poisson_inversion_avx512(m, out, u1);
+  if (avx512) return poisson_inversion_avx512(m, out, u1, kinds);
 #endif
-  return poisson_inversion(m, out, u1);
+  poisson_inversion(m, out, u1, kinds);
 }
 
+// The lanes a PTRS trial did not accept, as masks: refused (out = kNextBlock) and k past the lgamma table (kThisBlock).
+struct PtrsLeft {
+  std::uint64_t next = 0, self = 0;
+};
+
 // One PTRS trial (U = u1 - 1/2, V = u2, the uniforms of the trial's block) in each lane with m >= 12: out = k when
-// accepted, kNextBlock or kThisBlock otherwise; the other lanes keep out. Returns how many lanes were not accepted.
+// accepted, kNextBlock or kThisBlock otherwise; the other lanes keep out. Returns the lanes not accepted.
 PMM_SIMD_CLONES
-std::int64_t ptrs_trial(const double* __restrict m, const double* __restrict lgam, double* __restrict out,
+PtrsLeft ptrs_trial(const double* __restrict m, const double* __restrict lgam, double* __restrict out,
                         const double* __restrict u1, const double* __restrict u2) {
   alignas(64) double kk[kLanes], us[kLanes], vr[kLanes], mp[kLanes];
   alignas(64) std::int64_t need[kLanes], accept[kLanes];
@@ -292,6 +301,7 @@ std::int64_t ptrs_trial(const double* __restrict m, const double* __restrict lga
     }
   }
   std::int64_t left = 0;
+  alignas(64) std::int64_t next[kLanes], self[kLanes];
   for (int j = 0; j < kLanes; ++j) {
     const PtrsParams c{0, 0, 0, vr[j]};  // ptrs_squeeze reads vr only
     const std::int64_t in_table = kk[j] >= 0 && kk[j] < kLgammaTable;
@@ -301,9 +311,11 @@ std::int64_t ptrs_trial(const double* __restrict m, const double* __restrict lga
     r = ptrs_squeeze(c, us[j], u2[j]) ? kk[j] : r;
     r = m[j] >= kPoissonInversionBelow ? r : out[j];
     out[j] = r;
-    left += r < 0;
+    next[j] = r == kNextBlock;
+    self[j] = r == kThisBlock;
+    left |= r < 0;
   }
-  return left;
+  return left ? PtrsLeft{lane_mask(next), lane_mask(self)} : PtrsLeft{};
 }
 
 #if defined(PMM_POISSON_SEARCH_AVX512)
@@ -338,7 +350,7 @@ __attribute__((target("avx512f"))) inline void ptrs_params_avx512(__m512d lam, _
 // same k, decisions and results), with the first trial's decisions kept in registers, the lanes that need the log
 // test compressed into packed vectors and expanded back (vcompresspd, vexpandpd) instead of packed by a scalar loop,
 // and lgamma(k + 1) read by a gather.
-__attribute__((target("avx512f"))) std::int64_t ptrs_trial_avx512(const double* __restrict m,
+__attribute__((target("avx512f"))) PtrsLeft ptrs_trial_avx512(const double* __restrict m,
                                                                   const double* __restrict lgam,
                                                                   double* __restrict out,
                                                                   const double* __restrict u1,
@@ -428,16 +440,19 @@ __attribute__((target("avx512f"))) std::int64_t ptrs_trial_avx512(const double* 
       n += __builtin_popcount(need[g]);
     }
   }
-  std::int64_t left = 0;
-  for (int g = 0; g < kLanes / 8; ++g)
-    left += __builtin_popcount(_mm512_cmp_pd_mask(_mm512_loadu_pd(out + 8 * g), zero, _CMP_LT_OQ));
+  PtrsLeft left;
+  for (int g = 0; g < kLanes / 8; ++g) {
+    const __m512d r = _mm512_loadu_pd(out + 8 * g);
+    left.next |= static_cast<std::uint64_t>(_mm512_cmp_pd_mask(r, next, _CMP_EQ_OQ)) << (8 * g);
+    left.self |= static_cast<std::uint64_t>(_mm512_cmp_pd_mask(r, self, _CMP_EQ_OQ)) << (8 * g);
+  }
   return left;
 }
 #endif
 
 // ptrs_trial's version for this CPU (and PMM_SIMD), as poisson_inversion_best.
-std::int64_t ptrs_trial_best(const double* __restrict m, const double* __restrict lgam, double* __restrict out,
-                             const double* __restrict u1, const double* __restrict u2) {
+PtrsLeft ptrs_trial_best(const double* __restrict m, const double* __restrict lgam, double* __restrict out,
+                         const double* __restrict u1, const double* __restrict u2) {
 #if defined(PMM_POISSON_SEARCH_AVX512)
   static const bool avx512 = simd_variant() == SimdVariant::kAvx512;
   if (avx512) return ptrs_trial_avx512(m, lgam, out, u1, u2);
@@ -445,24 +460,8 @@ std::int64_t ptrs_trial_best(const double* __restrict m, const double* __restric
   return ptrs_trial(m, lgam, out, u1, u2);
 }
 
-// Whether any of the kLanes values x is >= bound.
-PMM_SIMD_CLONES
-bool any_at_least(const double* __restrict x, double bound) {
-  std::int64_t any = 0;
-  for (int j = 0; j < kLanes; ++j) any |= x[j] >= bound;
-  return any != 0;
-}
-
 // The lanes j < len (0 <= len <= kLanes) as a mask.
 inline std::uint64_t first_lanes(int len) { return len == kLanes ? ~std::uint64_t{0} : (std::uint64_t{1} << len) - 1; }
-
-// The lanes j < kLanes with r[j] == value, as a mask.
-PMM_SIMD_CLONES
-std::uint64_t lanes_equal(const double* __restrict r, double value) {
-  alignas(64) std::int64_t f[kLanes];
-  for (int j = 0; j < kLanes; ++j) f[j] = r[j] == value;
-  return lane_mask(f);
-}
 
 // From this many lanes of a block on, U^{1/shape} is computed in all kLanes lanes rather than on the packed ones.
 constexpr int kDenseBoostFrom = 24;
@@ -724,10 +723,11 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
     const double* mean = qb.value[0];
     alignas(64) double v1[kLanes], v2[kLanes], r[kLanes];
     philox_uniform_pairs_at(seed, qb.path, step, b, tag, v1, v2);
-    if (ptrs_trial_best(mean, lgam, r, v1, v2) > 0) {
+    const PtrsLeft left = ptrs_trial_best(mean, lgam, r, v1, v2);
+    if ((left.next | left.self) != 0) {
       const std::uint64_t used = first_lanes(len);
-      for (std::uint64_t m = lanes_equal(r, kNextBlock) & used; m != 0; m &= m - 1) refused(__builtin_ctzll(m), r);
-      for (std::uint64_t m = lanes_equal(r, kThisBlock) & used; m != 0; m &= m - 1) {
+      for (std::uint64_t m = left.next & used; m != 0; m &= m - 1) refused(__builtin_ctzll(m), r);
+      for (std::uint64_t m = left.self & used; m != 0; m &= m - 1) {
         const int j = __builtin_ctzll(m);
         UniformStream u(seed, qb.path[j], step, Stream::kPoisson, coord, v1[j], v2[j], b, 0);
         r[j] = poisson_ptrs(u, mean[j]);
@@ -751,18 +751,21 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
             [&](std::uint32_t path_lo, const double* m, double* r, int len, bool) {
     if (q.size >= kLanes) second_trial();  // entries of earlier blocks only: theirs are in out already
     // Block 0 (random/noise.cpp's kernels): its first uniform alone where no lane takes a PTRS trial.
-    double* const second = any_at_least(m, kPoissonInversionBelow) ? u2 : nullptr;
-    philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u1, second);
-    if (poisson_inversion_best(m, r, u1) == 0 || ptrs_trial_best(m, lgam, r, u1, u2) == 0) return;
+    const BlockKinds kinds = block_kinds(m);
+    philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u1, kinds.ptrs ? u2 : nullptr);
+    poisson_inversion_best(m, r, u1, kinds);
+    if (!kinds.ptrs) return;
+    const PtrsLeft left = ptrs_trial_best(m, lgam, r, u1, u2);
+    if ((left.next | left.self) == 0) return;
     // The refused lanes (about one in five of a PTRS block) queued in lane order by bit-scan of their mask: a loop
     // over all lanes that writes each one's entry and keeps the refused ones chains every store on the queue's size.
     const std::uint64_t used = first_lanes(len);
     double* const dst = out + static_cast<Index>(path_lo - path0) * stride;
-    for (std::uint64_t b = lanes_equal(r, kNextBlock) & used; b != 0; b &= b - 1) {
+    for (std::uint64_t b = left.next & used; b != 0; b &= b - 1) {
       const int j = __builtin_ctzll(b);
       q.push(path_lo + static_cast<std::uint32_t>(j), {m[j]}, dst + static_cast<Index>(j) * stride);
     }
-    for (std::uint64_t b = lanes_equal(r, kThisBlock) & used; b != 0; b &= b - 1) {
+    for (std::uint64_t b = left.self & used; b != 0; b &= b - 1) {
       const int j = __builtin_ctzll(b);  // the scalar sampler redoes the draw from block 0
       UniformStream u(seed, path_lo + static_cast<std::uint32_t>(j), step, Stream::kPoisson, coord, u1[j], u2[j]);
       r[j] = poisson_ptrs(u, m[j]);
