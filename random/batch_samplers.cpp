@@ -111,6 +111,28 @@ BlockKinds block_kinds(const double* __restrict m) {
   }
   return {any_inversion != 0, any_ptrs != 0};
 }
+#if defined(PMM_POISSON_SEARCH_AVX512)
+// block_kinds() in AVX-512F intrinsics: three compares a vector into mask registers (GCC's loop above widens each
+// comparison to a vector of 64-bit flags and reduces those).
+__attribute__((target("avx512f"))) BlockKinds block_kinds_avx512(const double* __restrict m) {
+  const __m512d zero = _mm512_setzero_pd(), below = _mm512_set1_pd(kPoissonInversionBelow);
+  __mmask8 inversion = 0, ptrs = 0;
+  for (int g = 0; g < kLanes / 8; ++g) {
+    const __m512d M = _mm512_loadu_pd(m + 8 * g);
+    inversion |= _mm512_mask_cmp_pd_mask(_mm512_cmp_pd_mask(M, zero, _CMP_GT_OQ), M, below, _CMP_LT_OQ);
+    ptrs |= _mm512_cmp_pd_mask(M, below, _CMP_GE_OQ);
+  }
+  return {inversion != 0, ptrs != 0};
+}
+#endif
+// block_kinds for this CPU (and PMM_SIMD), as poisson_inversion_best.
+BlockKinds block_kinds_best(const double* __restrict m) {
+#if defined(PMM_POISSON_SEARCH_AVX512)
+  static const bool avx512 = simd_variant() == SimdVariant::kAvx512;
+  if (avx512) return block_kinds_avx512(m);
+#endif
+  return block_kinds(m);
+}
 
 // kLanes Poisson draws of means m into out by inversion, the lanes with mean >= 12 left to ptrs_trial(); u1 is block
 // 0's first uniform (philox_uniform_pairs), kinds the block's block_kinds(). Each loop is straight-line code
@@ -751,7 +773,7 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
             [&](std::uint32_t path_lo, const double* m, double* r, int len, bool) {
     if (q.size >= kLanes) second_trial();  // entries of earlier blocks only: theirs are in out already
     // Block 0 (random/noise.cpp's kernels): its first uniform alone where no lane takes a PTRS trial.
-    const BlockKinds kinds = block_kinds(m);
+    const BlockKinds kinds = block_kinds_best(m);
     philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u1, kinds.ptrs ? u2 : nullptr);
     poisson_inversion_best(m, r, u1, kinds);
     if (!kinds.ptrs) return;
