@@ -1,9 +1,10 @@
 // Poisson and Gamma draws of many counter streams at once, the SIMD versions of poisson_draw() and gamma_draw()
 // (distributions.hpp): lane j reads the UniformStream (seed; path0 + j, step, stream, coordinate) exactly as the
-// scalar sampler does, and gives its draw except where a libmvec log/exp result differs from libm's in the
-// last ulp and moves a comparison (probability ~1e-16 a draw for the means and shapes of the solvers).
+// scalar sampler does, and gives its draw except where a libmvec log/exp result (or exp_avx512's) differs from libm's
+// in the last ulp and moves a comparison (probability ~1e-16 a draw for the means and shapes of the solvers).
 // Poisson, mean < 12: inversion, k = min{k : v <= e^-mean sum_{i <= k} mean^i / i!} with v from block 0, the
-//   search stepped in all 64 lanes of a block until each has stopped.
+//   search stepped in all 64 lanes of a block until each has stopped; e^-mean by exp_avx512 (exp_avx512.inl, within
+//   0.55 ulp) on AVX-512 CPUs, libmvec's exp elsewhere (exp_lanes).
 // Poisson, mean >= 12: PTRS trials in SIMD (trial b reads block b: U, V; lgamma(k + 1) from a table of libm's
 //   values for k < 1024; the four logs only in the lanes that neither squeeze test decides, packed densely; on
 //   AVX-512 CPUs, ptrs_trial_avx512, two of them where one log of their combination decides the same). The
@@ -19,7 +20,7 @@
 //   kGammaUniformFirstBelow, block 0 gives U alone: 0 where U <= e^{-708 shape}, and the other lanes join the queue
 //   for block 1 with their U.
 // Strict IEEE arithmetic (no -ffast-math, -ffp-contract=off as for the scalar code); only the named functions
-// below go through libmvec, declared here under their own names so that nothing else changes.
+// below go through libmvec, declared here under their own names so that nothing else changes, and exp_avx512.
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -112,6 +113,8 @@ BlockKinds block_kinds(const double* __restrict m) {
   return {any_inversion != 0, any_ptrs != 0};
 }
 #if defined(PMM_POISSON_SEARCH_AVX512)
+#include "exp_avx512.inl"
+
 // block_kinds() in AVX-512F intrinsics: three compares a vector into mask registers (GCC's loop above widens each
 // comparison to a vector of 64-bit flags and reduces those).
 __attribute__((target("avx512f"))) BlockKinds block_kinds_avx512(const double* __restrict m) {
@@ -249,7 +252,12 @@ __attribute__((target("avx512f"))) void poisson_inversion_avx512(const double* _
     return;
   }
   alignas(64) double p0[kLanes];  // e^-mean in the inversion lanes, e^0 elsewhere (as poisson_inversion)
-  for (int j = 0; j < kLanes; ++j) p0[j] = pmm_simd_exp(m[j] < kPoissonInversionBelow ? -m[j] : 0.0);
+  const __m512d zero = _mm512_setzero_pd(), below = _mm512_set1_pd(kPoissonInversionBelow);
+  for (int g = 0; g < kLanes / 8; ++g) {
+    const __m512d M = _mm512_loadu_pd(m + 8 * g);
+    const __m512d x = _mm512_mask_sub_pd(zero, _mm512_cmp_pd_mask(M, below, _CMP_LT_OQ), zero, M);
+    _mm512_store_pd(p0 + 8 * g, exp_avx512(x));
+  }
   for (int g = 0; g < kLanes; g += 8 * kSearchGroup) poisson_search_group(m + g, u1 + g, p0 + g, out + g);
   for (int j = 0; j < kLanes; ++j) out[j] = m[j] > 0 ? out[j] : 0.0;
 }
@@ -485,6 +493,24 @@ PtrsLeft ptrs_trial_best(const double* __restrict m, const double* __restrict lg
 // The lanes j < len (0 <= len <= kLanes) as a mask.
 inline std::uint64_t first_lanes(int len) { return len == kLanes ? ~std::uint64_t{0} : (std::uint64_t{1} << len) - 1; }
 
+// e^x of n values, n a multiple of 8 (exp_lanes' rule: exp_avx512 where the Philox kernels run AVX-512, else libmvec).
+PMM_SIMD_CLONES
+void exp_lanes_generic(const double* __restrict x, double* __restrict out, int n) {
+  for (int i = 0; i < n; ++i) out[i] = pmm_simd_exp(x[i]);
+}
+#if defined(PMM_POISSON_SEARCH_AVX512)
+__attribute__((target("avx512f"))) void exp_lanes_avx512(const double* __restrict x, double* __restrict out, int n) {
+  for (int i = 0; i < n; i += 8) _mm512_storeu_pd(out + i, exp_avx512(_mm512_loadu_pd(x + i)));
+}
+#endif
+void exp_lanes8(const double* __restrict x, double* __restrict out, int n) {
+#if defined(PMM_POISSON_SEARCH_AVX512)
+  static const bool avx512 = simd_variant() == SimdVariant::kAvx512;
+  if (avx512) return exp_lanes_avx512(x, out, n);
+#endif
+  exp_lanes_generic(x, out, n);
+}
+
 // From this many lanes of a block on, U^{1/shape} is computed in all kLanes lanes rather than on the packed ones.
 constexpr int kDenseBoostFrom = 24;
 
@@ -497,10 +523,11 @@ struct GammaShapeConstants {
 // normal's) and w (the test's, recycled for U^{1/shape} unless given holds U: given null, or 0 in a lane, where
 // none is). Returns the mask of the lanes it refused (out = kNextBlock: the stream goes on at the next block). The
 // AS 241 tail (~15% of the lanes: libmvec log, and R2 alone, R3's rare lanes redone) runs on the lanes packed by
-// bit-scan; U^{1/shape} (libmvec log and exp, only where U > gamma_boost_threshold(shape), so never on an argument
-// that sends libmvec to its slow path) in all lanes of a block where most need it, else on the packed ones. Past the
-// squeeze, the bounds of e decide the lanes whose w is not recycled (gamma_mt_trial's order); the exp test (~8% of
-// the lanes at shape < 1, 0.1-4% at shape >= 1) calls libm's log and exp as the scalar trial does, lane by lane.
+// bit-scan; U^{1/shape} (libmvec log, exp_lanes' exp, only where U > gamma_boost_threshold(shape), so never on an
+// argument that sends libmvec to its slow path or below exp_avx512's domain) in all lanes of a block where most need
+// it, else on the packed ones. Past the squeeze, the bounds of e decide the lanes whose w is not recycled
+// (gamma_mt_trial's order); the exp test (~8% of the lanes at shape < 1, 0.1-4% at shape >= 1) calls libm's log and
+// exp as the scalar trial does, lane by lane.
 PMM_SIMD_CLONES
 std::uint64_t gamma_block(const double* __restrict shape, const double* given, double* __restrict out,
                           const double* __restrict u, const double* __restrict w, GammaShapeConstants& k) {
@@ -608,7 +635,8 @@ std::uint64_t gamma_block(const double* __restrict shape, const double* given, d
     const std::uint64_t m = lane_mask(power);
     if (__builtin_popcountll(m) >= kDenseBoostFrom) {
       for (int j = 0; j < kLanes; ++j) s1[j] = pmm_simd_log(power[j] ? U[j] : 1.0) * inv[j];
-      for (int j = 0; j < kLanes; ++j) s2[j] = pmm_simd_exp(power[j] ? s1[j] : 0.0);
+      for (int j = 0; j < kLanes; ++j) s1[j] = power[j] ? s1[j] : 0.0;
+      exp_lanes8(s1, s2, kLanes);
       for (int j = 0; j < kLanes; ++j) r1[j] = power[j] ? s2[j] : 0.0;
     } else if (m != 0) {
       const int n = pack_mask(m, idx), n8 = (n + 7) & ~7;
@@ -617,7 +645,7 @@ std::uint64_t gamma_block(const double* __restrict shape, const double* given, d
         s2[i] = inv[idx[i]];
       }
       for (int i = 0; i < n8; ++i) s1[i] = pmm_simd_log(s1[i]) * s2[i];
-      for (int i = 0; i < n8; ++i) s2[i] = pmm_simd_exp(s1[i]);
+      exp_lanes8(s1, s2, n8);
       for (int i = 0; i < n; ++i) r1[idx[i]] = s2[i];
     }
   }
@@ -891,6 +919,16 @@ void gamma_row(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std:
 }
 
 }  // namespace
+
+void exp_lanes(const double* x, Index n, double* out) {
+  alignas(64) double a[8], b[8];
+  Index i = 0;
+  for (; i + 8 <= n; i += 8) exp_lanes8(x + i, out + i, 8);
+  if (i == n) return;
+  for (int j = 0; j < 8; ++j) a[j] = i + j < n ? x[i + j] : 0.0;
+  exp_lanes8(a, b, 8);
+  for (int j = 0; i + j < n; ++j) out[i + j] = b[j];
+}
 
 void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
                  const double* shapes, Index stride, double* out) {

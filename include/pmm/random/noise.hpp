@@ -99,6 +99,10 @@ void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, st
 // The same with one shape for every j (the same values as gamma_lanes given a row of that shape).
 void gamma_lanes_one_shape(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
                            double shape, Index stride, double* out);
+// e^x[i], i < n, as the SIMD samplers take it (the inversion's e^-mean, the Gamma boost's U^{1/shape}), for
+// -708 <= x <= 709 (below -708 and NaN: e^-708 on AVX-512): within 0.55 ulp by random/exp_avx512.inl where the
+// Philox kernels run AVX-512, libmvec's exp (within 4 ulps) elsewhere.
+void exp_lanes(const double* x, Index n, double* out);
 
 // Box-Muller normals of the Philox blocks (c0, c1, c2_first + i, c3), i < pairs: out[2 i] = sqrt(-2 ln u1) cos(2 pi u2),
 // out[2 i + 1] = the sine half (u1, u2 = uniform_open of words 0-1 and 2-3); out holds 2 pairs values.
