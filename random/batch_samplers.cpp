@@ -282,7 +282,7 @@ struct PtrsLeft {
 // accepted, kNextBlock or kThisBlock otherwise; the other lanes keep out. Returns the lanes not accepted.
 PMM_SIMD_CLONES
 PtrsLeft ptrs_trial(const double* __restrict m, const double* __restrict lgam, double* __restrict out,
-                        const double* __restrict u1, const double* __restrict u2) {
+                    const double* __restrict u1, const double* __restrict u2) {
   alignas(64) double kk[kLanes], us[kLanes], vr[kLanes], mp[kLanes];
   alignas(64) std::int64_t need[kLanes], accept[kLanes];
   for (int j = 0; j < kLanes; ++j) {
@@ -381,10 +381,10 @@ __attribute__((target("avx512f"))) inline void ptrs_params_avx512(__m512d lam, _
 // test compressed into packed vectors and expanded back (vcompresspd, vexpandpd) instead of packed by a scalar loop,
 // and lgamma(k + 1) read by a gather.
 __attribute__((target("avx512f"))) PtrsLeft ptrs_trial_avx512(const double* __restrict m,
-                                                                  const double* __restrict lgam,
-                                                                  double* __restrict out,
-                                                                  const double* __restrict u1,
-                                                                  const double* __restrict u2) {
+                                                              const double* __restrict lgam,
+                                                              double* __restrict out,
+                                                              const double* __restrict u1,
+                                                              const double* __restrict u2) {
   const __m512d zero = _mm512_setzero_pd(), half = _mm512_set1_pd(0.5), below = _mm512_set1_pd(kPoissonInversionBelow);
   const __m512d next = _mm512_set1_pd(kNextBlock), self = _mm512_set1_pd(kThisBlock);
   const __m512d table = _mm512_set1_pd(kLgammaTable);
