@@ -3,7 +3,8 @@
 //   template <class Law> static constexpr bool fits();            which processes it steps (from their noise kind)
 //   template <class Law> static constexpr SolverOrders orders();  strong/weak order on that process
 //   per-element host/device updates (prepare(law, c) once per step, apply(...) per element), and
-//   template <class Process> int step(process, predictor, mu, path0, StepInfo, StepCoefficients, noise, Workspace&) const;
+//   template <class Process>
+//   int step(process, predictor, mu, path0, StepInfo, StepCoefficients, noise, Workspace&) const;
 // which advances a chunk mu (dim x n) from t0 to t1 and returns the predictor evaluations made. Steppers hold no
 // time, trajectory or random state: integrate() drives them, with the step's schedule values (StepCoefficients)
 // computed once per grid (grid_coefficients), not once per chunk; the CUDA/Thrust kernels call the same updates.
@@ -38,9 +39,6 @@ struct SolverOrders {
 
 inline StepCoefficients step_coefficients(const Schedule& sc, double t0, double t1) {
   return {t0, t1, t1 - t0, sc.F(t0), sc.F(t1), sc.f(t0), sc.f(t1), sc.F(0.5 * (t0 + t1))};
-}
-inline StepCoefficients step_coefficients(const Schedule& sc, const StepInfo& s) {
-  return step_coefficients(sc, s.t0, s.t1);
 }
 // The coefficients of every step of a grid t_0 < ... < t_N, step s from t_s to t_{s+1}.
 inline std::vector<StepCoefficients> grid_coefficients(const Schedule& sc, const std::vector<double>& grid) {
