@@ -49,6 +49,13 @@ namespace {
 
 constexpr int kLanes = 64;  // draws per block: a multiple of every SIMD width
 
+// Whether the *_best dispatchers below take their AVX-512F kernels: where the Philox kernels run AVX-512 (the CPU's
+// best SIMD variant unless PMM_SIMD names a narrower one), decided once.
+inline bool avx512_kernels() {
+  static const bool avx512 = simd_variant() == SimdVariant::kAvx512;
+  return avx512;
+}
+
 constexpr int kLgammaTable = 1024;  // PTRS trials with k below this read lgamma(k + 1) from the table
 // Lane results that are not draws: the scalar sampler takes over (out holds a count or a Gamma value >= 0 otherwise).
 // After a trial on block b (PTRS or Marsaglia-Tsang): the next trial reads block b + 1 (kNextBlock); Poisson: or the
@@ -131,8 +138,7 @@ __attribute__((target("avx512f"))) BlockKinds block_kinds_avx512(const double* _
 // block_kinds for this CPU (and PMM_SIMD), as poisson_inversion_best.
 BlockKinds block_kinds_best(const double* __restrict m) {
 #if defined(PMM_POISSON_SEARCH_AVX512)
-  static const bool avx512 = simd_variant() == SimdVariant::kAvx512;
-  if (avx512) return block_kinds_avx512(m);
+  if (avx512_kernels()) return block_kinds_avx512(m);
 #endif
   return block_kinds(m);
 }
@@ -267,8 +273,7 @@ __attribute__((target("avx512f"))) void poisson_inversion_avx512(const double* _
 void poisson_inversion_best(const double* __restrict m, double* __restrict out, const double* __restrict u1,
                             BlockKinds kinds) {
 #if defined(PMM_POISSON_SEARCH_AVX512)
-  static const bool avx512 = simd_variant() == SimdVariant::kAvx512;
-  if (avx512) return poisson_inversion_avx512(m, out, u1, kinds);
+  if (avx512_kernels()) return poisson_inversion_avx512(m, out, u1, kinds);
 #endif
   poisson_inversion(m, out, u1, kinds);
 }
@@ -484,8 +489,7 @@ __attribute__((target("avx512f"))) PtrsLeft ptrs_trial_avx512(const double* __re
 PtrsLeft ptrs_trial_best(const double* __restrict m, const double* __restrict lgam, double* __restrict out,
                          const double* __restrict u1, const double* __restrict u2) {
 #if defined(PMM_POISSON_SEARCH_AVX512)
-  static const bool avx512 = simd_variant() == SimdVariant::kAvx512;
-  if (avx512) return ptrs_trial_avx512(m, lgam, out, u1, u2);
+  if (avx512_kernels()) return ptrs_trial_avx512(m, lgam, out, u1, u2);
 #endif
   return ptrs_trial(m, lgam, out, u1, u2);
 }
@@ -505,8 +509,7 @@ __attribute__((target("avx512f"))) void exp_lanes_avx512(const double* __restric
 #endif
 void exp_lanes8(const double* __restrict x, double* __restrict out, int n) {
 #if defined(PMM_POISSON_SEARCH_AVX512)
-  static const bool avx512 = simd_variant() == SimdVariant::kAvx512;
-  if (avx512) return exp_lanes_avx512(x, out, n);
+  if (avx512_kernels()) return exp_lanes_avx512(x, out, n);
 #endif
   exp_lanes_generic(x, out, n);
 }
