@@ -2,6 +2,7 @@
 //   mu <- mu + f (x - mu)/(b + F) dt + sqrt(f dt)/(b + F) xi,  xi ~ N(0, 1) from Philox4x32-10 + Box-Muller,
 // needs one standard normal per coordinate-step, so the normal generator alone (fill_normals, the very function the
 // solvers call) bounds it: EM coordinate-steps/s <= normals/s. Rows (CSV):
+//   clock    the core's clock (cycles/s by a chain of dependent multiplies), first and last: cycles = ns x GHz
 //   philox   Philox4x32-10 blocks/s alone (philox_uniform_pairs: the rounds and the 53-bit uniforms, no Box-Muller)
 //   normals  standard normals/s (fill_normals into a dim x paths batch: Philox + Box-Muller + the strided store)
 //   em       Euler-Maruyama coordinate-steps/s through solve() (given x, exponential schedule), and its fraction
@@ -21,6 +22,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <string>
@@ -65,6 +67,25 @@ struct Rate {
   double wall = 0, cpu = 0;  // units per second
 };
 Rate rate(double units, Seconds s) { return {units / s.wall, units / s.cpu}; }
+
+// The clock the core runs at now, in Hz (cycles of a row = its ns x this): a chain of `multiplies` dependent 64-bit
+// integer multiplies, 3 cycles each on x86-64 cores (Intel since Nehalem, AMD Zen), timed `repeats` times, the
+// fastest kept (a preempted run is only slower). In a VM /proc/cpuinfo gives the nominal clock, not this one. NaN
+// where there is no such chain (not x86-64).
+double core_clock_hz(long multiplies, int repeats) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  const long loops = std::max(1L, multiplies / 10);
+  const Seconds s = best_seconds(repeats, [&] {
+    std::uint64_t v = 3;
+    asm volatile("mov %1, %%rcx\n1:\n.rept 10\nimul %0, %0\n.endr\ndec %%rcx\njnz 1b\n" : "+r"(v) : "r"(loops) : "rcx", "cc");
+  });
+  return 3.0 * 10.0 * static_cast<double>(loops) / s.wall;
+#else
+  (void)multiplies;
+  (void)repeats;
+  return std::nan("");
+#endif
+}
 
 // Philox blocks alone: n counters per call, `calls` calls (one per step), into a buffer the size of a solver chunk.
 Rate philox_blocks_per_s(Index chunk, int calls, int repeats) {
@@ -212,6 +233,12 @@ int run(int argc, char** argv) {
     std::fflush(stdout);
   };
 
+  // The core's clock before the rows and after them (a row's cycles = its cpu_ns_per_unit x the clock in GHz).
+  const auto clock_row = [&] {
+    const double hz = core_clock_hz(quick ? 2'000'000 : 20'000'000, 5);
+    if (std::isfinite(hz)) row("clock", 1, 1, quick ? 2'000'000 : 20'000'000, 1, Rate{hz, hz}, "cycle", 0);
+  };
+  clock_row();
   if (only.empty() || only == "ceiling") {
     const Index buffer = chunk > 0 ? chunk : 512;
     const int calls = static_cast<int>(std::max<long long>(1, work / buffer));
@@ -261,6 +288,7 @@ int run(int argc, char** argv) {
       row("tau-leap-draws", 1, buffer * per_step, n_steps, 1, r, "draw", 0, band < 4 ? first_dF[band] : -1);
     });
   }
+  clock_row();
   return 0;
 }
 
