@@ -51,8 +51,13 @@ class GivenX final : public Predictor {
   explicit GivenX(Batch x) : x_(std::move(x)) {}
   Index dim() const override { return x_.rows(); }
   // A copy per step is all it costs, so the per-step costs of a chunk (schedule, calls) are spread over ~2,048
-  // coordinates: 2048 paths at dim 1 (EM 2.30 -> 2.13 ns per coordinate-step, docs/benchmarks.md), 256 from dim 8.
-  Index preferred_batch() const override { return std::max<Index>(256, 2048 / std::max<Index>(1, x_.rows())); }
+  // coordinates: 2048 paths at dim 1 (EM 2.30 -> 2.13 ns per coordinate-step, docs/benchmarks.md), 256 from dim 8,
+  // and 128 from dim 512, where a chunk's arrays are past L2 anyway: half the working set (EM at dim 784 5-14% faster,
+  // "Intel Xeon, stop 36"), and still a whole Philox block of normals (128 paths) a coordinate.
+  Index preferred_batch() const override {
+    const Index dim = std::max<Index>(1, x_.rows());
+    return dim >= 512 ? 128 : std::max<Index>(256, 2048 / dim);
+  }
   void predict(const Batch& mu, double, Index path0, Batch& out) const override {
     // The columns are contiguous (column-major): libc's memcpy, not a loop built for baseline x86-64 (whose speed
     // here moved with code alignment: Normal EM 3-5%, docs/benchmarks.md "Intel Xeon, stop 31").
