@@ -77,7 +77,10 @@ double core_clock_hz(long multiplies, int repeats) {
   const long loops = std::max(1L, multiplies / 10);
   const Seconds s = best_seconds(repeats, [&] {
     std::uint64_t v = 3;
-    asm volatile("mov %1, %%rcx\n1:\n.rept 10\nimul %0, %0\n.endr\ndec %%rcx\njnz 1b\n" : "+r"(v) : "r"(loops) : "rcx", "cc");
+    asm volatile("mov %1, %%rcx\n1:\n.rept 10\nimul %0, %0\n.endr\ndec %%rcx\njnz 1b\n"
+                 : "+r"(v)
+                 : "r"(loops)
+                 : "rcx", "cc");
   });
   return 3.0 * 10.0 * static_cast<double>(loops) / s.wall;
 #else
@@ -234,9 +237,10 @@ int run(int argc, char** argv) {
   };
 
   // The core's clock before the rows and after them (a row's cycles = its cpu_ns_per_unit x the clock in GHz).
+  const long clock_multiplies = quick ? 2'000'000 : 20'000'000;
   const auto clock_row = [&] {
-    const double hz = core_clock_hz(quick ? 2'000'000 : 20'000'000, 5);
-    if (std::isfinite(hz)) row("clock", 1, 1, quick ? 2'000'000 : 20'000'000, 1, Rate{hz, hz}, "cycle", 0);
+    const double hz = core_clock_hz(clock_multiplies, 5);
+    if (std::isfinite(hz)) row("clock", 1, 1, clock_multiplies, 1, Rate{hz, hz}, "cycle", 0);
   };
   clock_row();
   if (only.empty() || only == "ceiling") {
