@@ -12,13 +12,12 @@
 //   for the second trial (their block 1 from philox_uniform_pairs_at), and those refused again for the third (block 2;
 //   the last few of a call one by one); what that refuses continues with the scalar trials from block 3 on
 //   (poisson_ptrs). A trial whose k is past the table is redone by the scalar sampler from that trial's block.
-// Gamma(shape), Marsaglia-Tsang at A = shape (shape + 1 when shape < 1), trial b on block b (the AS 241 normal
-//   from its first uniform, the test's w from its second, recycled as the U of U^{1/shape}): the first trial in the
-//   block's 64 lanes; the lanes it refuses (~3%) are gathered across blocks, 64 at a time, for the second (block 1
-//   from philox_uniform_pairs_at), and those refused again for the third (block 2; the last few of a call one by
-//   one); what that refuses continues with the scalar trials (gamma_draw_trials) from block 3 on. Below
-//   kGammaUniformFirstBelow, block 0 gives U alone: 0 where U <= e^{-708 shape}, and the other lanes join the queue
-//   for block 1 with their U.
+// Gamma(shape): Marsaglia-Tsang for shape >= 1 (the AS 241 normal from a block's first uniform, the test's w from its
+//   second), GS with Best's breakpoint below 1 (P = b u from the first uniform, the test's w from the second), trial
+//   b on block b: the first trial in the block's 64 lanes; the lanes it refuses (~3% for Marsaglia-Tsang, 0.1-21%
+//   for GS) are gathered across blocks, 64 at a time, for the second (block 1 from philox_uniform_pairs_at), and
+//   those refused again for the third (block 2; the last few of a call one by one); what that refuses continues with
+//   the scalar trials (gamma_draw_trials) from block 3 on.
 // Strict IEEE arithmetic (no -ffast-math, -ffp-contract=off as for the scalar code); only the named functions
 // below go through libmvec, declared here under their own names so that nothing else changes, and exp_avx512.
 #include <array>
@@ -514,58 +513,70 @@ void exp_lanes8(const double* __restrict x, double* __restrict out, int n) {
   exp_lanes_generic(x, out, n);
 }
 
-// From this many lanes of a block on, U^{1/shape} is computed in all kLanes lanes rather than on the packed ones.
-constexpr int kDenseBoostFrom = 24;
-
-// The constants of a Gamma trial at one shape, kept across the blocks of a row that share it.
-struct GammaShapeConstants {
-  double shape = std::nan(""), d = 0, c = 0, q = 0, inv = 0, thr = 0;
+// The constants of the Gamma trials of a block, lane by lane: Marsaglia-Tsang's (shape >= 1) and GS's (shape < 1).
+// A block of one shape s (the solvers' case) fills only its sampler's (key = s) and keeps them while the blocks keep
+// s; a block of several shapes fills both lane by lane, each lane with its shape's sampler's constants and harmless
+// ones for the other (shape 1 for Marsaglia-Tsang, 0.5 for GS).
+struct GammaLaneConstants {
+  double key = std::nan("");
+  alignas(64) double d[kLanes], c[kLanes], q[kLanes];                                       // GammaMtParams
+  alignas(64) double a[kLanes], inv_a[kLanes], t[kLanes], log_t[kLanes], inv_t[kLanes], b[kLanes], c2[kLanes];
+  void set_mt(int j, const GammaMtParams& m) {
+    d[j] = m.d;
+    c[j] = m.c;
+    q[j] = m.q;
+  }
+  void set_gs(int j, const GammaGsParams& g) {
+    a[j] = g.a;
+    inv_a[j] = g.inv_a;
+    t[j] = g.t;
+    log_t[j] = g.log_t;
+    inv_t[j] = g.inv_t;
+    b[j] = g.b;
+    c2[j] = g.c2;
+  }
+  // Every lane at shape s > 0, for its sampler.
+  void fill(double s) {
+    if (s < 1.0) {
+      const GammaGsParams g = gamma_gs_params(s);
+      for (int j = 0; j < kLanes; ++j) set_gs(j, g);
+    } else {
+      const GammaMtParams m = gamma_mt_params(s);
+      for (int j = 0; j < kLanes; ++j) set_mt(j, m);
+    }
+    key = s;
+  }
+  // Lane j at shape[j], for both samplers (the constants computed once for each run of equal shapes).
+  void fill_lanes(const double* shape) {
+    double last = std::nan("");
+    GammaMtParams m{};
+    GammaGsParams g{};
+    for (int j = 0; j < kLanes; ++j) {
+      const double s = shape[j] > 0 ? shape[j] : 1.0;
+      if (!(s == last)) {
+        m = gamma_mt_params(s < 1.0 ? 1.0 : s);
+        g = gamma_gs_params(s < 1.0 ? s : 0.5);
+        last = s;
+      }
+      set_mt(j, m);
+      set_gs(j, g);
+    }
+    key = std::nan("");
+  }
 };
 
-// kLanes Gamma(shape) draws into out, one Marsaglia-Tsang trial (gamma_mt_trial) on a block's uniforms u (the
-// normal's) and w (the test's, recycled for U^{1/shape} unless given holds U: given null, or 0 in a lane, where
-// none is). Returns the mask of the lanes it refused (out = kNextBlock: the stream goes on at the next block). The
-// AS 241 tail (~15% of the lanes: libmvec log, and R2 alone, R3's rare lanes redone) runs on the lanes packed by
-// bit-scan; U^{1/shape} (libmvec log, exp_lanes' exp, only where U > gamma_boost_threshold(shape), so never on an
-// argument that sends libmvec to its slow path or below exp_avx512's domain) in all lanes of a block where most need
-// it, else on the packed ones. Past the squeeze, the bounds of e decide the lanes whose w is not recycled
-// (gamma_mt_trial's order); the exp test (~8% of the lanes at shape < 1, 0.1-4% at shape >= 1) calls libm's log and
-// exp as the scalar trial does, lane by lane.
+// kLanes Gamma(shape >= 1) draws into out, one Marsaglia-Tsang trial (gamma_mt_trial) on a block's uniforms u (the
+// normal's) and w (the test's), at the constants k. Returns the mask of the lanes it refused (out = kNextBlock: the
+// stream goes on at the next block). The AS 241 tail (~15% of the lanes: libmvec log, and R2 alone, R3's rare lanes
+// redone) runs on the lanes packed by bit-scan; past the squeeze the bounds of e decide most lanes, and the exp test
+// (0.1-4% of them) calls libm's log and exp as the scalar trial does, lane by lane.
 PMM_SIMD_CLONES
-std::uint64_t gamma_block(const double* __restrict shape, const double* given, double* __restrict out,
-                          const double* __restrict u, const double* __restrict w, GammaShapeConstants& k) {
-  alignas(64) double d[kLanes], c[kLanes], q[kLanes], inv[kLanes], thr[kLanes], x[kLanes], V[kLanes], sq[kLanes];
-  alignas(64) double U[kLanes], v[kLanes];
-  alignas(64) std::int64_t tail[kLanes], need[kLanes], accept[kLanes], power[kLanes], refused[kLanes];
+std::uint64_t gamma_mt_block(const GammaLaneConstants& k, double* __restrict out, const double* __restrict u,
+                             const double* __restrict w) {
+  alignas(64) double x[kLanes], v[kLanes], V[kLanes];
+  alignas(64) std::int64_t tail[kLanes], need[kLanes], accept[kLanes], refused[kLanes];
   alignas(64) int idx[kLanes];
   alignas(64) double s1[kLanes], s2[kLanes], r1[kLanes];
-  // The trial's constants: from k for a block of one shape (the solvers' case), else lane by lane.
-  std::int64_t same = 1, boost = 0;
-  for (int j = 0; j < kLanes; ++j) same &= shape[j] == shape[0];
-  if (same) {
-    if (!(k.shape == shape[0])) {
-      const GammaMtParams p = gamma_mt_params(gamma_mt_shape(shape[0]));
-      k = {shape[0], p.d, p.c, p.q, 1.0 / shape[0], shape[0] < 1.0 ? gamma_boost_threshold(shape[0]) : 0.0};
-    }
-    for (int j = 0; j < kLanes; ++j) {
-      d[j] = k.d;
-      c[j] = k.c;
-      q[j] = k.q;
-      inv[j] = k.inv;
-      thr[j] = k.thr;
-    }
-  } else {
-    for (int j = 0; j < kLanes; ++j) {
-      const double sh = shape[j];
-      const GammaMtParams p = gamma_mt_params(gamma_mt_shape(sh));
-      d[j] = p.d;
-      c[j] = p.c;
-      q[j] = p.q;
-      inv[j] = 1.0 / sh;
-      s1[j] = (sh > 0) & (sh < 1.0) ? -708.0 * sh : 0.0;  // kept from libmvec's slow path
-    }
-    for (int j = 0; j < kLanes; ++j) thr[j] = pmm_simd_exp(s1[j]);
-  }
   for (int j = 0; j < kLanes; ++j) {
     const double q = u[j] - 0.5;
     tail[j] = normal_quantile_in_tail(q);
@@ -586,114 +597,130 @@ std::uint64_t gamma_block(const double* __restrict shape, const double* given, d
         if (!(r1[i] <= 5.0)) s1[i] = normal_quantile_tail_far(s2[i], r1[i]);
     for (int i = 0; i < n; ++i) x[idx[i]] = s1[i];
   }
-  // Past the squeeze, in the lanes whose w is not recycled (free_w: shape >= 1, or U given, read first; given is null
-  // at block 0, where none is), the bounds of e decide most lanes (gamma_mt_trial's order); the exp test decides the
-  // rest. Blocks with no such lane skip the bounds.
-  alignas(64) std::int64_t free_w[kLanes];
-  std::int64_t any_need = 0, bounds = 0;
+  // The squeeze, then the bounds of e (gamma_mt_trial's order); the exp test decides the rest.
+  std::int64_t any_need = 0;
   for (int j = 0; j < kLanes; ++j) {
-    free_w[j] = !(shape[j] < 1.0);
-    boost |= shape[j] < 1.0;
-  }
-  if (given != nullptr)
-    for (int j = 0; j < kLanes; ++j) free_w[j] |= given[j] > 0;
-  for (int j = 0; j < kLanes; ++j) bounds |= free_w[j];
-  for (int j = 0; j < kLanes; ++j) {
-    const double sh = shape[j];
-    v[j] = 1.0 + c[j] * x[j];
+    const GammaMtParams p{k.d[j], k.c[j], k.q[j]};
+    v[j] = 1.0 + p.c * x[j];
     V[j] = v[j] * v[j] * v[j];
-    sq[j] = gamma_mt_squeeze(x[j]);
-    const std::int64_t live = (sh > 0) & (v[j] > 0), squeezed = w[j] < sq[j];
-    need[j] = live & !squeezed;
-    accept[j] = live & squeezed;
+    const std::int64_t live = v[j] > 0, squeezed = w[j] < gamma_mt_squeeze(x[j]);
+    const std::int64_t refuse = gamma_mt_surely_refused(p, x[j], v[j], w[j]);
+    const std::int64_t sure = !refuse & gamma_mt_surely_accepted(p, x[j], v[j], w[j]);
+    accept[j] = live & (squeezed | sure);
+    need[j] = live & !squeezed & !refuse & !sure;
+    any_need |= need[j];
   }
-  if (boost) {  // the given U, or the recycled uniform of the squeezed lanes (the exp test writes its own)
-    for (int j = 0; j < kLanes; ++j) U[j] = w[j] / sq[j];
-    if (given != nullptr)
-      for (int j = 0; j < kLanes; ++j) U[j] = given[j] > 0 ? given[j] : U[j];
-  }
-  if (bounds) {
-    for (int j = 0; j < kLanes; ++j) {
-      const GammaMtParams p{d[j], c[j], q[j]};
-      const std::int64_t use = need[j] & free_w[j], refuse = gamma_mt_surely_refused(p, x[j], v[j], w[j]);
-      const std::int64_t sure = !refuse & gamma_mt_surely_accepted(p, x[j], v[j], w[j]);
-      accept[j] |= use & sure;
-      need[j] &= !(use & (refuse | sure));
-    }
-  }
-  for (int j = 0; j < kLanes; ++j) any_need |= need[j];
-  if (any_need) {  // libm, not libmvec: an ulp of e moves U by 1/(e - s+) ulps, and U^{1/shape} that by 1/shape
+  if (any_need) {
     for (std::uint64_t m = lane_mask(need); m != 0; m &= m - 1) {
       const int j = __builtin_ctzll(m);
-      const double e = std::exp(gamma_mt_log_bound(GammaMtParams{d[j], c[j]}, x[j], V[j], std::log(V[j])));
-      accept[j] = w[j] < e;
-      U[j] = given != nullptr && given[j] > 0 ? given[j] : gamma_mt_recycled(w[j], sq[j], e);
-    }
-  }
-  // U^{1/shape} = exp(log U / shape) where it is not taken as 0 (r1 = 0 there): in every lane when most need it
-  // (shape >= ~0.001 in the solvers' rows; the others compute log 1 and e^0), else on the packed lanes.
-  for (int j = 0; j < kLanes; ++j) r1[j] = 0.0;
-  if (boost) {
-    for (int j = 0; j < kLanes; ++j) power[j] = accept[j] & (shape[j] < 1.0) & (U[j] > thr[j]);
-    const std::uint64_t m = lane_mask(power);
-    if (__builtin_popcountll(m) >= kDenseBoostFrom) {
-      for (int j = 0; j < kLanes; ++j) s1[j] = pmm_simd_log(power[j] ? U[j] : 1.0) * inv[j];
-      for (int j = 0; j < kLanes; ++j) s1[j] = power[j] ? s1[j] : 0.0;
-      exp_lanes8(s1, s2, kLanes);
-      for (int j = 0; j < kLanes; ++j) r1[j] = power[j] ? s2[j] : 0.0;
-    } else if (m != 0) {
-      const int n = pack_mask(m, idx), n8 = (n + 7) & ~7;
-      for (int i = 0; i < n8; ++i) {
-        s1[i] = U[idx[i]];
-        s2[i] = inv[idx[i]];
-      }
-      for (int i = 0; i < n8; ++i) s1[i] = pmm_simd_log(s1[i]) * s2[i];
-      exp_lanes8(s1, s2, n8);
-      for (int i = 0; i < n; ++i) r1[idx[i]] = s2[i];
+      accept[j] = w[j] < std::exp(gamma_mt_log_bound(GammaMtParams{k.d[j], k.c[j]}, x[j], V[j], std::log(V[j])));
     }
   }
   std::int64_t left = 0;  // whether any lane is refused
   for (int j = 0; j < kLanes; ++j) {
-    const double sh = shape[j], g = d[j] * V[j];
-    double r = accept[j] ? (sh < 1.0 ? g * r1[j] : g) : kNextBlock;
-    r = sh > 0 ? r : 0.0;
-    out[j] = r;
-    refused[j] = r < 0;
+    out[j] = accept[j] ? k.d[j] * V[j] : kNextBlock;
+    refused[j] = !accept[j];
     left |= refused[j];
   }
   return left ? lane_mask(refused) : 0;
 }
 
-// The lanes whose shape is below kGammaUniformFirstBelow (U read first), as a mask; same: every lane has one shape
-// (set only where the mask is not 0).
+// kLanes Gamma(shape < 1) draws into out, one GS trial (gamma_gs_trial) on a block's uniforms u and w, at the
+// constants k; returns the mask of the lanes it refused (out = kNextBlock). One libmvec log in every lane (of P or of
+// b (1 - u) / (b - 1)); x = e^{log x} for the low lanes by exp_lanes (skipped where no lane of the block has log x >=
+// -708: the smallest shapes); the bounds decide most tests, the exact tests the others (0.5-8% of the lanes) on the
+// lanes packed by bit-scan, log y by libmvec and the exp by exp_lanes: where these round otherwise than libm's, a
+// comparison may move (probability ~1e-16 a draw).
 PMM_SIMD_CLONES
-std::uint64_t uniform_first_lanes(const double* __restrict shape, bool& same) {
-  std::int64_t below = 0;  // one comparison a lane for the blocks with none (shape >= kGammaUniformFirstBelow)
-  for (int j = 0; j < kLanes; ++j) below |= shape[j] < kGammaUniformFirstBelow;
-  if (!below) return 0;
-  alignas(64) std::int64_t f[kLanes];
-  std::int64_t count = 0, all = 1;
+std::uint64_t gamma_gs_block(const GammaLaneConstants& k, double* __restrict out, const double* __restrict u,
+                             const double* __restrict w) {
+  alignas(64) double L[kLanes], z[kLanes], e[kLanes], x[kLanes], y[kLanes];
+  alignas(64) std::int64_t low[kLanes], power[kLanes], need[kLanes], refused[kLanes];
+  alignas(64) int idx[kLanes];
   for (int j = 0; j < kLanes; ++j) {
-    f[j] = (shape[j] > 0) & (shape[j] < kGammaUniformFirstBelow);
-    count += f[j];
-    all &= shape[j] == shape[0];
+    const GammaGsParams p{k.a[j], k.inv_a[j], k.t[j], k.log_t[j], k.inv_t[j], k.b[j], k.c2[j]};
+    low[j] = gamma_gs_low(p, u[j]);
+    L[j] = gamma_gs_log_arg(p, u[j]);
   }
-  same = all != 0;
-  return count == 0 ? 0 : count == kLanes ? ~std::uint64_t{0} : lane_mask(f);
+  for (int j = 0; j < kLanes; ++j) L[j] = pmm_simd_log(L[j]);
+  std::int64_t any_power = 0;
+  for (int j = 0; j < kLanes; ++j) {
+    const double lx = L[j] * k.inv_a[j] + k.log_t[j];  // gamma_gs_low_log_x
+    power[j] = low[j] & !(lx < kGammaLogZero);
+    z[j] = power[j] ? lx : 0.0;  // within exp_lanes' domain
+    any_power |= power[j];
+  }
+  if (any_power) exp_lanes8(z, e, kLanes);
+  std::int64_t any_need = 0, left = 0;
+  for (int j = 0; j < kLanes; ++j) {
+    const double xh = k.t[j] - L[j];  // gamma_gs_high_x
+    const double xl = power[j] ? e[j] : 0.0;
+    y[j] = xh * k.inv_t[j];
+    x[j] = low[j] ? xl : xh;
+    const std::int64_t acc = low[j] ? gamma_gs_low_accepted(xl, w[j]) : gamma_gs_high_accepted(k.a[j], y[j], w[j]);
+    const std::int64_t ref = low[j] ? gamma_gs_low_refused(xl, w[j]) : gamma_gs_high_refused(k.a[j], y[j], w[j]);
+    need[j] = !acc & !ref;
+    refused[j] = !acc;
+    any_need |= need[j];
+  }
+  if (any_need) {  // gamma_gs_exact: w <= e^{-x} (low), w <= exp((a - 1) log y) (high)
+    alignas(64) double s1[kLanes], s2[kLanes];
+    const int n = pack_mask(lane_mask(need), idx), n8 = (n + 7) & ~7;
+    for (int i = 0; i < n8; ++i) s1[i] = low[idx[i]] ? 1.0 : y[idx[i]];
+    for (int i = 0; i < n8; ++i) s1[i] = pmm_simd_log(s1[i]);
+    for (int i = 0; i < n8; ++i) s1[i] = low[idx[i]] ? -x[idx[i]] : (k.a[idx[i]] - 1.0) * s1[i];
+    exp_lanes8(s1, s2, n8);
+    for (int i = 0; i < n; ++i) refused[idx[i]] = !(w[idx[i]] <= s2[i]);
+  }
+  for (int j = 0; j < kLanes; ++j) {
+    out[j] = refused[j] ? kNextBlock : x[j];
+    left |= refused[j];
+  }
+  return left ? lane_mask(refused) : 0;
 }
 
-// The lanes of mask firsts, U = u read first: out = 0 where U <= thr, else kNextBlock (a trial on block 1); returns
-// the mask of the latter.
+// Which samplers a block of shapes needs, and whether all its lanes have one shape.
+struct GammaBlockKinds {
+  bool gs = false, mt = false, same = false;
+};
 PMM_SIMD_CLONES
-std::uint64_t uniform_first_block(std::uint64_t firsts, const double* __restrict u, const double* __restrict thr,
-                                  double* __restrict out) {
-  alignas(64) std::int64_t go[kLanes];
+GammaBlockKinds gamma_block_kinds(const double* __restrict shape) {
+  std::int64_t gs = 0, mt = 0, same = 1;
   for (int j = 0; j < kLanes; ++j) {
-    const std::int64_t f = (firsts & kLaneBit[static_cast<size_t>(j)]) != 0;
-    go[j] = f & (u[j] > thr[j]);
-    out[j] = f ? (go[j] ? kNextBlock : 0.0) : out[j];
+    gs |= (shape[j] > 0) & (shape[j] < 1.0);
+    mt |= shape[j] >= 1.0;
+    same &= shape[j] == shape[0];
   }
-  return lane_mask(go);
+  return {gs != 0, mt != 0, same != 0};
+}
+
+// One trial of kLanes Gamma(shape[j]) draws on the uniforms (u, w) into out (0 where shape <= 0 or NaN); returns the
+// mask of the lanes refused (out = kNextBlock). one: the caller knows that every lane has shape[0]. The constants are
+// the thread's, kept across calls while the shape stays (a solver's step calls once per chunk, with one shape).
+std::uint64_t gamma_block(const double* __restrict shape, double* __restrict out, const double* __restrict u,
+                          const double* __restrict w, bool one) {
+  static thread_local GammaLaneConstants k, lanes;
+  if (one || gamma_block_kinds(shape).same) {
+    const double s = shape[0];
+    if (!(s > 0)) {
+      for (int j = 0; j < kLanes; ++j) out[j] = 0.0;
+      return 0;
+    }
+    if (!(k.key == s)) k.fill(s);
+    return s < 1.0 ? gamma_gs_block(k, out, u, w) : gamma_mt_block(k, out, u, w);
+  }
+  const GammaBlockKinds kinds = gamma_block_kinds(shape);
+  lanes.fill_lanes(shape);
+  alignas(64) double gs[kLanes];
+  if (kinds.mt) gamma_mt_block(lanes, out, u, w);
+  if (kinds.gs) gamma_gs_block(lanes, gs, u, w);
+  std::uint64_t left = 0;
+  for (int j = 0; j < kLanes; ++j) {
+    const double s = shape[j];
+    out[j] = !(s > 0) ? 0.0 : s < 1.0 ? gs[j] : out[j];
+    left |= out[j] == kNextBlock ? kLaneBit[static_cast<size_t>(j)] : 0;
+  }
+  return left;
 }
 
 }  // namespace
@@ -840,79 +867,51 @@ void gamma_row(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std:
                const double* shapes, Index shape_stride, Index stride, double* out) {
   const std::uint32_t tag = (static_cast<std::uint32_t>(Stream::kGamma) << 24) | (coord & 0xFFFFFFu);
   alignas(64) double u[kLanes], w[kLanes];
-  // The lanes waiting for a trial on block 1, from blocks already written to out: refused at their first trial
-  // (value[1] = 0: U recycled), or of a shape below kGammaUniformFirstBelow with U from block 0 above its threshold
-  // (value[1] = U). value[0] is the shape.
-  LaneQueue<2> q, q2;  // q: for block 1; q2: refused there, for block 2
-  GammaShapeConstants first, second, third;
-  double first_shape = std::nan(""), first_thr = 0;  // e^{-708 shape} of the last block read first
-  // The scalar trials of lane j of queue qb from block b on (U given or 0), into r[j].
-  const auto scalar_from = [&](const LaneQueue<2>& qb, int j, std::uint32_t b, double* r) {
+  // The lanes refused at their first trial, from blocks already written to out, waiting for a trial on block 1 (q);
+  // those refused there wait for block 2 (q2). value[0] is the shape.
+  LaneQueue<1> q, q2;
+  const bool one_shape = shape_stride == 0;  // then every queued lane has that shape too
+  // The scalar trials of lane j of queue qb from block b on, into r[j].
+  const auto scalar_from = [&](const LaneQueue<1>& qb, int j, std::uint32_t b, double* r) {
     UniformStream us(seed, qb.path[j], step, Stream::kGamma, coord, 0.0, 0.0, b - 1, 2);  // next: block b
-    r[j] = gamma_draw_trials(us, qb.value[0][j], qb.value[1][j]);
+    r[j] = gamma_draw_trials(us, qb.value[0][j]);
   };
   // One trial on block b of a batch of queue qb's lanes: the refused ones go to refused(qb, j, r).
-  const auto trial_batch = [&](LaneQueue<2>& qb, std::uint32_t b, GammaShapeConstants& k, auto refused) {
-    const int len = qb.batch({qb.value[0][0], 0.0});  // padded with the first lane's shape (a solver row has one)
+  const auto trial_batch = [&](LaneQueue<1>& qb, std::uint32_t b, auto refused) {
+    const int len = qb.batch({qb.value[0][0]});  // padded with the first lane's shape (a solver row has one)
     alignas(64) double u1[kLanes], w1[kLanes], r[kLanes];
     philox_uniform_pairs_at(seed, qb.path, step, b, tag, u1, w1);
     const std::uint64_t used = first_lanes(len);
-    for (std::uint64_t m = gamma_block(qb.value[0], qb.value[1], r, u1, w1, k) & used; m != 0; m &= m - 1)
+    for (std::uint64_t m = gamma_block(qb.value[0], r, u1, w1, one_shape) & used; m != 0; m &= m - 1)
       refused(qb, __builtin_ctzll(m), r);
     qb.finish(len, r);
   };
   // Block 2: what it refuses continues with the scalar trials from block 3 on.
   const auto third_trial = [&] {
-    trial_batch(q2, 2, third, [&](LaneQueue<2>& qb, int j, double* r) { scalar_from(qb, j, 3, r); });
+    trial_batch(q2, 2, [&](LaneQueue<1>& qb, int j, double* r) { scalar_from(qb, j, 3, r); });
   };
   // Block 1: what it refuses waits in q2 (its slot in out keeps kNextBlock until q2's batch writes it).
   const auto second_trial = [&] {
     if (q2.size >= kLanes) third_trial();
-    trial_batch(q, 1, second, [&](LaneQueue<2>& qb, int j, double*) {
-      q2.push(qb.path[j], {qb.value[0][j], qb.value[1][j]}, qb.dst[j]);
+    trial_batch(q, 1, [&](LaneQueue<1>& qb, int j, double*) {
+      q2.push(qb.path[j], {qb.value[0][j]}, qb.dst[j]);
     });
   };
-  bool same = false, known = false;  // known: firsts and same hold for the row's one-shape block
-  std::uint64_t firsts = 0;
   by_blocks(path0, n, shapes, shape_stride, stride, out,
-            [&](std::uint32_t path_lo, const double* sh, double* r, int len, bool one) {
+            [&](std::uint32_t path_lo, const double* sh, double* r, int, bool one) {
     if (q.size >= kLanes) second_trial();  // entries of earlier blocks only: theirs are in out already
-    // Lanes of a shape below kGammaUniformFirstBelow: U is block 0's first uniform; 0 where U <= e^{-708 shape}, else
-    // queued for block 1 (no trial here). A block of one such shape (the solvers' early steps) runs no trial at all,
-    // and takes block 0's first uniform alone.
-    if (!(one && known)) {
-      same = false;
-      firsts = uniform_first_lanes(sh, same);
-      known = one;
-    }
-    // Block 0 (random/noise.cpp's kernels).
-    philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u, firsts == ~std::uint64_t{0} ? nullptr : w);
-    std::uint64_t left = firsts == ~std::uint64_t{0} ? 0 : gamma_block(sh, nullptr, r, u, w, first);
-    if (firsts != 0) {
-      if (same && !(first_shape == sh[0])) {
-        first_shape = sh[0];
-        first_thr = gamma_boost_threshold(sh[0]);
-      }
-      alignas(64) double thr[kLanes];
-      for (int j = 0; j < kLanes; ++j) thr[j] = first_thr;
-      if (!same)
-        for (std::uint64_t m = firsts; m != 0; m &= m - 1) {
-          const int j = __builtin_ctzll(m);
-          thr[j] = gamma_boost_threshold(sh[j]);
-        }
-      left = (left & ~firsts) | uniform_first_block(firsts, u, thr, r);
-    }
-    // The lanes refused (~3%, two a block; padding lanes past len have shape 0 and are never refused) and those with U
-    // read first.
+    // Block 0 (random/noise.cpp's kernels), then the lanes it refused (padding lanes past len have shape 0 and are
+    // never refused).
+    philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u, w);
+    const std::uint64_t left = gamma_block(sh, r, u, w, one);
     double* const dst = out + static_cast<Index>(path_lo - path0) * stride;
     for (std::uint64_t m = left; m != 0; m &= m - 1) {
       const int j = __builtin_ctzll(m);
-      q.push(path_lo + static_cast<std::uint32_t>(j), {sh[j], sh[j] < kGammaUniformFirstBelow ? u[j] : 0.0},
-             dst + static_cast<Index>(j) * stride);
+      q.push(path_lo + static_cast<std::uint32_t>(j), {sh[j]}, dst + static_cast<Index>(j) * stride);
     }
   });
   while (q.size > 0) second_trial();
-  // The last few lanes refused twice (~0.1% of lanes) cost less one by one than as a gathered block of 64.
+  // The last few lanes refused twice cost less one by one than as a gathered block of 64.
   while (q2.size >= kLanes / 8) third_trial();
   alignas(64) double r[kLanes];
   for (int i = 0; i < q2.size; ++i) {

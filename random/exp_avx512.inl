@@ -7,7 +7,7 @@
 // with 2^(j/16)'s bits less j 2^48 in a 16-entry table (adding n 2^48 then puts n >> 4 into the exponent) and t_j in
 // another, both read by a two-register permute. The method of glibc's scalar exp (ARM's optimized-routines: a table
 // of 2^(j/N), Cody-Waite reduction, a short polynomial), with N = 16 so that a table fits two registers. libmvec's
-// _ZGVeN8v_exp, which it replaces in the Poisson inversion and the Gamma boost, is within 4 ulps (3 seen) and rounds
+// _ZGVeN8v_exp, which it replaces in the Poisson inversion and Gamma's GS trial, is within 4 ulps (3 seen) and rounds
 // differently from libm's exp at a third of the arguments in [-12, 0]; this one at 0.3% of them, in half the time.
 // Included by random/batch_samplers.cpp inside its AVX-512 section.
 

@@ -1,7 +1,7 @@
 // Exact samplers driven by a UniformStream (so draws stay counter-based): Box-Muller normals,
 // Poisson (inversion for mean < 12, Hormann's PTRS transformed rejection above: exact for any mean),
-// Gamma (Marsaglia-Tsang on AS 241 normals, one Philox block a trial; shape < 1 by Gamma(a + 1) U^{1/a}, U recycled
-// from the trial's acceptance uniform, or below shape 0.0013 read first, so that most such draws are 0 at once).
+// Gamma (Marsaglia-Tsang on AS 241 normals for shape >= 1, Ahrens-Dieter/Best GS rejection below 1; one Philox block
+// a trial).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -153,22 +153,16 @@ PMM_HD inline double normal_quantile(double p) {
                                     : normal_quantile_central(q);
 }
 
-// Gamma(shape, 1) by Marsaglia-Tsang at A = shape (A = shape + 1 for shape < 1, times U^{1/shape}), one Philox block
-// per trial: d = A - 1/3, c = 1/sqrt(9 d), x = Phi^{-1}(u) (AS 241) from the block's first uniform, w its second;
-// v = 1 + c x, V = v^3; with v > 0 the trial accepts d V when w < s = 1 - 0.0331 x^4 (the squeeze) or w < e =
-// exp(min(h, 0)), h = x^2/2 + d (1 - V + log V) (Marsaglia and Tsang's test log w < h), and a refused trial passes to
-// the next block. Given x and acceptance, w is uniform on (0, e), so U = w / s (squeeze) or (w - s+) / (e - s+)
-// (s+ = max(s, 0)) is U(0, 1) and independent of the accepted d V: the trial's w is recycled as the U of the shape < 1
-// boost, and U^{1/shape} is exp(log U * (1 / shape)). Each trial reads exactly two uniforms (its block). Below
-// kGammaUniformFirstBelow, U is block 0's first uniform instead, and the trials, on blocks 1, 2, ..., do not recycle w.
+// Gamma(shape, 1), shape >= 1: Marsaglia-Tsang, one Philox block per trial: d = shape - 1/3, c = 1/sqrt(9 d), x =
+// Phi^{-1}(u) (AS 241) from the block's first uniform, w its second; v = 1 + c x, V = v^3; with v > 0 the trial
+// accepts d V when w < s = 1 - 0.0331 x^4 (the squeeze) or w < e = exp(min(h, 0)), h = x^2/2 + d (1 - V + log V)
+// (Marsaglia and Tsang's test log w < h), and a refused trial passes to the next block.
 // Bounds that decide most trials past the squeeze without exp and log: with y = c x, h = 3 d R(y), R(y) = log(1 + y)
 // - y + y^2/2 - y^3/3, and -y^4 / (4 min(1, v)) <= R(y) <= -y^4 / (4 max(1, v)^4) (Taylor's remainder for y >= 0; for
 // y < 0 every term of R's series is negative, their sum at most y^4/4 and at least y^4/(4 (1 - |y|))). With b = x^4 /
 // (108 d) (= 3 d y^4 / 4) this gives 1 - b / min(1, v) <= e <= 1 / (1 + b / max(1, v)^4) (e^z >= 1 + z and e^-z <=
-// 1 / (1 + z)). Where U is not recycled (shape >= 1, or U read first), w above the upper bound is refused at once and
-// w below the lower bound accepted at once (3.8% of the trials at A = 1, 0.1% at A = 10 still take the exp test,
-// against 8%); with U recycled the exp test decides every trial past the squeeze, as it gives U. The draws are those
-// of the exp test.
+// 1 / (1 + z)): w above the upper bound is refused at once and w below the lower bound accepted at once (3.8% of the
+// trials at shape 1, 0.1% at shape 10 still take the exp test, against 8%). The draws are those of the exp test.
 struct GammaMtParams {
   double d, c;
   double q = 0;  // 1 / (108 d): b = x^4 q
@@ -177,8 +171,6 @@ PMM_HD inline GammaMtParams gamma_mt_params(double A) {
   const double d = A - 1.0 / 3.0;
   return {d, 1.0 / std::sqrt(9.0 * d), 1.0 / (108.0 * d)};
 }
-// The shape the Marsaglia-Tsang loop runs at: shape < 1 is drawn as Gamma(shape + 1) U^{1/shape}.
-PMM_HD inline double gamma_mt_shape(double shape) { return shape < 1.0 ? shape + 1.0 : shape; }
 PMM_HD inline double gamma_mt_squeeze(double x) { return 1.0 - 0.0331 * x * x * x * x; }
 // The argument h of e = exp(min(h, 0)), given V and log V.
 PMM_HD inline double gamma_mt_log_bound(const GammaMtParams& p, double x, double V, double log_V) {
@@ -195,63 +187,104 @@ PMM_HD inline bool gamma_mt_surely_accepted(const GammaMtParams& p, double x, do
   const double b = (x * x) * (x * x) * p.q;
   return (1.0 - w) * (v < 1.0 ? v : 1.0) > b;
 }
-// The recycled uniform of a trial accepted by the exp test (s <= w < e).
-PMM_HD inline double gamma_mt_recycled(double w, double s, double e) {
-  const double lo = s > 0.0 ? s : 0.0;
-  return (w - lo) / (e - lo);
-}
-// U^{1/shape} = exp(log U / shape) is taken as 0 where U <= exp(-708 shape), i.e. where it is below about e^-708 =
-// 3.3e-308, near or past the end of the normal doubles (any double sampler gives 0 there from e^-745 down).
-PMM_HD inline double gamma_boost_threshold(double shape) { return std::exp(-708.0 * shape); }
-// One trial: whether it accepts, and then the Gamma(A) value g and, where with_U (shape < 1, U not read first), the
-// recycled uniform U.
-PMM_HD inline bool gamma_mt_trial(const GammaMtParams& p, double u, double w, bool with_U, double& g, double& U) {
+// One trial on the uniforms (u, w): whether it accepts, and then the Gamma(shape) value g.
+PMM_HD inline bool gamma_mt_trial(const GammaMtParams& p, double u, double w, double& g) {
   const double x = normal_quantile(u), v = 1.0 + p.c * x;
   if (!(v > 0)) return false;
-  const double V = v * v * v, s = gamma_mt_squeeze(x);
+  const double V = v * v * v;
   g = p.d * V;
-  if (w < s) {
-    U = w / s;
-    return true;
-  }
-  if (!with_U) {
-    if (gamma_mt_surely_refused(p, x, v, w)) return false;
-    if (gamma_mt_surely_accepted(p, x, v, w)) return true;
-  }
-  const double e = std::exp(gamma_mt_log_bound(p, x, V, std::log(V)));
-  U = gamma_mt_recycled(w, s, e);
-  return w < e;
+  if (w < gamma_mt_squeeze(x)) return true;
+  if (gamma_mt_surely_refused(p, x, v, w)) return false;
+  if (gamma_mt_surely_accepted(p, x, v, w)) return true;
+  return w < std::exp(gamma_mt_log_bound(p, x, V, std::log(V)));
 }
 
-// Below this shape the U of U^{1/shape} is read first, from block 0 (its second uniform unused), and the trials run on
-// blocks 1, 2, ...: where U <= e^{-708 shape} (probability 0.40 at shape 0.0013, 0.96 at 5e-5) the draw is 0 without
-// a trial. From it on, U is recycled from the accepting trial's w and trial b runs on block b: a trial costs several
-// times block 0 alone, and below ~0.0013 the trials it saves outweigh the block it spends (docs/benchmarks.md).
-constexpr double kGammaUniformFirstBelow = 0.0013;
-// Trials from the stream's next block until one accepts, then Gamma(shape): with U given (U_given > 0: read first,
-// above its threshold) or recycled from the accepting trial (U_given = 0).
-PMM_HD inline double gamma_draw_trials(UniformStream& u, double shape, double U_given) {
-  const GammaMtParams p = gamma_mt_params(gamma_mt_shape(shape));
-  const bool with_U = shape < 1.0 && !(U_given > 0);
-  double g = 0, U = 0;
+// Gamma(a, 1), 0 < a < 1: Ahrens and Dieter's GS rejection with Best's (1983) breakpoint t = 0.07 + 0.75 sqrt(1 - a)
+// (RGS), one Philox block per trial. The envelope is x^{a-1} on (0, t] and t^{a-1} e^{-x} past t, of weights t^a / a
+// and t^{a-1} e^{-t}; with b = 1 + a e^{-t} / t and P = b u (u the block's first uniform, w its second):
+//   P <= 1: x = t P^{1/a} = exp(log P / a + log t), accepted when w <= e^{-x};
+//   P > 1:  x = t - log(b (1 - u) / (b - 1)) (t plus an Exp(1)), accepted when w <= (x / t)^{a-1}.
+// The acceptance rate is Gamma(a) / (t^a / a + t^{a-1} e^{-t}): 0.999 at a = 0.001, 0.99 at 0.01, 0.92 at 0.1,
+// 0.79 at 0.5 (the least), 0.88 at 0.9, 0.998 at 1 - 1e-6 (GS's t = 1: 0.72-0.75 from a = 0.5 on). Bounds decide most
+// tests without exp or log: for 0 <= x <= t < 1, 1 - x + x^2/2 - x^3/6 <= e^{-x} <= 1 - x + x^2/2 (alternating Taylor
+// terms); for y = x / t >= 1 and e = 1 - a in (0, 1), 1 / (1 + e (y - 1)) <= y^{-e} (Bernoulli: y^e <= 1 + e (y - 1))
+// and y^{-e} = exp(-e log y) <= 1 / (1 + 2 e (y - 1) / (y + 1)) (log y >= 2 (y - 1) / (y + 1), e^-z <= 1 / (1 + z)),
+// which leave 0.5-4% of the trials at a <= 0.5, 8% at 0.9, to the exact tests. x below e^-708 (log x < -708: about
+// 3.3e-308, near or past the end of the normal doubles; probability 0.49 at a = 0.001) is 0.
+struct GammaGsParams {
+  double a, inv_a, t, log_t, inv_t, b, c2;  // c2 = b / (b - 1)
+};
+PMM_HD inline GammaGsParams gamma_gs_params(double a) {
+  const double t = 0.07 + 0.75 * std::sqrt(1.0 - a), b = 1.0 + a * std::exp(-t) / t;
+  return {a, 1.0 / a, t, std::log(t), 1.0 / t, b, b / (b - 1.0)};
+}
+constexpr double kGammaLogZero = -708.0;  // log x below this: x is 0
+// The logarithm's argument of a trial: P = b u where P <= 1, else b (1 - u) / (b - 1).
+PMM_HD inline bool gamma_gs_low(const GammaGsParams& p, double u) { return p.b * u <= 1.0; }
+PMM_HD inline double gamma_gs_log_arg(const GammaGsParams& p, double u) {
+  return gamma_gs_low(p, u) ? p.b * u : p.c2 * (1.0 - u);
+}
+// log x of a low trial given L = log P, and x of a high one given L.
+PMM_HD inline double gamma_gs_low_log_x(const GammaGsParams& p, double L) { return L * p.inv_a + p.log_t; }
+PMM_HD inline double gamma_gs_high_x(const GammaGsParams& p, double L) { return p.t - L; }
+// The bounds' tests. Low trials (x <= t): accepted when w <= 1 - x + x^2/2 - x^3/6, refused when w > 1 - x + x^2/2;
+// high ones (y = x / t, e = 1 - a): accepted when w (1 + e (y - 1)) <= 1, refused when w (y + 1 + 2 e (y - 1)) >= y +
+// 1.
+PMM_HD inline bool gamma_gs_low_accepted(double x, double w) {
+  return w <= 1.0 - x * (1.0 - x * (0.5 - x * (1.0 / 6.0)));
+}
+PMM_HD inline bool gamma_gs_low_refused(double x, double w) { return w > 1.0 - x * (1.0 - 0.5 * x); }
+PMM_HD inline bool gamma_gs_high_accepted(double a, double y, double w) {
+  return w * (1.0 + (1.0 - a) * (y - 1.0)) <= 1.0;
+}
+PMM_HD inline bool gamma_gs_high_refused(double a, double y, double w) {
+  return w * (y + 1.0 + 2.0 * (1.0 - a) * (y - 1.0)) >= y + 1.0;
+}
+// The exact test (libm): w <= e^{-x}, or w <= (x / t)^{a-1}.
+PMM_HD inline bool gamma_gs_exact(const GammaGsParams& p, bool low, double x, double w) {
+  return low ? w <= std::exp(-x) : w <= std::exp((p.a - 1.0) * std::log(x * p.inv_t));
+}
+// One trial on the uniforms (u, w): whether it accepts, and then the Gamma(a) value x.
+PMM_HD inline bool gamma_gs_trial(const GammaGsParams& p, double u, double w, double& x) {
+  const bool low = gamma_gs_low(p, u);
+  const double L = std::log(gamma_gs_log_arg(p, u));
+  if (low) {
+    const double z = gamma_gs_low_log_x(p, L);
+    x = z < kGammaLogZero ? 0.0 : std::exp(z);
+  } else {
+    x = gamma_gs_high_x(p, L);
+  }
+  if (low) {
+    if (gamma_gs_low_accepted(x, w)) return true;
+    if (gamma_gs_low_refused(x, w)) return false;
+  } else {
+    const double y = x * p.inv_t;
+    if (gamma_gs_high_accepted(p.a, y, w)) return true;
+    if (gamma_gs_high_refused(p.a, y, w)) return false;
+  }
+  return gamma_gs_exact(p, low, x, w);
+}
+
+// Trials from the stream's next block until one accepts: Gamma(shape), shape > 0.
+PMM_HD inline double gamma_draw_trials(UniformStream& u, double shape) {
+  double g = 0;
+  if (shape < 1.0) {
+    const GammaGsParams p = gamma_gs_params(shape);
+    for (;;) {
+      const double u1 = u.next(), w = u.next();
+      if (gamma_gs_trial(p, u1, w, g)) return g;
+    }
+  }
+  const GammaMtParams p = gamma_mt_params(shape);
   for (;;) {
     const double u1 = u.next(), w = u.next();
-    if (gamma_mt_trial(p, u1, w, with_U, g, U)) break;
+    if (gamma_mt_trial(p, u1, w, g)) return g;
   }
-  if (!(shape < 1.0)) return g;
-  if (U_given > 0) U = U_given;
-  return U > gamma_boost_threshold(shape) ? g * std::exp(std::log(U) * (1.0 / shape)) : 0.0;
 }
 
 // Gamma(shape, scale 1); 0 for shape <= 0 or NaN.
 PMM_HD inline double gamma_draw(UniformStream& u, double shape) {
-  if (!(shape > 0)) return 0.0;
-  if (shape < kGammaUniformFirstBelow) {
-    const double U = u.next();
-    u.next();  // block 0's second uniform is not used: each trial reads one whole block
-    return U > gamma_boost_threshold(shape) ? gamma_draw_trials(u, shape, U) : 0.0;
-  }
-  return gamma_draw_trials(u, shape, 0.0);
+  return shape > 0 ? gamma_draw_trials(u, shape) : 0.0;
 }
 
 // The standard normal of (path, step, coordinate) on the kNormal stream, as fill_normals() lays them out: one

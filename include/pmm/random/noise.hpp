@@ -92,14 +92,14 @@ using LanesFn = void (*)(std::uint64_t, std::uint32_t, std::uint32_t, std::uint3
 void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
                    const double* means, Index stride, double* out);
 // Gamma(shapes[j stride], 1) draws of the streams (seed; path0 + j, step, kGamma, coord) into out[j stride]:
-// gamma_draw()'s values up to libmvec-vs-libm rounding (within 1e-12 + 2e-15/shape relative: U^{1/shape} carries an
-// ulp of log U times 1/shape). out must not overlap shapes.
+// gamma_draw()'s values up to libmvec-vs-libm rounding (within 1e-12 + 2e-15/shape relative: GS's P^{1/shape} carries
+// an ulp of log P times 1/shape). out must not overlap shapes.
 void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
                  const double* shapes, Index stride, double* out);
 // The same with one shape for every j (the same values as gamma_lanes given a row of that shape).
 void gamma_lanes_one_shape(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
                            double shape, Index stride, double* out);
-// e^x[i], i < n, as the SIMD samplers take it (the inversion's e^-mean, the Gamma boost's U^{1/shape}), for
+// e^x[i], i < n, as the SIMD samplers take it (the inversion's e^-mean, GS's P^{1/shape}), for
 // -708 <= x <= 709 (below -708 and NaN: e^-708 on AVX-512): within 0.55 ulp by random/exp_avx512.inl where the
 // Philox kernels run AVX-512, libmvec's exp (within 4 ulps) elsewhere.
 void exp_lanes(const double* x, Index n, double* out);
