@@ -1,7 +1,8 @@
 // Poisson and Gamma draws of many counter streams at once, the SIMD versions of poisson_draw() and gamma_draw()
 // (distributions.hpp): lane j reads the UniformStream (seed; path0 + j, step, stream, coordinate) exactly as the
-// scalar sampler does, and gives its draw except where a libmvec log/exp result (or exp_avx512's) differs from libm's
-// in the last ulp and moves a comparison (probability ~1e-16 a draw for the means and shapes of the solvers).
+// scalar sampler does, and gives its draw except where a libmvec log/exp result (or exp_avx512's, log_avx512's)
+// differs from libm's in the last ulps and moves a comparison (probability ~1e-16 a draw for the means and shapes of
+// the solvers).
 // Poisson, mean < 12: inversion, k = min{k : v <= e^-mean sum_{i <= k} mean^i / i!} with v from block 0, the
 //   search stepped in all 64 lanes of a block until each has stopped; e^-mean by exp_avx512 (exp_avx512.inl, within
 //   0.55 ulp) on AVX-512 CPUs, libmvec's exp elsewhere (exp_lanes).
@@ -19,7 +20,8 @@
 //   those refused again for the third (block 2; the last few of a call one by one); what that refuses continues with
 //   the scalar trials (gamma_draw_trials) from block 3 on.
 // Strict IEEE arithmetic (no -ffast-math, -ffp-contract=off as for the scalar code); only the named functions
-// below go through libmvec, declared here under their own names so that nothing else changes, and exp_avx512.
+// below go through libmvec, declared here under their own names so that nothing else changes, and exp_avx512 and
+// log_avx512 (their own FMAs).
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -120,6 +122,7 @@ BlockKinds block_kinds(const double* __restrict m) {
 }
 #if defined(PMM_POISSON_SEARCH_AVX512)
 #include "exp_avx512.inl"
+#include "log_avx512.inl"
 
 // block_kinds() in AVX-512F intrinsics: three compares a vector into mask registers (GCC's loop above widens each
 // comparison to a vector of 64-bit flags and reduces those).
@@ -513,6 +516,24 @@ void exp_lanes8(const double* __restrict x, double* __restrict out, int n) {
   exp_lanes_generic(x, out, n);
 }
 
+// log x of n positive finite values, n a multiple of 8: log_avx512 where the Philox kernels run AVX-512, else
+// libmvec's log (log_lanes' rule).
+PMM_SIMD_CLONES
+void log_lanes_generic(const double* __restrict x, double* __restrict out, int n) {
+  for (int i = 0; i < n; ++i) out[i] = pmm_simd_log(x[i]);
+}
+#if defined(PMM_POISSON_SEARCH_AVX512)
+__attribute__((target("avx512f"))) void log_lanes_avx512(const double* __restrict x, double* __restrict out, int n) {
+  for (int i = 0; i < n; i += 8) _mm512_storeu_pd(out + i, log_avx512(_mm512_loadu_pd(x + i)));
+}
+#endif
+void log_lanes8(const double* __restrict x, double* __restrict out, int n) {
+#if defined(PMM_POISSON_SEARCH_AVX512)
+  if (avx512_kernels()) return log_lanes_avx512(x, out, n);
+#endif
+  log_lanes_generic(x, out, n);
+}
+
 // The constants of the Gamma trials of a block, lane by lane: Marsaglia-Tsang's (shape >= 1) and GS's (shape < 1).
 // A block of one shape s (the solvers' case) fills only its sampler's (key = s) and keeps them while the blocks keep
 // s; a block of several shapes fills both lane by lane, each lane with its shape's sampler's constants and harmless
@@ -567,9 +588,9 @@ struct GammaLaneConstants {
 
 // kLanes Gamma(shape >= 1) draws into out, one Marsaglia-Tsang trial (gamma_mt_trial) on a block's uniforms u (the
 // normal's) and w (the test's), at the constants k. Returns the mask of the lanes it refused (out = kNextBlock: the
-// stream goes on at the next block). The AS 241 tail (~15% of the lanes: libmvec log, and R2 alone, R3's rare lanes
-// redone) runs on the lanes packed by bit-scan; past the squeeze the bounds of e decide most lanes, and the exp test
-// (0.1-4% of them) calls libm's log and exp as the scalar trial does, lane by lane.
+// stream goes on at the next block). The AS 241 tail (~15% of the lanes: log_lanes' log, and R2 alone, R3's rare
+// lanes redone) runs on the lanes packed by bit-scan; past the squeeze the bounds of e decide most lanes, and the exp
+// test (0.1-4% of them) calls libm's log and exp as the scalar trial does, lane by lane.
 PMM_SIMD_CLONES
 std::uint64_t gamma_mt_block(const GammaLaneConstants& k, double* __restrict out, const double* __restrict u,
                              const double* __restrict w) {
@@ -588,7 +609,8 @@ std::uint64_t gamma_mt_block(const GammaLaneConstants& k, double* __restrict out
       s1[i] = normal_quantile_tail_area(u[idx[i]]);
       s2[i] = u[idx[i]] - 0.5;
     }
-    for (int i = 0; i < n8; ++i) r1[i] = normal_quantile_tail_r(pmm_simd_log(s1[i]));
+    log_lanes8(s1, r1, n8);
+    for (int i = 0; i < n8; ++i) r1[i] = normal_quantile_tail_r(r1[i]);
     std::int64_t far = 0;  // r > 5: p < e^-25 (normal_quantile_tail's second ratio), redone lane by lane
     for (int i = 0; i < n8; ++i) far |= !(r1[i] <= 5.0);
     for (int i = 0; i < n8; ++i) s1[i] = normal_quantile_tail_near(s2[i], r1[i]);
@@ -626,23 +648,23 @@ std::uint64_t gamma_mt_block(const GammaLaneConstants& k, double* __restrict out
 }
 
 // kLanes Gamma(shape < 1) draws into out, one GS trial (gamma_gs_trial) on a block's uniforms u and w, at the
-// constants k; returns the mask of the lanes it refused (out = kNextBlock). One libmvec log in every lane (of P or of
-// b (1 - u) / (b - 1)); x = e^{log x} for the low lanes by exp_lanes (skipped where no lane of the block has log x >=
-// -708: the smallest shapes); the bounds decide most tests, the exact tests the others (0.5-8% of the lanes) on the
-// lanes packed by bit-scan, log y by libmvec and the exp by exp_lanes: where these round otherwise than libm's, a
-// comparison may move (probability ~1e-16 a draw).
+// constants k; returns the mask of the lanes it refused (out = kNextBlock). One log_lanes log in every lane (of P or
+// of b (1 - u) / (b - 1)); x = e^{log x} for the low lanes by exp_lanes (skipped where no lane of the block has log x
+// >= -708: the smallest shapes); the bounds decide most tests, the exact tests the others (0.5-8% of the lanes) on
+// the lanes packed by bit-scan, log y by log_lanes and the exp by exp_lanes: where these round otherwise than libm's,
+// a comparison may move (probability ~1e-16 a draw).
 PMM_SIMD_CLONES
 std::uint64_t gamma_gs_block(const GammaLaneConstants& k, double* __restrict out, const double* __restrict u,
                              const double* __restrict w) {
-  alignas(64) double L[kLanes], z[kLanes], e[kLanes], x[kLanes], y[kLanes];
+  alignas(64) double arg[kLanes], L[kLanes], z[kLanes], e[kLanes], x[kLanes], y[kLanes];
   alignas(64) std::int64_t low[kLanes], power[kLanes], need[kLanes], refused[kLanes];
   alignas(64) int idx[kLanes];
   for (int j = 0; j < kLanes; ++j) {
     const GammaGsParams p{k.a[j], k.inv_a[j], k.t[j], k.log_t[j], k.inv_t[j], k.b[j], k.c2[j]};
     low[j] = gamma_gs_low(p, u[j]);
-    L[j] = gamma_gs_log_arg(p, u[j]);
+    arg[j] = gamma_gs_log_arg(p, u[j]);
   }
-  for (int j = 0; j < kLanes; ++j) L[j] = pmm_simd_log(L[j]);
+  log_lanes8(arg, L, kLanes);
   std::int64_t any_power = 0;
   for (int j = 0; j < kLanes; ++j) {
     const double lx = L[j] * k.inv_a[j] + k.log_t[j];  // gamma_gs_low_log_x
@@ -666,8 +688,8 @@ std::uint64_t gamma_gs_block(const GammaLaneConstants& k, double* __restrict out
   if (any_need) {  // gamma_gs_exact: w <= e^{-x} (low), w <= exp((a - 1) log y) (high)
     alignas(64) double s1[kLanes], s2[kLanes];
     const int n = pack_mask(lane_mask(need), idx), n8 = (n + 7) & ~7;
-    for (int i = 0; i < n8; ++i) s1[i] = low[idx[i]] ? 1.0 : y[idx[i]];
-    for (int i = 0; i < n8; ++i) s1[i] = pmm_simd_log(s1[i]);
+    for (int i = 0; i < n8; ++i) s2[i] = low[idx[i]] ? 1.0 : y[idx[i]];
+    log_lanes8(s2, s1, n8);
     for (int i = 0; i < n8; ++i) s1[i] = low[idx[i]] ? -x[idx[i]] : (k.a[idx[i]] - 1.0) * s1[i];
     exp_lanes8(s1, s2, n8);
     for (int i = 0; i < n; ++i) refused[idx[i]] = !(w[idx[i]] <= s2[i]);
@@ -921,6 +943,16 @@ void gamma_row(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std:
 }
 
 }  // namespace
+
+void log_lanes(const double* x, Index n, double* out) {
+  alignas(64) double a[8], b[8];
+  Index i = 0;
+  for (; i + 8 <= n; i += 8) log_lanes8(x + i, out + i, 8);
+  if (i == n) return;
+  for (int j = 0; j < 8; ++j) a[j] = i + j < n ? x[i + j] : 1.0;
+  log_lanes8(a, b, 8);
+  for (int j = 0; i + j < n; ++j) out[i + j] = b[j];
+}
 
 void exp_lanes(const double* x, Index n, double* out) {
   alignas(64) double a[8], b[8];

@@ -103,6 +103,10 @@ void gamma_lanes_one_shape(std::uint64_t seed, std::uint32_t path0, std::uint32_
 // -708 <= x <= 709 (below -708 and NaN: e^-708 on AVX-512): within 0.55 ulp by random/exp_avx512.inl where the
 // Philox kernels run AVX-512, libmvec's exp (within 4 ulps) elsewhere.
 void exp_lanes(const double* x, Index n, double* out);
+// log x[i], i < n, x[i] positive and finite, as the SIMD samplers take it (GS's log P): within ~1 ulp (and ~2e-18
+// absolute near 1) by random/log_avx512.inl where the Philox kernels run AVX-512, libmvec's log (within 4 ulps)
+// elsewhere.
+void log_lanes(const double* x, Index n, double* out);
 
 // Box-Muller normals of the Philox blocks (c0, c1, c2_first + i, c3), i < pairs: out[2 i] = sqrt(-2 ln u1) cos(2 pi u2),
 // out[2 i + 1] = the sine half (u1, u2 = uniform_open of words 0-1 and 2-3); out holds 2 pairs values.
