@@ -356,9 +356,6 @@ PtrsLeft ptrs_trial(const double* __restrict m, const double* __restrict lgam, d
 }
 
 #if defined(PMM_POISSON_SEARCH_AVX512)
-// libmvec's 8-lane log, which GCC calls for pmm_simd_log in the loops it vectorises for AVX-512.
-extern "C" __attribute__((target("avx512f"))) __m512d _ZGVeN8v_log(__m512d);
-
 // PMM_PTRS_LOG=three: ptrs_trial_avx512's log test always takes its three logs (for the tests: the path that the
 // one-log test leaves to the lanes it cannot decide).
 bool ptrs_log_three() {
@@ -384,7 +381,8 @@ __attribute__((target("avx512f"))) inline void ptrs_params_avx512(__m512d lam, _
 }
 
 // ptrs_trial() for AVX-512 CPUs in AVX-512F intrinsics: the same operations on the same numbers in each lane (so the
-// same k, decisions and results), with the first trial's decisions kept in registers, the lanes that need the log
+// same k, decisions and results, but for logs by log_avx512 instead of libmvec: a comparison they round apart, ~1e-16
+// a draw), with the first trial's decisions kept in registers, the lanes that need the log
 // test compressed into packed vectors and expanded back (vcompresspd, vexpandpd) instead of packed by a scalar loop,
 // and lgamma(k + 1) read by a gather.
 __attribute__((target("avx512f"))) PtrsLeft ptrs_trial_avx512(const double* __restrict m,
@@ -445,16 +443,17 @@ __attribute__((target("avx512f"))) PtrsLeft ptrs_trial_avx512(const double* __re
       const __m512d h = _mm512_add_pd(_mm512_div_pd(a, _mm512_mul_pd(us, us)), b);  // ptrs_hat
       const __m512d lg = _mm512_mask_i32gather_pd(zero, 0xFF, _mm512_maskz_cvttpd_epi32(0xFF, k), lgam, 8);
       const __m512d rhs = _mm512_sub_pd(
-          _mm512_add_pd(_mm512_sub_pd(zero, lam), _mm512_mul_pd(k, _ZGVeN8v_log(lam))), lg);
+          _mm512_add_pd(_mm512_sub_pd(zero, lam), _mm512_mul_pd(k, log_avx512(lam))), lg);
       // The test's left side log V + log(1/alpha) - log h is log(V (1/alpha) / h) up to the logs' and the sums'
-      // roundings. With libmvec's log within E <= 4 ulps, the two sides computed differ by at most 2^-52 (E + 1)
-      // (1 + |lw| + |log V| + |log(1/alpha)| + |log h|), and |log x| <= |floor(log2 x)| + 1 (vgetexppd), 1/alpha in
+      // roundings. With log_avx512 within E = 4 ulps (it is within 2 ulps, or 1e-17 < 2^-52 E absolutely where
+      // |log x| < 0.05), the two sides computed differ by at most 2^-52 (E + 1) (1 + |lw| + |log V| + |log(1/alpha)|
+      // + |log h|), and |log x| <= |floor(log2 x)| + 1 (vgetexppd), 1/alpha in
       // (1.12, 1.3): so where lw = log(V (1/alpha) / h) is farther than margin = 2^-47 (4 + |lw| + |e_V| + |e_h|)
       // from the right side, lw decides as the three logs would (by a factor of 6 or more). Elsewhere (about 1e-12
       // of the lanes, or every vector under PMM_PTRS_LOG=three, which the tests run) the vector takes the three logs.
       __mmask8 accept = 0, certain = 0;
       if (!three_logs) {
-        const __m512d lw = _ZGVeN8v_log(_mm512_div_pd(_mm512_mul_pd(V, ia), h));
+        const __m512d lw = log_avx512(_mm512_div_pd(_mm512_mul_pd(V, ia), h));
         const __m512d eV = _mm512_abs_pd(_mm512_maskz_getexp_pd(0xFF, V));
         const __m512d eh = _mm512_abs_pd(_mm512_maskz_getexp_pd(0xFF, h));
         const __m512d spread =
@@ -464,7 +463,7 @@ __attribute__((target("avx512f"))) PtrsLeft ptrs_trial_avx512(const double* __re
         accept = _mm512_cmp_pd_mask(lw, rhs, _CMP_LE_OQ);
       }
       if (certain != 0xFF) {
-        const __m512d lhs = _mm512_sub_pd(_mm512_add_pd(_ZGVeN8v_log(V), _ZGVeN8v_log(ia)), _ZGVeN8v_log(h));
+        const __m512d lhs = _mm512_sub_pd(_mm512_add_pd(log_avx512(V), log_avx512(ia)), log_avx512(h));
         accept = _mm512_cmp_pd_mask(lhs, rhs, _CMP_LE_OQ);
       }
       _mm512_store_pd(pr + i, _mm512_mask_blend_pd(accept, next, k));
