@@ -717,7 +717,8 @@ GammaBlockKinds gamma_block_kinds(const double* __restrict shape) {
 
 // One trial of kLanes Gamma(shape[j]) draws on the uniforms (u, w) into out (0 where shape <= 0 or NaN); returns the
 // mask of the lanes refused (out = kNextBlock). one: the caller knows that every lane has shape[0]. The constants are
-// the thread's, kept across calls while the shape stays (a solver's step calls once per chunk, with one shape).
+// the thread's, kept while the shape stays: over a call's blocks and queued trials, and across calls of one shape
+// (a solver's chunk takes its steps in turn, so there a call fills them once).
 std::uint64_t gamma_block(const double* __restrict shape, double* __restrict out, const double* __restrict u,
                           const double* __restrict w, bool one) {
   static thread_local GammaLaneConstants k, lanes;
