@@ -944,25 +944,23 @@ void gamma_row(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std:
 
 }  // namespace
 
-void log_lanes(const double* x, Index n, double* out) {
+namespace {
+// fn8 (exp_lanes8, log_lanes8) on n values: whole vectors of 8 in place, the last partial one through a copy padded
+// with pad (a value inside fn8's domain).
+void by_vectors_of_8(void (*fn8)(const double*, double*, int), const double* x, Index n, double* out, double pad) {
   alignas(64) double a[8], b[8];
   Index i = 0;
-  for (; i + 8 <= n; i += 8) log_lanes8(x + i, out + i, 8);
+  for (; i + 8 <= n; i += 8) fn8(x + i, out + i, 8);
   if (i == n) return;
-  for (int j = 0; j < 8; ++j) a[j] = i + j < n ? x[i + j] : 1.0;
-  log_lanes8(a, b, 8);
+  for (int j = 0; j < 8; ++j) a[j] = i + j < n ? x[i + j] : pad;
+  fn8(a, b, 8);
   for (int j = 0; i + j < n; ++j) out[i + j] = b[j];
 }
+}  // namespace
 
-void exp_lanes(const double* x, Index n, double* out) {
-  alignas(64) double a[8], b[8];
-  Index i = 0;
-  for (; i + 8 <= n; i += 8) exp_lanes8(x + i, out + i, 8);
-  if (i == n) return;
-  for (int j = 0; j < 8; ++j) a[j] = i + j < n ? x[i + j] : 0.0;
-  exp_lanes8(a, b, 8);
-  for (int j = 0; i + j < n; ++j) out[i + j] = b[j];
-}
+void log_lanes(const double* x, Index n, double* out) { by_vectors_of_8(log_lanes8, x, n, out, 1.0); }
+
+void exp_lanes(const double* x, Index n, double* out) { by_vectors_of_8(exp_lanes8, x, n, out, 0.0); }
 
 void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
                  const double* shapes, Index stride, double* out) {
