@@ -12,13 +12,14 @@
 //   first trial runs in the block's 64 lanes; the lanes it refuses (~18%) are gathered across blocks, 64 at a time,
 //   for the second trial (their block 1 from philox_uniform_pairs_at), and those refused again for the third (block 2;
 //   the last few of a call one by one); what that refuses continues with the scalar trials from block 3 on
-//   (poisson_ptrs). A trial whose k is past the table is redone by the scalar sampler from that trial's block.
+//   (poisson_ptrs). A trial whose k is past the table is redone by the scalar sampler from that trial's block. A
+//   gathered batch of fewer than 64 lanes (a call's last) takes the 8-lane vectors it fills, Philox blocks included.
 // Gamma(shape): Marsaglia-Tsang for shape >= 1 (the AS 241 normal from a block's first uniform, the test's w from its
 //   second), GS with Best's breakpoint below 1 (P = b u from the first uniform, the test's w from the second), trial
 //   b on block b: the first trial in the block's 64 lanes; the lanes it refuses (~3% for Marsaglia-Tsang, 0.1-21%
 //   for GS) are gathered across blocks, 64 at a time, for the second (block 1 from philox_uniform_pairs_at), and
 //   those refused again for the third (block 2; the last few of a call one by one); what that refuses continues with
-//   the scalar trials (gamma_draw_trials) from block 3 on.
+//   the scalar trials (gamma_draw_trials) from block 3 on. A short batch takes the 8-lane vectors it fills, as PTRS's.
 // Strict IEEE arithmetic (no -ffast-math, -ffp-contract=off as for the scalar code); only the named functions
 // below go through libmvec, declared here under their own names so that nothing else changes, and exp_avx512 and
 // log_avx512 (their own FMAs).
@@ -85,13 +86,19 @@ inline std::uint64_t lane_mask(const std::int64_t* __restrict flag) {
   for (int j = 0; j < kLanes; ++j) m |= static_cast<std::uint64_t>(-flag[j]) & kLaneBit[static_cast<size_t>(j)];
   return m;
 }
+// The same for the first n lanes.
+inline std::uint64_t lane_mask(const std::int64_t* __restrict flag, int n) {
+  std::uint64_t m = 0;
+  for (int j = 0; j < n; ++j) m |= static_cast<std::uint64_t>(-flag[j]) & kLaneBit[static_cast<size_t>(j)];
+  return m;
+}
 
 // The lanes j < kLanes with flag[j] = 1, in order, into idx; returns their count n. idx is padded up to a whole
 // number of 8-lane vectors, (n + 7) & ~7 entries, with copies of its first entry: a transcendental function that
 // only some lanes need runs on the packed lanes alone, with the same arguments, so the same bits.
-inline int pack_lanes(const std::int64_t* __restrict flag, int* __restrict idx) {
+inline int pack_lanes(const std::int64_t* __restrict flag, int* __restrict idx, int lanes = kLanes) {
   int n = 0;
-  for (int j = 0; j < kLanes; ++j) {
+  for (int j = 0; j < lanes; ++j) {
     idx[n] = j;
     n += static_cast<int>(flag[j]);
   }
@@ -285,14 +292,15 @@ struct PtrsLeft {
   std::uint64_t next = 0, self = 0;
 };
 
-// One PTRS trial (U = u1 - 1/2, V = u2, the uniforms of the trial's block) in each lane with m >= 12: out = k when
-// accepted, kNextBlock or kThisBlock otherwise; the other lanes keep out. Returns the lanes not accepted.
+// One PTRS trial (U = u1 - 1/2, V = u2, the uniforms of the trial's block) in each lane j < lanes (a multiple of 8, at
+// most kLanes) with m >= 12: out = k when accepted, kNextBlock or kThisBlock otherwise; the other lanes keep out.
+// Returns the lanes not accepted.
 PMM_SIMD_CLONES
 PtrsLeft ptrs_trial(const double* __restrict m, const double* __restrict lgam, double* __restrict out,
-                    const double* __restrict u1, const double* __restrict u2) {
+                    const double* __restrict u1, const double* __restrict u2, int lanes) {
   alignas(64) double kk[kLanes], us[kLanes], vr[kLanes], mp[kLanes];
   alignas(64) std::int64_t need[kLanes], accept[kLanes];
-  for (int j = 0; j < kLanes; ++j) {
+  for (int j = 0; j < lanes; ++j) {
     // Lanes of the other branch run the trial at mean 12 (result unused): their numbers stay finite.
     mp[j] = m[j] >= kPoissonInversionBelow ? m[j] : kPoissonInversionBelow;
     const PtrsParams c = ptrs_params(std::sqrt(mp[j]));
@@ -309,7 +317,7 @@ PtrsLeft ptrs_trial(const double* __restrict m, const double* __restrict lgam, d
   // of a mixed block), packed densely so that the libmvec logs take fewer vectors: the same arguments, so the same
   // bits as a full-width loop.
   alignas(64) int idx[kLanes];
-  const int n = pack_lanes(need, idx);
+  const int n = pack_lanes(need, idx, lanes);
   if (n > 0) {
     const int n8 = (n + 7) & ~7;
     alignas(64) double v[kLanes], ia[kLanes], h[kLanes], lam[kLanes], du[kLanes];
@@ -339,7 +347,7 @@ PtrsLeft ptrs_trial(const double* __restrict m, const double* __restrict lgam, d
   }
   std::int64_t left = 0;
   alignas(64) std::int64_t next[kLanes], self[kLanes];
-  for (int j = 0; j < kLanes; ++j) {
+  for (int j = 0; j < lanes; ++j) {
     const PtrsParams c{0, 0, 0, vr[j]};  // ptrs_squeeze reads vr only
     const std::int64_t in_table = kk[j] >= 0 && kk[j] < kLgammaTable;
     double r = accept[j] ? kk[j] : kNextBlock;
@@ -352,7 +360,7 @@ PtrsLeft ptrs_trial(const double* __restrict m, const double* __restrict lgam, d
     self[j] = r == kThisBlock;
     left |= r < 0;
   }
-  return left ? PtrsLeft{lane_mask(next), lane_mask(self)} : PtrsLeft{};
+  return left ? PtrsLeft{lane_mask(next, lanes), lane_mask(self, lanes)} : PtrsLeft{};
 }
 
 #if defined(PMM_POISSON_SEARCH_AVX512)
@@ -389,7 +397,7 @@ __attribute__((target("avx512f"))) PtrsLeft ptrs_trial_avx512(const double* __re
                                                               const double* __restrict lgam,
                                                               double* __restrict out,
                                                               const double* __restrict u1,
-                                                              const double* __restrict u2) {
+                                                              const double* __restrict u2, int lanes) {
   const __m512d zero = _mm512_setzero_pd(), half = _mm512_set1_pd(0.5), below = _mm512_set1_pd(kPoissonInversionBelow);
   const __m512d next = _mm512_set1_pd(kNextBlock), self = _mm512_set1_pd(kThisBlock);
   const __m512d table = _mm512_set1_pd(kLgammaTable);
@@ -397,7 +405,7 @@ __attribute__((target("avx512f"))) PtrsLeft ptrs_trial_avx512(const double* __re
   __mmask8 need[kLanes / 8];
   const bool three_logs = ptrs_log_three();
   int n = 0;
-  for (int g = 0; g < kLanes / 8; ++g) {
+  for (int g = 0; g < lanes / 8; ++g) {
     const __m512d M = _mm512_loadu_pd(m + 8 * g);
     const __mmask8 ptrs = _mm512_cmp_pd_mask(M, below, _CMP_GE_OQ);
     const __m512d mp = _mm512_mask_blend_pd(ptrs, below, M);  // the other lanes run the trial at mean 12
@@ -469,7 +477,7 @@ __attribute__((target("avx512f"))) PtrsLeft ptrs_trial_avx512(const double* __re
       _mm512_store_pd(pr + i, _mm512_mask_blend_pd(accept, next, k));
     }
     n = 0;
-    for (int g = 0; g < kLanes / 8; ++g) {
+    for (int g = 0; g < lanes / 8; ++g) {
       if (need[g] == 0) continue;
       _mm512_storeu_pd(out + 8 * g,
                        _mm512_mask_expand_pd(_mm512_loadu_pd(out + 8 * g), need[g], _mm512_loadu_pd(pr + n)));
@@ -477,7 +485,7 @@ __attribute__((target("avx512f"))) PtrsLeft ptrs_trial_avx512(const double* __re
     }
   }
   PtrsLeft left;
-  for (int g = 0; g < kLanes / 8; ++g) {
+  for (int g = 0; g < lanes / 8; ++g) {
     const __m512d r = _mm512_loadu_pd(out + 8 * g);
     left.next |= static_cast<std::uint64_t>(_mm512_cmp_pd_mask(r, next, _CMP_EQ_OQ)) << (8 * g);
     left.self |= static_cast<std::uint64_t>(_mm512_cmp_pd_mask(r, self, _CMP_EQ_OQ)) << (8 * g);
@@ -488,11 +496,11 @@ __attribute__((target("avx512f"))) PtrsLeft ptrs_trial_avx512(const double* __re
 
 // ptrs_trial's version for this CPU (and PMM_SIMD), as poisson_inversion_best.
 PtrsLeft ptrs_trial_best(const double* __restrict m, const double* __restrict lgam, double* __restrict out,
-                         const double* __restrict u1, const double* __restrict u2) {
+                         const double* __restrict u1, const double* __restrict u2, int lanes = kLanes) {
 #if defined(PMM_POISSON_SEARCH_AVX512)
-  if (avx512_kernels()) return ptrs_trial_avx512(m, lgam, out, u1, u2);
+  if (avx512_kernels()) return ptrs_trial_avx512(m, lgam, out, u1, u2, lanes);
 #endif
-  return ptrs_trial(m, lgam, out, u1, u2);
+  return ptrs_trial(m, lgam, out, u1, u2, lanes);
 }
 
 // The lanes j < len (0 <= len <= kLanes) as a mask.
@@ -585,42 +593,42 @@ struct GammaLaneConstants {
   }
 };
 
-// kLanes Gamma(shape >= 1) draws into out, one Marsaglia-Tsang trial (gamma_mt_trial) on a block's uniforms u (the
-// normal's) and w (the test's), at the constants k. Returns the mask of the lanes it refused (out = kNextBlock: the
-// stream goes on at the next block). The AS 241 tail (~15% of the lanes: log_lanes' log, and R2 alone, R3's rare
+// n Gamma(shape >= 1) draws into out (n a multiple of 8, at most kLanes), one Marsaglia-Tsang trial (gamma_mt_trial)
+// on a block's uniforms u (the normal's) and w (the test's), at the constants k. Returns the mask of the lanes it
+// refused (out = kNextBlock: the stream goes on at the next block). The AS 241 tail (~15% of the lanes: log_lanes' log, and R2 alone, R3's rare
 // lanes redone) runs on the lanes packed by bit-scan; past the squeeze the bounds of e decide most lanes, and the exp
 // test (0.1-4% of them) calls libm's log and exp as the scalar trial does, lane by lane.
 PMM_SIMD_CLONES
 std::uint64_t gamma_mt_block(const GammaLaneConstants& k, double* __restrict out, const double* __restrict u,
-                             const double* __restrict w) {
+                             const double* __restrict w, int n) {
   alignas(64) double x[kLanes], v[kLanes], V[kLanes];
   alignas(64) std::int64_t tail[kLanes], need[kLanes], accept[kLanes], refused[kLanes];
   alignas(64) int idx[kLanes];
   alignas(64) double s1[kLanes], s2[kLanes], r1[kLanes];
-  for (int j = 0; j < kLanes; ++j) {
+  for (int j = 0; j < n; ++j) {
     const double q = u[j] - 0.5;
     tail[j] = normal_quantile_in_tail(q);
     x[j] = normal_quantile_central(q);
   }
-  if (const std::uint64_t m = lane_mask(tail)) {  // ~15% of the lanes
-    const int n = pack_mask(m, idx), n8 = (n + 7) & ~7;
-    for (int i = 0; i < n8; ++i) {
+  if (const std::uint64_t m = lane_mask(tail, n)) {  // ~15% of the lanes
+    const int nt = pack_mask(m, idx), nt8 = (nt + 7) & ~7;
+    for (int i = 0; i < nt8; ++i) {
       s1[i] = normal_quantile_tail_area(u[idx[i]]);
       s2[i] = u[idx[i]] - 0.5;
     }
-    log_lanes8(s1, r1, n8);
-    for (int i = 0; i < n8; ++i) r1[i] = normal_quantile_tail_r(r1[i]);
+    log_lanes8(s1, r1, nt8);
+    for (int i = 0; i < nt8; ++i) r1[i] = normal_quantile_tail_r(r1[i]);
     std::int64_t far = 0;  // r > 5: p < e^-25 (normal_quantile_tail's second ratio), redone lane by lane
-    for (int i = 0; i < n8; ++i) far |= !(r1[i] <= 5.0);
-    for (int i = 0; i < n8; ++i) s1[i] = normal_quantile_tail_near(s2[i], r1[i]);
+    for (int i = 0; i < nt8; ++i) far |= !(r1[i] <= 5.0);
+    for (int i = 0; i < nt8; ++i) s1[i] = normal_quantile_tail_near(s2[i], r1[i]);
     if (far)
-      for (int i = 0; i < n; ++i)
+      for (int i = 0; i < nt; ++i)
         if (!(r1[i] <= 5.0)) s1[i] = normal_quantile_tail_far(s2[i], r1[i]);
-    for (int i = 0; i < n; ++i) x[idx[i]] = s1[i];
+    for (int i = 0; i < nt; ++i) x[idx[i]] = s1[i];
   }
   // The squeeze, then the bounds of e (gamma_mt_trial's order); the exp test decides the rest.
   std::int64_t any_need = 0;
-  for (int j = 0; j < kLanes; ++j) {
+  for (int j = 0; j < n; ++j) {
     const GammaMtParams p{k.d[j], k.c[j], k.q[j]};
     v[j] = 1.0 + p.c * x[j];
     V[j] = v[j] * v[j] * v[j];
@@ -632,48 +640,48 @@ std::uint64_t gamma_mt_block(const GammaLaneConstants& k, double* __restrict out
     any_need |= need[j];
   }
   if (any_need) {
-    for (std::uint64_t m = lane_mask(need); m != 0; m &= m - 1) {
+    for (std::uint64_t m = lane_mask(need, n); m != 0; m &= m - 1) {
       const int j = __builtin_ctzll(m);
       accept[j] = w[j] < std::exp(gamma_mt_log_bound(GammaMtParams{k.d[j], k.c[j]}, x[j], V[j], std::log(V[j])));
     }
   }
   std::int64_t left = 0;  // whether any lane is refused
-  for (int j = 0; j < kLanes; ++j) {
+  for (int j = 0; j < n; ++j) {
     out[j] = accept[j] ? k.d[j] * V[j] : kNextBlock;
     refused[j] = !accept[j];
     left |= refused[j];
   }
-  return left ? lane_mask(refused) : 0;
+  return left ? lane_mask(refused, n) : 0;
 }
 
-// kLanes Gamma(shape < 1) draws into out, one GS trial (gamma_gs_trial) on a block's uniforms u and w, at the
-// constants k; returns the mask of the lanes it refused (out = kNextBlock). One log_lanes log in every lane (of P or
+// n Gamma(shape < 1) draws into out (n a multiple of 8, at most kLanes), one GS trial (gamma_gs_trial) on a block's
+// uniforms u and w, at the constants k; returns the mask of the lanes it refused (out = kNextBlock). One log_lanes log in every lane (of P or
 // of b (1 - u) / (b - 1)); x = e^{log x} for the low lanes by exp_lanes (skipped where no lane of the block has log x
 // >= -708: the smallest shapes); the bounds decide most tests, the exact tests the others (0.5-8% of the lanes) on
 // the lanes packed by bit-scan, log y by log_lanes and the exp by exp_lanes: where these round otherwise than libm's,
 // a comparison may move (probability ~1e-16 a draw).
 PMM_SIMD_CLONES
 std::uint64_t gamma_gs_block(const GammaLaneConstants& k, double* __restrict out, const double* __restrict u,
-                             const double* __restrict w) {
+                             const double* __restrict w, int n) {
   alignas(64) double arg[kLanes], L[kLanes], z[kLanes], e[kLanes], x[kLanes], y[kLanes];
   alignas(64) std::int64_t low[kLanes], power[kLanes], need[kLanes], refused[kLanes];
   alignas(64) int idx[kLanes];
-  for (int j = 0; j < kLanes; ++j) {
+  for (int j = 0; j < n; ++j) {
     const GammaGsParams p{k.a[j], k.inv_a[j], k.t[j], k.log_t[j], k.inv_t[j], k.b[j], k.c2[j]};
     low[j] = gamma_gs_low(p, u[j]);
     arg[j] = gamma_gs_log_arg(p, u[j]);
   }
-  log_lanes8(arg, L, kLanes);
+  log_lanes8(arg, L, n);
   std::int64_t any_power = 0;
-  for (int j = 0; j < kLanes; ++j) {
+  for (int j = 0; j < n; ++j) {
     const double lx = L[j] * k.inv_a[j] + k.log_t[j];  // gamma_gs_low_log_x
     power[j] = low[j] & !(lx < kGammaLogZero);
     z[j] = power[j] ? lx : 0.0;  // within exp_lanes' domain
     any_power |= power[j];
   }
-  if (any_power) exp_lanes8(z, e, kLanes);
+  if (any_power) exp_lanes8(z, e, n);
   std::int64_t any_need = 0, left = 0;
-  for (int j = 0; j < kLanes; ++j) {
+  for (int j = 0; j < n; ++j) {
     const double xh = k.t[j] - L[j];  // gamma_gs_high_x
     const double xl = power[j] ? e[j] : 0.0;
     y[j] = xh * k.inv_t[j];
@@ -686,28 +694,28 @@ std::uint64_t gamma_gs_block(const GammaLaneConstants& k, double* __restrict out
   }
   if (any_need) {  // gamma_gs_exact: w <= e^{-x} (low), w <= exp((a - 1) log y) (high)
     alignas(64) double s1[kLanes], s2[kLanes];
-    const int n = pack_mask(lane_mask(need), idx), n8 = (n + 7) & ~7;
-    for (int i = 0; i < n8; ++i) s2[i] = low[idx[i]] ? 1.0 : y[idx[i]];
-    log_lanes8(s2, s1, n8);
-    for (int i = 0; i < n8; ++i) s1[i] = low[idx[i]] ? -x[idx[i]] : (k.a[idx[i]] - 1.0) * s1[i];
-    exp_lanes8(s1, s2, n8);
-    for (int i = 0; i < n; ++i) refused[idx[i]] = !(w[idx[i]] <= s2[i]);
+    const int ne = pack_mask(lane_mask(need, n), idx), ne8 = (ne + 7) & ~7;
+    for (int i = 0; i < ne8; ++i) s2[i] = low[idx[i]] ? 1.0 : y[idx[i]];
+    log_lanes8(s2, s1, ne8);
+    for (int i = 0; i < ne8; ++i) s1[i] = low[idx[i]] ? -x[idx[i]] : (k.a[idx[i]] - 1.0) * s1[i];
+    exp_lanes8(s1, s2, ne8);
+    for (int i = 0; i < ne; ++i) refused[idx[i]] = !(w[idx[i]] <= s2[i]);
   }
-  for (int j = 0; j < kLanes; ++j) {
+  for (int j = 0; j < n; ++j) {
     out[j] = refused[j] ? kNextBlock : x[j];
     left |= refused[j];
   }
-  return left ? lane_mask(refused) : 0;
+  return left ? lane_mask(refused, n) : 0;
 }
 
-// Which samplers a block of shapes needs, and whether all its lanes have one shape.
+// Which samplers the first n lanes of a block of shapes need, and whether they all have one shape.
 struct GammaBlockKinds {
   bool gs = false, mt = false, same = false;
 };
 PMM_SIMD_CLONES
-GammaBlockKinds gamma_block_kinds(const double* __restrict shape) {
+GammaBlockKinds gamma_block_kinds(const double* __restrict shape, int n) {
   std::int64_t gs = 0, mt = 0, same = 1;
-  for (int j = 0; j < kLanes; ++j) {
+  for (int j = 0; j < n; ++j) {
     gs |= (shape[j] > 0) & (shape[j] < 1.0);
     mt |= shape[j] >= 1.0;
     same &= shape[j] == shape[0];
@@ -715,29 +723,30 @@ GammaBlockKinds gamma_block_kinds(const double* __restrict shape) {
   return {gs != 0, mt != 0, same != 0};
 }
 
-// One trial of kLanes Gamma(shape[j]) draws on the uniforms (u, w) into out (0 where shape <= 0 or NaN); returns the
-// mask of the lanes refused (out = kNextBlock). one: the caller knows that every lane has shape[0]. The constants are
+// One trial of n Gamma(shape[j]) draws (n a multiple of 8, at most kLanes; shape holds kLanes values) on the uniforms
+// (u, w) into out (0 where shape <= 0 or NaN); returns the mask of the lanes refused (out = kNextBlock). one: the
+// caller knows that every lane has shape[0]. The constants are
 // the thread's, kept while the shape stays: over a call's blocks and queued trials, and across calls of one shape
 // (a solver's chunk takes its steps in turn, so there a call fills them once).
 std::uint64_t gamma_block(const double* __restrict shape, double* __restrict out, const double* __restrict u,
-                          const double* __restrict w, bool one) {
+                          const double* __restrict w, bool one, int n) {
   static thread_local GammaLaneConstants k, lanes;
-  if (one || gamma_block_kinds(shape).same) {
+  if (one || gamma_block_kinds(shape, n).same) {
     const double s = shape[0];
     if (!(s > 0)) {
-      for (int j = 0; j < kLanes; ++j) out[j] = 0.0;
+      for (int j = 0; j < n; ++j) out[j] = 0.0;
       return 0;
     }
     if (!(k.key == s)) k.fill(s);
-    return s < 1.0 ? gamma_gs_block(k, out, u, w) : gamma_mt_block(k, out, u, w);
+    return s < 1.0 ? gamma_gs_block(k, out, u, w, n) : gamma_mt_block(k, out, u, w, n);
   }
-  const GammaBlockKinds kinds = gamma_block_kinds(shape);
+  const GammaBlockKinds kinds = gamma_block_kinds(shape, n);
   lanes.fill_lanes(shape);
   alignas(64) double gs[kLanes];
-  if (kinds.mt) gamma_mt_block(lanes, out, u, w);
-  if (kinds.gs) gamma_gs_block(lanes, gs, u, w);
+  if (kinds.mt) gamma_mt_block(lanes, out, u, w, n);
+  if (kinds.gs) gamma_gs_block(lanes, gs, u, w, n);
   std::uint64_t left = 0;
-  for (int j = 0; j < kLanes; ++j) {
+  for (int j = 0; j < n; ++j) {
     const double s = shape[j];
     out[j] = !(s > 0) ? 0.0 : s < 1.0 ? gs[j] : out[j];
     left |= out[j] == kNextBlock ? kLaneBit[static_cast<size_t>(j)] : 0;
@@ -822,10 +831,11 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
   // refused(j, r), those whose k is past the lgamma table are redone by the scalar sampler from block b.
   const auto trial_batch = [&](LaneQueue<1>& qb, std::uint32_t b, auto refused) {
     const int len = qb.batch({kPoissonInversionBelow});
+    const int lanes = (len + 7) & ~7;  // the 8-lane vectors that hold the batch (gamma_row's trial_batch)
     const double* mean = qb.value[0];
     alignas(64) double v1[kLanes], v2[kLanes], r[kLanes];
-    philox_uniform_pairs_at(seed, qb.path, step, b, tag, v1, v2);
-    const PtrsLeft left = ptrs_trial_best(mean, lgam, r, v1, v2);
+    philox_uniform_pairs_at(seed, qb.path, step, b, tag, v1, v2, lanes);
+    const PtrsLeft left = ptrs_trial_best(mean, lgam, r, v1, v2, lanes);
     if ((left.next | left.self) != 0) {
       const std::uint64_t used = first_lanes(len);
       for (std::uint64_t m = left.next & used; m != 0; m &= m - 1) refused(__builtin_ctzll(m), r);
@@ -901,10 +911,13 @@ void gamma_row(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std:
   // One trial on block b of a batch of queue qb's lanes: the refused ones go to refused(qb, j, r).
   const auto trial_batch = [&](LaneQueue<1>& qb, std::uint32_t b, auto refused) {
     const int len = qb.batch({qb.value[0][0]});  // padded with the first lane's shape (a solver row has one)
+    // The 8-lane vectors that hold the batch, not a whole block: a call's last batch is mostly short (a 512-path
+    // chunk of the IGG benchmark queues ~19 lanes a call), and the lanes' draws do not depend on the count.
+    const int lanes = (len + 7) & ~7;
     alignas(64) double u1[kLanes], w1[kLanes], r[kLanes];
-    philox_uniform_pairs_at(seed, qb.path, step, b, tag, u1, w1);
+    philox_uniform_pairs_at(seed, qb.path, step, b, tag, u1, w1, lanes);
     const std::uint64_t used = first_lanes(len);
-    for (std::uint64_t m = gamma_block(qb.value[0], r, u1, w1, one_shape) & used; m != 0; m &= m - 1)
+    for (std::uint64_t m = gamma_block(qb.value[0], r, u1, w1, one_shape, lanes) & used; m != 0; m &= m - 1)
       refused(qb, __builtin_ctzll(m), r);
     qb.finish(len, r);
   };
@@ -925,7 +938,7 @@ void gamma_row(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std:
     // Block 0 (random/noise.cpp's kernels), then the lanes it refused (padding lanes past len have shape 0 and are
     // never refused).
     philox_uniform_pairs(seed, path_lo, step, 0, tag, kLanes, u, w);
-    const std::uint64_t left = gamma_block(sh, r, u, w, one);
+    const std::uint64_t left = gamma_block(sh, r, u, w, one, kLanes);
     double* const dst = out + static_cast<Index>(path_lo - path0) * stride;
     for (std::uint64_t m = left; m != 0; m &= m - 1) {
       const int j = __builtin_ctzll(m);

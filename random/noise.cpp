@@ -14,6 +14,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+
+#include <pmm/core/error.hpp>
 
 #include <immintrin.h>
 
@@ -177,8 +180,8 @@ void uniform_firsts_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0_l
   PMM_SIMD_DISPATCH(uniform_firsts_block, k0, k1, c0_lo, w1, w2, w3, u1)
 }
 void uniform_pairs_gather(std::uint32_t k0, std::uint32_t k1, const std::uint32_t* c0s, std::uint32_t w1,
-                          std::uint32_t w2, std::uint32_t w3, double* u1, double* u2) {
-  PMM_SIMD_DISPATCH(uniform_pairs_gather, k0, k1, c0s, w1, w2, w3, u1, u2)
+                          std::uint32_t w2, std::uint32_t w3, double* u1, double* u2, int lanes) {
+  PMM_SIMD_DISPATCH(uniform_pairs_gather, k0, k1, c0s, w1, w2, w3, u1, u2, lanes)
 }
 #undef PMM_SIMD_DISPATCH
 
@@ -234,9 +237,12 @@ void philox_uniform_pairs(std::uint64_t seed, std::uint32_t c0_first, std::uint3
 }
 
 void philox_uniform_pairs_at(std::uint64_t seed, const std::uint32_t* c0, std::uint32_t c1, std::uint32_t c2,
-                             std::uint32_t c3, double* u1, double* u2) {
+                             std::uint32_t c3, double* u1, double* u2, int lanes) {
+  if (lanes < 8 || lanes > kLanes || lanes % 8 != 0)
+    throw Error(ErrorKind::kInvalidArgument, "lanes",
+                "must be a multiple of 8 from 8 to " + std::to_string(kLanes) + ", got " + std::to_string(lanes));
   uniform_pairs_gather(static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32), c0, c1, c2, c3, u1,
-                       u2);
+                       u2, lanes);
 }
 
 void philox_normal_pairs(std::uint64_t seed, std::uint32_t c0, std::uint32_t c1, std::uint32_t c2_first,

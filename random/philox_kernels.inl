@@ -203,8 +203,19 @@ void uniform_firsts_block(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0_l
   uniform_block<kLanes, false, true>(k0, k1, c0_lo, w1, w2, w3, u1, nullptr);
 }
 
-// kLanes uniform pairs, word 0 of lane j = c0s[j] (the Poisson and Gamma lanes that go on to a second trial).
+// lanes uniform pairs (a multiple of 8 up to kLanes), word 0 of lane j = c0s[j] (the Poisson and Gamma lanes that go
+// on to a second trial): a batch of few lanes takes as many vectors as it fills, not a whole kLanes block.
 void uniform_pairs_gather(std::uint32_t k0, std::uint32_t k1, const std::uint32_t* __restrict c0s, std::uint32_t w1,
-                          std::uint32_t w2, std::uint32_t w3, double* __restrict u1, double* __restrict u2) {
-  uniform_block<kLanes>(k0, k1, 0, w1, w2, w3, u1, u2, c0s);
+                          std::uint32_t w2, std::uint32_t w3, double* __restrict u1, double* __restrict u2, int lanes) {
+  static_assert(kLanes == 64, "uniform_pairs_gather: one case per 8 lanes");
+  switch (lanes) {
+    case 8: uniform_block<8>(k0, k1, 0, w1, w2, w3, u1, u2, c0s); break;
+    case 16: uniform_block<16>(k0, k1, 0, w1, w2, w3, u1, u2, c0s); break;
+    case 24: uniform_block<24>(k0, k1, 0, w1, w2, w3, u1, u2, c0s); break;
+    case 32: uniform_block<32>(k0, k1, 0, w1, w2, w3, u1, u2, c0s); break;
+    case 40: uniform_block<40>(k0, k1, 0, w1, w2, w3, u1, u2, c0s); break;
+    case 48: uniform_block<48>(k0, k1, 0, w1, w2, w3, u1, u2, c0s); break;
+    case 56: uniform_block<56>(k0, k1, 0, w1, w2, w3, u1, u2, c0s); break;
+    default: uniform_block<kLanes>(k0, k1, 0, w1, w2, w3, u1, u2, c0s);
+  }
 }

@@ -96,6 +96,36 @@ TEST_CASE("random: philox_uniform_pairs is uniform_open of Random123 Philox bloc
     }
 }
 
+TEST_CASE("random: philox_uniform_pairs_at fills any multiple of 8 lanes with the Random123 blocks of its counters") {
+  // Word 0 given per lane (scattered, wrapping, repeated), every lane count the samplers' short batches use, the
+  // entries past the lanes left alone; other counts throw naming the argument.
+  const std::uint64_t seed = 0x9E3779B97F4A7C15ull;
+  const std::uint32_t c1 = 40, c2 = 2, c3 = (3u << 24) | 9u;
+  std::array<std::uint32_t, pmm::kUniformPairsAtLanes> c0{};
+  for (size_t j = 0; j < c0.size(); ++j) c0[j] = static_cast<std::uint32_t>(j * 2654435761u) + (j % 7 == 3 ? 0 : 5);
+  c0[10] = c0[11];
+  for (int lanes = 8; lanes <= pmm::kUniformPairsAtLanes; lanes += 8) {
+    std::vector<double> u1(pmm::kUniformPairsAtLanes, -7.0), u2(u1.size(), -7.0);
+    pmm::philox_uniform_pairs_at(seed, c0.data(), c1, c2, c3, u1.data(), u2.data(), lanes);
+    int differ = 0, touched = 0;
+    for (int j = 0; j < pmm::kUniformPairsAtLanes; ++j) {
+      const auto k = static_cast<size_t>(j);
+      if (j >= lanes) {
+        touched += u1[k] != -7.0 || u2[k] != -7.0;
+        continue;
+      }
+      const auto r = pmm::Philox()(pmm::Philox::ctr_type{{c0[k], c1, c2, c3}}, pmm::philox_key(seed));
+      differ += u1[k] != pmm::uniform_open(r[0], r[1]) || u2[k] != pmm::uniform_open(r[2], r[3]);
+    }
+    CHECK_MESSAGE(differ == 0, lanes << " lanes");
+    CHECK_MESSAGE(touched == 0, lanes << " lanes");
+  }
+  std::vector<double> u1(pmm::kUniformPairsAtLanes), u2(u1.size());
+  for (int bad : {0, 4, 12, 72, -8})
+    CHECK_THROWS_WITH(pmm::philox_uniform_pairs_at(seed, c0.data(), c1, c2, c3, u1.data(), u2.data(), bad),
+                      doctest::Contains("lanes"));
+}
+
 TEST_CASE("random: uniform_open maps 53 bits into the open interval (0, 1)") {
   // Exact values: (k + 0.5) 2^-53 with k the 53-bit integer (hi << 21) ^ (lo >> 11).
   CHECK(pmm::uniform_open(0, 0) == std::ldexp(1.0, -54));
@@ -985,6 +1015,70 @@ TEST_CASE("random: Gamma draws of one shape are the draws of a row of that shape
     CHECK((fast == rows).all());
     CHECK((fast == base).all());
   }
+}
+
+TEST_CASE("random: Poisson and Gamma rows give the same draws drawn whole or in pieces of any length") {
+  // A row's draws depend on the seed and each lane's counters alone: not on how many lanes a call takes, so not on
+  // how many lanes its gathered second and third trials hold (8-lane vectors, from 1 to 64 lanes; a piece of a few
+  // lanes takes short batches only). Shapes and means with many refused trials (GS refuses ~21% at 0.5, PTRS ~20%),
+  // and rows of mixed shapes, through the pieces 1..97 of a fixed pseudo-random sequence. Poisson counts are the same
+  // bits. A Gamma lane refused twice goes on in SIMD (a third gathered trial) or, among the call's last few, with the
+  // scalar trials, whose libm log and exp round apart from the SIMD ones: such a lane may differ within
+  // gamma_tolerance; a lane that its first or second trial accepts is the same bits.
+  const int n = 6000;
+  const std::uint32_t path0 = 31, step = 5, coord = 2;
+  std::vector<double> shapes(n), means(n);
+  for (int j = 0; j < n; ++j) {
+    shapes[static_cast<size_t>(j)] = j % 3 == 0 ? 0.5 : (j % 3 == 1 ? 1.3 : 0.05);
+    means[static_cast<size_t>(j)] = j % 4 == 0 ? 4.0 : 12.0 + 0.9 * (j % 50);
+  }
+  const auto pieces = [&](auto draw, std::vector<double>& out) {
+    std::uint32_t state = 12345;
+    for (int j0 = 0; j0 < n;) {
+      state = state * 1664525u + 1013904223u;
+      const int len = std::min(n - j0, 1 + static_cast<int>((state >> 8) % 97));
+      draw(j0, len, out.data() + j0);
+      j0 += len;
+    }
+  };
+  // The lanes whose bits differ, those of them whose first two trials did not refuse (which must not differ), and
+  // those outside the tolerance of their shape.
+  const auto compare = [&](const std::vector<double>& a, const std::vector<double>& b, auto shape_of) {
+    int differ = 0, early = 0, beyond = 0;
+    for (int j = 0; j < n; ++j) {
+      const auto k = static_cast<size_t>(j);
+      if (std::memcmp(&a[k], &b[k], sizeof(double)) == 0) continue;
+      ++differ;
+      const int attempts = gamma_attempts(3, path0 + static_cast<std::uint32_t>(j), step, coord, shape_of(j)).first;
+      early += attempts >= 1 && attempts <= 2;
+      beyond += !(std::abs(a[k] - b[k]) <= gamma_tolerance(shape_of(j)) * std::abs(a[k]));
+    }
+    return std::make_tuple(differ, early, beyond);
+  };
+  std::vector<double> whole(n), split(n, -7.0);
+  for (double shape : {0.5, 0.05, 2.0}) {
+    pmm::gamma_lanes_one_shape(3, path0, step, coord, n, shape, 1, whole.data());
+    pieces([&](int j0, int len, double* o) {
+      pmm::gamma_lanes_one_shape(3, path0 + static_cast<std::uint32_t>(j0), step, coord, len, shape, 1, o);
+    }, split);
+    const auto [differ, early, beyond] = compare(whole, split, [&](int) { return shape; });
+    INFO("shape " << shape << ": " << differ << " lanes differ in their bits");
+    CHECK(early == 0);
+    CHECK(beyond == 0);
+  }
+  pmm::gamma_lanes(3, path0, step, coord, n, shapes.data(), 1, whole.data());
+  pieces([&](int j0, int len, double* o) {
+    pmm::gamma_lanes(3, path0 + static_cast<std::uint32_t>(j0), step, coord, len, shapes.data() + j0, 1, o);
+  }, split);
+  const auto [differ, early, beyond] = compare(whole, split, [&](int j) { return shapes[static_cast<size_t>(j)]; });
+  INFO("mixed shapes: " << differ << " lanes differ in their bits");
+  CHECK(early == 0);
+  CHECK(beyond == 0);
+  pmm::poisson_lanes(3, path0, step, coord, n, means.data(), 1, whole.data());
+  pieces([&](int j0, int len, double* o) {
+    pmm::poisson_lanes(3, path0 + static_cast<std::uint32_t>(j0), step, coord, len, means.data() + j0, 1, o);
+  }, split);
+  CHECK(std::memcmp(whole.data(), split.data(), sizeof(double) * whole.size()) == 0);
 }
 
 TEST_CASE("random: the SIMD samplers follow their laws (Poisson chi-square and moments, Gamma KS)") {

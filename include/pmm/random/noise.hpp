@@ -78,10 +78,11 @@ void fill_normals(std::uint64_t seed, Stream stream, std::uint32_t step, Index p
 // u2 may be null: then u1 alone, for less (the last round's half that makes r2 and r3 is skipped).
 void philox_uniform_pairs(std::uint64_t seed, std::uint32_t c0_first, std::uint32_t c1, std::uint32_t c2,
                           std::uint32_t c3, Index n, double* u1, double* u2);
-// The same for kUniformPairsAtLanes counters (c0[j], c1, c2, c3), with word 0 given per lane.
+// The same for the counters (c0[j], c1, c2, c3), j < lanes, with word 0 given per lane: lanes a multiple of 8 from 8
+// to kUniformPairsAtLanes (other values throw kInvalidArgument naming lanes); u1 and u2 past lanes are not written.
 constexpr int kUniformPairsAtLanes = 64;
 void philox_uniform_pairs_at(std::uint64_t seed, const std::uint32_t* c0, std::uint32_t c1, std::uint32_t c2,
-                             std::uint32_t c3, double* u1, double* u2);
+                             std::uint32_t c3, double* u1, double* u2, int lanes = kUniformPairsAtLanes);
 
 // The signature the SIMD samplers below share: (seed, path0, step, coord, n, parameters, stride, out).
 using LanesFn = void (*)(std::uint64_t, std::uint32_t, std::uint32_t, std::uint32_t, Index, const double*, Index,
