@@ -10,16 +10,17 @@
 //   values for k < 1024; the four logs only in the lanes that neither squeeze test decides, packed densely; on
 //   AVX-512 CPUs, ptrs_trial_avx512, two of them where one log of their combination decides the same). The
 //   first trial runs in the block's 64 lanes; the lanes it refuses (~18%) are gathered across blocks, 64 at a time,
-//   for the second trial (their block 1 from philox_uniform_pairs_at), and those refused again for the third (block 2;
-//   the last few of a call one by one); what that refuses continues with the scalar trials from block 3 on
-//   (poisson_ptrs). A trial whose k is past the table is redone by the scalar sampler from that trial's block. A
-//   gathered batch of fewer than 64 lanes (a call's last) takes the 8-lane vectors it fills, Philox blocks included.
+//   for the second trial (their block 1 from philox_uniform_pairs_at), those refused again for the third (block 2),
+//   and so on, a gathered trial a block, until every lane has its count (past block 64, never in practice, the scalar
+//   poisson_ptrs). A gathered batch of fewer than 64 lanes (a call's last) takes the 8-lane vectors it fills, Philox
+//   blocks included, so the draws do not depend on how a row is split into calls. A trial whose k is past the table
+//   is redone by the scalar sampler from that trial's block.
 // Gamma(shape): Marsaglia-Tsang for shape >= 1 (the AS 241 normal from a block's first uniform, the test's w from its
 //   second), GS with Best's breakpoint below 1 (P = b u from the first uniform, the test's w from the second), trial
 //   b on block b: the first trial in the block's 64 lanes; the lanes it refuses (~3% for Marsaglia-Tsang, 0.1-21%
-//   for GS) are gathered across blocks, 64 at a time, for the second (block 1 from philox_uniform_pairs_at), and
-//   those refused again for the third (block 2; the last few of a call one by one); what that refuses continues with
-//   the scalar trials (gamma_draw_trials) from block 3 on. A short batch takes the 8-lane vectors it fills, as PTRS's.
+//   for GS) are gathered across blocks, 64 at a time, for the second (block 1 from philox_uniform_pairs_at), those
+//   refused again for the third (block 2), and so on, as PTRS's (past block 64 the scalar gamma_draw_trials): every
+//   draw is SIMD, the same bits however the row is split into calls.
 // Strict IEEE arithmetic (no -ffast-math, -ffp-contract=off as for the scalar code); only the named functions
 // below go through libmvec, declared here under their own names so that nothing else changes, and exp_avx512 and
 // log_avx512 (their own FMAs).
@@ -63,6 +64,10 @@ constexpr int kLgammaTable = 1024;  // PTRS trials with k below this read lgamma
 // After a trial on block b (PTRS or Marsaglia-Tsang): the next trial reads block b + 1 (kNextBlock); Poisson: or the
 // scalar sampler redoes this one from block b's first uniform (kThisBlock, k past the lgamma table).
 constexpr double kNextBlock = -1.0;
+// Gamma lanes refused this often go on with the scalar trials (gamma_row): GS and Marsaglia-Tsang accept a trial with
+// probability 0.79 or more, so no lane gets there in practice. The same for PTRS lanes (poisson_lanes; PTRS refuses
+// about one trial in five).
+constexpr std::uint32_t kGammaGatheredBlocks = 64, kPtrsGatheredBlocks = 64;
 constexpr double kThisBlock = -3.0;
 
 const double* lgamma_table() {
@@ -825,8 +830,8 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
   const double* lgam = lgamma_table();
   alignas(64) double u1[kLanes], u2[kLanes];
   // The lanes refused at their first PTRS trial (value[0]: the mean), from blocks already written to out, waiting for a
-  // trial on block 1 (q); those refused there wait for block 2 (q2).
-  LaneQueue<1> q, q2;
+  // trial on block 1 (q); those refused there wait for block 2 (q2), and those refused there for block 3 (q3).
+  LaneQueue<1> q, q2, q3;
   // A trial on block b of a batch of queue qb's lanes (the unused lanes run it at mean 12): the lanes it refuses go to
   // refused(j, r), those whose k is past the lgamma table are redone by the scalar sampler from block b.
   const auto trial_batch = [&](LaneQueue<1>& qb, std::uint32_t b, auto refused) {
@@ -847,12 +852,29 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
     }
     qb.finish(len, r);
   };
-  // Block 2: what it refuses continues with the scalar trials from block 3 on.
+  // Blocks 3, 4, ... for the lanes of q3 (all at block 3), a round a block, until every lane has its count; past
+  // block kPtrsGatheredBlocks (a lane refused that often: probability < 0.25^60) the scalar trials go on.
+  const auto drain = [&] {
+    LaneQueue<1> other;
+    LaneQueue<1>*cur = &q3, *next = &other;
+    for (std::uint32_t b = 3; cur->size > 0; ++b) {
+      if (b >= kPtrsGatheredBlocks) {
+        for (int i = 0; i < cur->size; ++i) {
+          UniformStream u(seed, cur->path[i], step, Stream::kPoisson, coord, 0.0, 0.0, b - 1, 2);  // next: block b
+          *cur->dst[i] = poisson_ptrs(u, cur->value[0][i]);
+        }
+        cur->size = 0;
+        break;
+      }
+      while (cur->size > 0)
+        trial_batch(*cur, b, [&](int j, double*) { next->push(cur->path[j], {cur->value[0][j]}, cur->dst[j]); });
+      std::swap(cur, next);
+    }
+  };
+  // Block 2: what it refuses waits in q3.
   const auto third_trial = [&] {
-    trial_batch(q2, 2, [&](int j, double* r) {
-      UniformStream u(seed, q2.path[j], step, Stream::kPoisson, coord, 0.0, 0.0, 2, 2);  // next: block 3
-      r[j] = poisson_ptrs(u, q2.value[0][j]);
-    });
+    if (q3.size >= kLanes) drain();
+    trial_batch(q2, 2, [&](int j, double*) { q3.push(q2.path[j], {q2.value[0][j]}, q2.dst[j]); });
   };
   // Block 1: what it refuses waits in q2 (its slot in out keeps kNextBlock until q2's batch writes it).
   const auto second_trial = [&] {
@@ -883,13 +905,10 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
       r[j] = poisson_ptrs(u, m[j]);
     }
   });
+  // The call's last lanes, however few: a batch of one lane costs one 8-lane vector, less than the scalar trials.
   while (q.size > 0) second_trial();
-  // The last few lanes refused twice cost less one by one than as a gathered block of 64.
-  while (q2.size >= kLanes / 8) third_trial();
-  for (int i = 0; i < q2.size; ++i) {
-    UniformStream u(seed, q2.path[i], step, Stream::kPoisson, coord, 0.0, 0.0, 1, 2);  // next: block 2
-    *q2.dst[i] = poisson_ptrs(u, q2.value[0][i]);
-  }
+  while (q2.size > 0) third_trial();
+  drain();
 }
 
 namespace {
@@ -900,14 +919,9 @@ void gamma_row(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std:
   const std::uint32_t tag = (static_cast<std::uint32_t>(Stream::kGamma) << 24) | (coord & 0xFFFFFFu);
   alignas(64) double u[kLanes], w[kLanes];
   // The lanes refused at their first trial, from blocks already written to out, waiting for a trial on block 1 (q);
-  // those refused there wait for block 2 (q2). value[0] is the shape.
-  LaneQueue<1> q, q2;
+  // those refused there wait for block 2 (q2), and those refused there for block 3 (q3). value[0] is the shape.
+  LaneQueue<1> q, q2, q3;
   const bool one_shape = shape_stride == 0;  // then every queued lane has that shape too
-  // The scalar trials of lane j of queue qb from block b on, into r[j].
-  const auto scalar_from = [&](const LaneQueue<1>& qb, int j, std::uint32_t b, double* r) {
-    UniformStream us(seed, qb.path[j], step, Stream::kGamma, coord, 0.0, 0.0, b - 1, 2);  // next: block b
-    r[j] = gamma_draw_trials(us, qb.value[0][j]);
-  };
   // One trial on block b of a batch of queue qb's lanes: the refused ones go to refused(qb, j, r).
   const auto trial_batch = [&](LaneQueue<1>& qb, std::uint32_t b, auto refused) {
     const int len = qb.batch({qb.value[0][0]});  // padded with the first lane's shape (a solver row has one)
@@ -921,16 +935,36 @@ void gamma_row(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std:
       refused(qb, __builtin_ctzll(m), r);
     qb.finish(len, r);
   };
-  // Block 2: what it refuses continues with the scalar trials from block 3 on.
-  const auto third_trial = [&] {
-    trial_batch(q2, 2, [&](LaneQueue<1>& qb, int j, double* r) { scalar_from(qb, j, 3, r); });
+  // Blocks 3, 4, ... for the lanes of q3 (all at block 3), a round a block, until every lane has accepted; past
+  // block kGammaGatheredBlocks (a lane refused that often: probability < 0.21^60) the scalar trials go on.
+  const auto drain = [&] {
+    LaneQueue<1> other;
+    LaneQueue<1>*cur = &q3, *next = &other;
+    for (std::uint32_t b = 3; cur->size > 0; ++b) {
+      if (b >= kGammaGatheredBlocks) {
+        for (int i = 0; i < cur->size; ++i) {
+          UniformStream us(seed, cur->path[i], step, Stream::kGamma, coord, 0.0, 0.0, b - 1, 2);  // next: block b
+          *cur->dst[i] = gamma_draw_trials(us, cur->value[0][i]);
+        }
+        cur->size = 0;
+        break;
+      }
+      while (cur->size > 0)
+        trial_batch(*cur, b, [&](LaneQueue<1>& qb, int j, double*) {
+          next->push(qb.path[j], {qb.value[0][j]}, qb.dst[j]);
+        });
+      std::swap(cur, next);
+    }
   };
-  // Block 1: what it refuses waits in q2 (its slot in out keeps kNextBlock until q2's batch writes it).
+  // Block 2: what it refuses waits in q3.
+  const auto third_trial = [&] {
+    if (q3.size >= kLanes) drain();
+    trial_batch(q2, 2, [&](LaneQueue<1>& qb, int j, double*) { q3.push(qb.path[j], {qb.value[0][j]}, qb.dst[j]); });
+  };
+  // Block 1: what it refuses waits in q2 (its slot in out keeps kNextBlock until a later batch writes it).
   const auto second_trial = [&] {
     if (q2.size >= kLanes) third_trial();
-    trial_batch(q, 1, [&](LaneQueue<1>& qb, int j, double*) {
-      q2.push(qb.path[j], {qb.value[0][j]}, qb.dst[j]);
-    });
+    trial_batch(q, 1, [&](LaneQueue<1>& qb, int j, double*) { q2.push(qb.path[j], {qb.value[0][j]}, qb.dst[j]); });
   };
   by_blocks(path0, n, shapes, shape_stride, stride, out,
             [&](std::uint32_t path_lo, const double* sh, double* r, int, bool one) {
@@ -945,14 +979,10 @@ void gamma_row(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std:
       q.push(path_lo + static_cast<std::uint32_t>(j), {sh[j]}, dst + static_cast<Index>(j) * stride);
     }
   });
+  // The call's last lanes, however few: a batch of one lane costs one 8-lane vector, less than the scalar trials.
   while (q.size > 0) second_trial();
-  // The last few lanes refused twice cost less one by one than as a gathered block of 64.
-  while (q2.size >= kLanes / 8) third_trial();
-  alignas(64) double r[kLanes];
-  for (int i = 0; i < q2.size; ++i) {
-    scalar_from(q2, i, 2, r);
-    *q2.dst[i] = r[i];
-  }
+  while (q2.size > 0) third_trial();
+  drain();
 }
 
 }  // namespace

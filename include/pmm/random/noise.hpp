@@ -89,12 +89,13 @@ using LanesFn = void (*)(std::uint64_t, std::uint32_t, std::uint32_t, std::uint3
                          double*);
 // Poisson(means[j stride]) counts of the streams (seed; path0 + j, step, kPoisson, coord), j < n, into out[j stride]:
 // poisson_draw()'s counts, computed in SIMD (random/batch_samplers.cpp; they differ only where libmvec's exp/log and
-// libm's round a comparison apart, ~1e-16 a draw). out must not overlap means.
+// libm's round a comparison apart, ~1e-16 a draw). A lane's count depends on its counters alone: the same bits however
+// a row is split into calls (n, path0). out must not overlap means.
 void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
                    const double* means, Index stride, double* out);
 // Gamma(shapes[j stride], 1) draws of the streams (seed; path0 + j, step, kGamma, coord) into out[j stride]:
 // gamma_draw()'s values up to libmvec-vs-libm rounding (within 1e-12 + 2e-15/shape relative: GS's P^{1/shape} carries
-// an ulp of log P times 1/shape). out must not overlap shapes.
+// an ulp of log P times 1/shape), the same bits however a row is split into calls. out must not overlap shapes.
 void gamma_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
                  const double* shapes, Index stride, double* out);
 // The same with one shape for every j (the same values as gamma_lanes given a row of that shape).
