@@ -46,6 +46,12 @@ pmm::GammaPoissonProcess gp_process() {
   return p;
 }
 
+pmm::InverseGammaGammaProcess igg_process() {
+  pmm::InverseGammaGammaProcess p;
+  p.schedule = pmm::exponential_schedule();
+  return p;
+}
+
 // Wraps a predictor, counting evaluated columns and the threads that called it.
 class Counting final : public pmm::Predictor {
  public:
@@ -94,11 +100,16 @@ struct Case {
 std::vector<Case> all_cases() {
   const auto p = normal_process();
   const auto q = gp_process();
+  const auto g = igg_process();
+  Batch scales = Batch::Random(2, 30).array().abs() + 0.1;  // Gamma scales > 0, dim 2
   return {{p, pmm::builtin_oracle(p, "gmm2d")},
           {p, pmm::builtin_oracle(p, "ring8")},
           {p, pmm::finite_set_oracle(p, Batch::Random(5, 40))},  // dim 5: GEMM depth > 2
           {q, pmm::builtin_oracle(q, "gamma-mix")},
-          {q, pmm::builtin_oracle(q, "counts3")}};
+          {q, pmm::builtin_oracle(q, "counts3")},
+          // Gamma draws: a chunk of 1 or 7 paths takes gathered trials of a few lanes, the whole batch full ones
+          {g, pmm::builtin_oracle(g, "scales3")},
+          {g, pmm::finite_set_oracle(g, scales)}};
 }
 
 }  // namespace
