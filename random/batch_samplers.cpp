@@ -603,9 +603,10 @@ void fill_one_shape(GammaLaneConstants& k, double s) {
 
 // n Gamma(shape >= 1) draws into out (n a multiple of 8, at most kLanes), one Marsaglia-Tsang trial (gamma_mt_trial)
 // on a block's uniforms u (the normal's) and w (the test's), at the constants k. Returns the mask of the lanes it
-// refused (out = kNextBlock: the stream goes on at the next block). The AS 241 tail (~15% of the lanes: log_lanes' log, and R2 alone, R3's rare
-// lanes redone) runs on the lanes packed by bit-scan; past the squeeze the bounds of e decide most lanes, and the exp
-// test (0.1-4% of them) calls libm's log and exp as the scalar trial does, lane by lane.
+// refused (out = kNextBlock: the stream goes on at the next block). The AS 241 tail (~15% of the lanes: log_lanes'
+// log, and R2 alone, R3's rare lanes redone) runs on the lanes packed by bit-scan; past the squeeze the bounds of e
+// decide most lanes, and the exp test (0.1-4% of them) calls libm's log and exp as the scalar trial does, lane by
+// lane.
 PMM_SIMD_CLONES
 std::uint64_t gamma_mt_block(const GammaLaneConstants& k, double* __restrict out, const double* __restrict u,
                              const double* __restrict w, int n) {
@@ -663,11 +664,11 @@ std::uint64_t gamma_mt_block(const GammaLaneConstants& k, double* __restrict out
 }
 
 // n Gamma(shape < 1) draws into out (n a multiple of 8, at most kLanes), one GS trial (gamma_gs_trial) on a block's
-// uniforms u and w, at the constants k; returns the mask of the lanes it refused (out = kNextBlock). One log_lanes log in every lane (of P or
-// of b (1 - u) / (b - 1)); x = e^{log x} for the low lanes by exp_lanes (skipped where no lane of the block has log x
-// >= -708: the smallest shapes); the bounds decide most tests, the exact tests the others (0.5-8% of the lanes) on
-// the lanes packed by bit-scan, log y by log_lanes and the exp by exp_lanes: where these round otherwise than libm's,
-// a comparison may move (probability ~1e-16 a draw).
+// uniforms u and w, at the constants k; returns the mask of the lanes it refused (out = kNextBlock). One log_lanes
+// log in every lane (of P or of b (1 - u) / (b - 1)); x = e^{log x} for the low lanes by exp_lanes (skipped where no
+// lane of the block has log x >= -708: the smallest shapes); the bounds decide most tests, the exact tests the others
+// (0.5-8% of the lanes) on the lanes packed by bit-scan, log y by log_lanes and the exp by exp_lanes: where these
+// round otherwise than libm's, a comparison may move (probability ~1e-16 a draw).
 PMM_SIMD_CLONES
 std::uint64_t gamma_gs_block(const GammaLaneConstants& k, double* __restrict out, const double* __restrict u,
                              const double* __restrict w, int n) {
