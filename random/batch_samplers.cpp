@@ -24,11 +24,13 @@
 // Strict IEEE arithmetic (no -ffast-math, -ffp-contract=off as for the scalar code); only the named functions
 // below go through libmvec, declared here under their own names so that nothing else changes, and exp_avx512 and
 // log_avx512 (their own FMAs).
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include <pmm/core/simd_clones.hpp>
 #include <pmm/random/distributions.hpp>
@@ -64,10 +66,6 @@ constexpr int kLgammaTable = 1024;  // PTRS trials with k below this read lgamma
 // After a trial on block b (PTRS or Marsaglia-Tsang): the next trial reads block b + 1 (kNextBlock); Poisson: or the
 // scalar sampler redoes this one from block b's first uniform (kThisBlock, k past the lgamma table).
 constexpr double kNextBlock = -1.0;
-// Gamma lanes refused this often go on with the scalar trials (gamma_row): GS and Marsaglia-Tsang accept a trial with
-// probability 0.79 or more, so no lane gets there in practice. The same for PTRS lanes (poisson_lanes; PTRS refuses
-// about one trial in five).
-constexpr std::uint32_t kGammaGatheredBlocks = 64, kPtrsGatheredBlocks = 64;
 constexpr double kThisBlock = -3.0;
 
 const double* lgamma_table() {
@@ -825,6 +823,28 @@ struct LaneQueue {
   }
 };
 
+// Lanes refused on this many blocks go on with the scalar sampler (drain_queue): GS and Marsaglia-Tsang accept a
+// trial with probability 0.79 or more and PTRS about four in five, so no lane gets there in practice.
+constexpr std::uint32_t kGatheredBlocks = 64;
+
+// Gathered trials on blocks b0, b0 + 1, ... for the lanes of q (all at block b0), a round a block, until every lane
+// has its draw: trial(qb, b, next) takes one gathered trial on block b of a batch of qb's lanes and queues those it
+// refuses in next; from block kGatheredBlocks on, scalar(qb, i, b) draws lane i from block b.
+template <class Trial, class Scalar>
+void drain_queue(LaneQueue<1>& q, std::uint32_t b0, Trial trial, Scalar scalar) {
+  LaneQueue<1> other;
+  LaneQueue<1>*cur = &q, *next = &other;
+  for (std::uint32_t b = b0; cur->size > 0; ++b) {
+    if (b >= kGatheredBlocks) {
+      for (int i = 0; i < cur->size; ++i) *cur->dst[i] = scalar(*cur, i, b);
+      cur->size = 0;
+      return;
+    }
+    while (cur->size > 0) trial(*cur, b, *next);
+    std::swap(cur, next);
+  }
+}
+
 }  // namespace
 
 void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std::uint32_t coord, Index n,
@@ -856,24 +876,17 @@ void poisson_lanes(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, 
     }
     qb.finish(len, r);
   };
-  // Blocks 3, 4, ... for the lanes of q3 (all at block 3), a round a block, until every lane has its count; past
-  // block kPtrsGatheredBlocks (a lane refused that often: probability < 0.25^60) the scalar trials go on.
+  // Blocks 3, 4, ... for the lanes of q3, until every lane has its count.
   const auto drain = [&] {
-    LaneQueue<1> other;
-    LaneQueue<1>*cur = &q3, *next = &other;
-    for (std::uint32_t b = 3; cur->size > 0; ++b) {
-      if (b >= kPtrsGatheredBlocks) {
-        for (int i = 0; i < cur->size; ++i) {
-          UniformStream u(seed, cur->path[i], step, Stream::kPoisson, coord, 0.0, 0.0, b - 1, 2);  // next: block b
-          *cur->dst[i] = poisson_ptrs(u, cur->value[0][i]);
-        }
-        cur->size = 0;
-        break;
-      }
-      while (cur->size > 0)
-        trial_batch(*cur, b, [&](int j, double*) { next->push(cur->path[j], {cur->value[0][j]}, cur->dst[j]); });
-      std::swap(cur, next);
-    }
+    drain_queue(
+        q3, 3,
+        [&](LaneQueue<1>& qb, std::uint32_t b, LaneQueue<1>& next) {
+          trial_batch(qb, b, [&](int j, double*) { next.push(qb.path[j], {qb.value[0][j]}, qb.dst[j]); });
+        },
+        [&](const LaneQueue<1>& qb, int i, std::uint32_t b) {
+          UniformStream u(seed, qb.path[i], step, Stream::kPoisson, coord, 0.0, 0.0, b - 1, 2);  // next: block b
+          return poisson_ptrs(u, qb.value[0][i]);
+        });
   };
   // Block 2: what it refuses waits in q3.
   const auto third_trial = [&] {
@@ -939,26 +952,19 @@ void gamma_row(std::uint64_t seed, std::uint32_t path0, std::uint32_t step, std:
       refused(qb, __builtin_ctzll(m), r);
     qb.finish(len, r);
   };
-  // Blocks 3, 4, ... for the lanes of q3 (all at block 3), a round a block, until every lane has accepted; past
-  // block kGammaGatheredBlocks (a lane refused that often: probability < 0.21^60) the scalar trials go on.
+  // Blocks 3, 4, ... for the lanes of q3, until every lane has accepted.
   const auto drain = [&] {
-    LaneQueue<1> other;
-    LaneQueue<1>*cur = &q3, *next = &other;
-    for (std::uint32_t b = 3; cur->size > 0; ++b) {
-      if (b >= kGammaGatheredBlocks) {
-        for (int i = 0; i < cur->size; ++i) {
-          UniformStream us(seed, cur->path[i], step, Stream::kGamma, coord, 0.0, 0.0, b - 1, 2);  // next: block b
-          *cur->dst[i] = gamma_draw_trials(us, cur->value[0][i]);
-        }
-        cur->size = 0;
-        break;
-      }
-      while (cur->size > 0)
-        trial_batch(*cur, b, [&](LaneQueue<1>& qb, int j, double*) {
-          next->push(qb.path[j], {qb.value[0][j]}, qb.dst[j]);
+    drain_queue(
+        q3, 3,
+        [&](LaneQueue<1>& qb, std::uint32_t b, LaneQueue<1>& next) {
+          trial_batch(qb, b, [&](LaneQueue<1>& q_, int j, double*) {
+            next.push(q_.path[j], {q_.value[0][j]}, q_.dst[j]);
+          });
+        },
+        [&](const LaneQueue<1>& qb, int i, std::uint32_t b) {
+          UniformStream us(seed, qb.path[i], step, Stream::kGamma, coord, 0.0, 0.0, b - 1, 2);  // next: block b
+          return gamma_draw_trials(us, qb.value[0][i]);
         });
-      std::swap(cur, next);
-    }
   };
   // Block 2: what it refuses waits in q3.
   const auto third_trial = [&] {
